@@ -1,0 +1,56 @@
+"""hybridjit: PyTorch's hybrid frontend (trace + script) in pure Python, on eager ops."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from hybridjit.errors import (
+    ArchiveError,
+    Error,
+    FrontendError,
+    IRParseError,
+    SchemaError,
+    TracerWarning,
+    TracingCheckError,
+    VerificationError,
+)
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it; imported on first use so `import hybridjit` is cheap.
+_LAZY = {
+    "parse_ir": "hybridjit.ir.parser",
+    "verify": "hybridjit.ir.verifier",
+    "function_from_graph": "hybridjit.runtime.function",
+    "ScriptFunction": "hybridjit.runtime.function",
+    "ScriptModule": "hybridjit.runtime.module",
+    "script": "hybridjit.frontend.api",
+    "script_method": "hybridjit.frontend.api",
+    "ignore": "hybridjit.frontend.api",
+    "unused": "hybridjit.frontend.api",
+    "export": "hybridjit.frontend.api",
+    "Final": "hybridjit.frontend.api",
+    "Attribute": "hybridjit.frontend.api",
+    "annotate": "hybridjit.frontend.api",
+    "is_scripting": "hybridjit.frontend.api",
+    "is_tracing": "hybridjit.frontend.api",
+    "CompilationUnit": "hybridjit.frontend.api",
+    "trace": "hybridjit.frontend.trace",
+    "trace_module": "hybridjit.frontend.trace",
+    "save": "hybridjit.serialization.archive",
+    "load": "hybridjit.serialization.archive",
+}
+
+__all__ = [
+    "ArchiveError", "Error", "FrontendError", "IRParseError", "SchemaError", "TracerWarning",
+    "TracingCheckError", "VerificationError", "__version__", *_LAZY,
+]  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'hybridjit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

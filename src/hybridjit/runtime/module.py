@@ -1,0 +1,92 @@
+"""ScriptModule: an nn.Module whose methods are graphs.
+
+Scripted, traced and loaded modules are all `ScriptModule`s.  Parameters, buffers and
+submodules live in the usual nn.Module places; compiled methods live in `_hj_methods` and
+take the module itself as their first graph input (`%self`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+from hybridjit.ir.graph import Graph
+from hybridjit.ir.types import ClassType
+from hybridjit.runtime.function import ScriptFunction
+
+# Hooks run right after a ScriptModule subclass instance finishes __init__ (the script frontend
+# registers one that compiles `@script_method`s); kept here so the runtime does not import it.
+CONSTRUCTION_HOOKS: list[Callable[[ScriptModule], None]] = []
+
+
+class _ScriptModuleMeta(type(torch.nn.Module)):  # type: ignore[misc]
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        instance = super().__call__(*args, **kwargs)
+        if not getattr(instance, "_hj_constructed", False):
+            object.__setattr__(instance, "_hj_constructed", True)
+            for hook in CONSTRUCTION_HOOKS:
+                hook(instance)
+        return instance
+
+
+class ScriptModule(torch.nn.Module, metaclass=_ScriptModuleMeta):
+    """Base class of compiled modules (subclass it and mark methods `@script_method`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        object.__setattr__(self, "_hj_methods", {})
+        object.__setattr__(self, "_hj_type", ClassType(f"__torch__.{type(self).__name__}", True))
+
+    def _hj_define(self, name: str, method: ScriptFunction) -> None:
+        """Install `method` (its graph takes `%self` first) as `self.<name>`."""
+        self._hj_methods[name] = method
+        self._hj_type.methods[name] = method
+
+    def __getattr__(self, name: str) -> Any:
+        methods = self.__dict__.get("_hj_methods")
+        if methods is not None and name in methods:
+            return _BoundMethod(self, methods[name])
+        return super().__getattr__(name)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        if "forward" not in self._hj_methods:
+            raise NotImplementedError(f"{type(self).__name__} has no compiled forward")
+        return self._hj_methods["forward"](self, *args, **kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # The fast path: skip nn.Module's hook machinery when no hooks are installed.
+        method = self._hj_methods.get("forward")
+        if method is None or self._forward_hooks or self._forward_pre_hooks or kwargs:
+            return super().__call__(*args, **kwargs)
+        return method(self, *args)
+
+    @property
+    def graph(self) -> Graph:
+        return self._hj_methods["forward"].graph
+
+    @property
+    def inlined_graph(self) -> Graph:
+        return self._hj_methods["forward"].inlined_graph
+
+    @property
+    def code(self) -> str:
+        return self._hj_methods["forward"].code
+
+    def save(self, f: Any, _extra_files: dict[str, Any] | None = None) -> None:
+        from hybridjit.serialization.archive import save
+
+        save(self, f, _extra_files=_extra_files)
+
+
+class _BoundMethod:
+    """`module.method`: calls the graph with the module as `%self`; exposes `.graph`."""
+
+    def __init__(self, module: ScriptModule, method: ScriptFunction) -> None:
+        self.module, self.method = module, method
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.method(self.module, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.method, name)
