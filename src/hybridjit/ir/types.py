@@ -51,7 +51,6 @@ NoneType = _Simple("NoneType", "NoneType")
 DeviceType = _Simple("Device", "Device")
 NumberType = _Simple("Scalar", "number")
 AnyType = _Simple("Any", "Any")
-FunctionType = _Simple("Function", "Function")
 GeneratorType = _Simple("Generator", "Generator")
 StorageType = _Simple("Storage", "Storage")
 StreamType = _Simple("Stream", "Stream")
@@ -68,10 +67,26 @@ SIMPLE_TYPES: dict[str, Type] = {
     t.name: t
     for t in (
         IntType, FloatType, BoolType, StrType, ComplexType, NoneType, DeviceType, NumberType,
-        AnyType, FunctionType, GeneratorType, StorageType, StreamType, CapsuleType, LayoutType,
+        AnyType, GeneratorType, StorageType, StreamType, CapsuleType, LayoutType,
         ScalarTypeType, MemoryFormatType, AnyListType, AnyTupleType, AnyClassType, AnyEnumType,
     )
 }  # fmt: skip
+
+@dataclasses.dataclass(frozen=True)
+class FunctionType(Type):
+    """`Function`: the type of `prim::Constant[name="f"]()` feeding `prim::CallFunction`.
+
+    `callee` is the function object itself (a `ScriptFunction`); it is not part of the
+    printed type or of equality.
+    """
+
+    callee: object = dataclasses.field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return "Function"
+
+
+SIMPLE_TYPES["Function"] = FunctionType()
 
 # dtype, layout and memory format values are ints in TorchScript graphs.
 INT_LIKE = (IntType, ScalarTypeType, LayoutType, MemoryFormatType)
