@@ -111,7 +111,12 @@ _add(
         "tutorial_floor_sqrt_module",
         _mod(TutorialFloorSqrt),
         (torch.tensor(42.0),),
-        [(torch.tensor(2.0),), (torch.tensor(1000.0),), (torch.tensor(81),), (_rand(3, seed=5) * 400,)],
+        [
+            (torch.tensor(2.0),),
+            (torch.tensor(1000.0),),
+            (torch.tensor(81),),
+            (_rand(3, seed=5) * 400,),
+        ],
         warns=False,
     ),
 )
@@ -168,7 +173,10 @@ _add(
         "ew_broadcast_outer",
         _fn(ew_broadcast_outer),
         (_randn(3, 1, seed=1), _randn(1, 4, seed=2)),
-        [(_randn(5, 1, seed=3), _randn(1, 2, seed=4)), (_randn(2, 3, 1, seed=5), _randn(3, 6, seed=6))],
+        [
+            (_randn(5, 1, seed=3), _randn(1, 2, seed=4)),
+            (_randn(2, 3, 1, seed=5), _randn(3, 6, seed=6)),
+        ],
     ),
     TraceCase(
         "ew_broadcast_scalar_tensor",
@@ -273,7 +281,10 @@ _add(
         "mm_batched_broadcast",
         _fn(mm_batched_broadcast),
         (_randn(2, 3, 4, seed=1), _randn(4, 5, seed=2)),
-        [(_randn(5, 2, 3, seed=3), _randn(5, 3, 2, seed=4)), (_randn(4, seed=5), _randn(4, seed=6))],
+        [
+            (_randn(5, 2, 3, seed=3), _randn(5, 3, 2, seed=4)),
+            (_randn(4, seed=5), _randn(4, seed=6)),
+        ],
         atol=1e-5,
     ),
     TraceCase(
@@ -386,7 +397,10 @@ _add(
         "stack_dim0",
         _fn(stack_dim0),
         (_randn(2, 3, seed=1), _randn(2, 3, seed=2)),
-        [(_randn(4, seed=3), _randn(4, seed=4)), (_randn(1, 2, 2, seed=5), _randn(1, 2, 2, seed=6))],
+        [
+            (_randn(4, seed=3), _randn(4, seed=4)),
+            (_randn(1, 2, 2, seed=5), _randn(1, 2, 2, seed=6)),
+        ],
     ),
     TraceCase(
         "chunk_outputs",
@@ -529,7 +543,10 @@ _add(
         "idx_tensor_index",
         _fn(idx_tensor_index),
         (_randn(4, 2, seed=1), torch.tensor([3, 0, 1])),
-        [(_randn(5, 2, seed=2), torch.tensor([4, 4])), (_randn(3, 2, seed=3), torch.tensor([0, 1, 2, 1, 0]))],
+        [
+            (_randn(5, 2, seed=2), torch.tensor([4, 4])),
+            (_randn(3, 2, seed=3), torch.tensor([0, 1, 2, 1, 0])),
+        ],
     ),
     TraceCase(
         "inplace_add_on_clone",
@@ -1351,7 +1368,11 @@ _add(
     ),
     TraceCase(
         "mod_sequential",
-        _mod(lambda: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))),
+        _mod(
+            lambda: nn.Sequential(
+                nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2)
+            )
+        ),
         (_randn(3, 4, seed=1),),
         [(_randn(6, 4, seed=2),)],
         atol=1e-5,
@@ -1360,7 +1381,12 @@ _add(
         "mod_sequential_conv_flatten",
         _mod(
             lambda: nn.Sequential(
-                nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.3), nn.Softmax(dim=1)
+                nn.Conv2d(1, 4, 3),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Flatten(),
+                nn.Dropout(0.3),
+                nn.Softmax(dim=1),
             )
         ),
         (_randn(2, 1, 6, 6, seed=1),),

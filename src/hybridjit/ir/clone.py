@@ -33,6 +33,7 @@ def clone_node_into(graph: Graph, node: Node, value_map: ValueMap) -> Node:
     copy = graph.create(node.kind, [value_map(v) for v in node.inputs],
                         [o.type for o in node.outputs], attributes=dict(node.attributes),
                         source_range=node.source_range, schema=node.schema)  # fmt: skip
+    copy.scope = node.scope
     for old, new in zip(node.outputs, copy.outputs):
         _copy_name(old, new)
     graph.insert(copy)

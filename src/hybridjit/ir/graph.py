@@ -153,6 +153,8 @@ class Node:
         self.attributes: dict[str, Any] = {}
         self.owning_block: Block | None = None
         self.source_range: SourceRange | None = None
+        # The tracer's module scope, printed as `, scope: __module.fc` (None: not printed).
+        self.scope: str | None = None
         # The resolved operator schema (an `ops.schema.Schema`), set by whoever creates the node.
         self.schema: Any = None
 

@@ -58,8 +58,8 @@ CapsuleType = _Simple("Capsule", "Capsule")
 LayoutType = _Simple("Layout", "Layout")
 ScalarTypeType = _Simple("ScalarType", "ScalarType")
 MemoryFormatType = _Simple("MemoryFormat", "MemoryFormat")
-AnyListType = _Simple("AnyList", "list")
-AnyTupleType = _Simple("AnyTuple", "tuple")
+AnyListType = _Simple("list", "list")
+AnyTupleType = _Simple("tuple", "tuple")
 AnyClassType = _Simple("AnyClass", "AnyClass")
 AnyEnumType = _Simple("AnyEnum", "AnyEnum")
 
@@ -126,16 +126,23 @@ class TensorType(Type):
         return TENSOR
 
     def __str__(self) -> str:
+        # Spelled as TorchScript's `operator<<(ostream&, const Type&)`: `FloatTensor` when the
+        # rank is unknown, strides only when all are known, 0-dim as `Float(requires_grad=0)`.
         if self.is_plain():
             return "Tensor"
         head = SCALAR_TYPE_NAMES.get(self.dtype, "Tensor") if self.dtype else "Tensor"
+        if self.dtype is not None and self.sizes is None:
+            head += "Tensor"
         parts = [] if self.sizes is None else [_dim(s) for s in self.sizes]
-        if self.strides is not None:
-            parts.append("strides=[" + ", ".join(_dim(s) for s in self.strides) + "]")
+        if self.sizes and self.strides is not None and len(self.strides) == len(self.sizes):
+            if None not in self.strides:
+                parts.append("strides=[" + ", ".join(map(str, self.strides)) + "]")
         if self.requires_grad is not None:
             parts.append(f"requires_grad={int(self.requires_grad)}")
         if self.device is not None:
             parts.append(f"device={self.device}")
+        if not parts and self.sizes is None:
+            return head
         return f"{head}({', '.join(parts)})"
 
     def python_str(self) -> str:
@@ -186,8 +193,9 @@ class TupleType(Type):
     field_names: tuple[str, ...] | None = None
 
     def __str__(self) -> str:
-        if self.name is not None:
-            return self.name
+        if self.field_names is not None:
+            fields = (f"{n} : {t}" for n, t in zip(self.field_names, self.elems))
+            return "NamedTuple(" + ", ".join(fields) + ")"
         return "(" + ", ".join(map(str, self.elems)) + ")"
 
     def python_str(self) -> str:
@@ -233,7 +241,7 @@ class FutureType(Type):
     elem: Type
 
     def __str__(self) -> str:
-        return f"Future({self.elem})"
+        return f"Future[{self.elem}]"
 
     def contained(self) -> tuple[Type, ...]:
         return (self.elem,)

@@ -1,0 +1,193 @@
+"""The function compiler: one Python `def` to one `Graph`.
+
+`FunctionCompiler` combines the statement and expression builders (which dispatch on AST
+node type, `build_<NodeType>`) with the call/attribute machinery in `calls.py`.  The
+entry point is `compile_function`, which also runs the clean-up passes TorchScript runs
+before it hands out a graph (constant pooling, dead code elimination).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import inspect
+from typing import Any, Callable, Iterator, NoReturn
+
+from hybridjit.errors import FrontendError
+from hybridjit.frontend.script.calls import CallsMixin
+from hybridjit.frontend.script.environment import RET_FLAG, RET_VAL, Env
+from hybridjit.frontend.script.expressions import ExpressionsMixin
+from hybridjit.frontend.script.source import ParsedDef, fail, parse_def
+from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
+from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
+from hybridjit.frontend.script.types_from_annotations import AnnotationError, annotation_type
+from hybridjit.ir import types as T
+from hybridjit.ir.graph import Graph, Node, SourceRange, Value
+from hybridjit.runtime.function import ScriptFunction
+
+# Placeholder type of a value whose type is decided later (an early-return slot).
+UNKNOWN = T._Simple("Unknown", "Unknown")
+
+
+class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin):
+    """Compiles one function body; `self_value` is the sugared `self` of a method."""
+
+    def __init__(self, parsed: ParsedDef, scope: dict[str, Any], *,
+                 self_factory: Callable[[Value], SugaredValue] | None = None,
+                 self_type: T.Type | None = None) -> None:  # fmt: skip
+        self.parsed = parsed
+        self.scope = scope
+        self.graph = Graph()
+        self.env = Env(None, self.graph.block)
+        self.self_factory = self_factory
+        self.self_type = self_type
+        self.return_type: T.Type | None = None
+        self.uses_ret_flag = False
+        self._ranges: list[SourceRange] = []
+
+    # -- source ranges and errors -------------------------------------------------------------
+    @contextlib.contextmanager
+    def at(self, node: ast.AST) -> Iterator[None]:
+        self._ranges.append(self.parsed.range(node))
+        try:
+            yield
+        finally:
+            self._ranges.pop()
+
+    @property
+    def where(self) -> SourceRange | None:
+        return self._ranges[-1] if self._ranges else None
+
+    def fail(self, message: str, node: ast.AST | None = None) -> NoReturn:
+        fail(message, self.parsed.range(node) if node is not None else self.where)
+
+    # -- emitting ----------------------------------------------------------------------------
+    def emit(self, kind: str, inputs: list[Value] | tuple[Value, ...], out_types: list[T.Type],
+             attrs: dict[str, Any] | None = None, schema: Any = None) -> Node:  # fmt: skip
+        return self.graph.insert_node(kind, list(inputs), out_types, attributes=attrs,
+                                      source_range=self.where, schema=schema)  # fmt: skip
+
+    def const(self, value: Any, type: T.Type | None = None) -> Value:
+        if type is None:
+            type = T.NoneType if value is None else T.type_of_value(value)
+        return self.graph.constant(value, type, self.where)
+
+    def uninitialized(self, type: T.Type) -> Value:
+        return self.emit("prim::Uninitialized", [], [type]).output
+
+    def to_value(self, sv: SugaredValue) -> Value:
+        return sv.value(self)
+
+    # -- the function ------------------------------------------------------------------------
+    def compile(self) -> Graph:
+        fn = self.parsed.node
+        assert isinstance(fn, ast.FunctionDef)
+        with self.at(fn):
+            self._bind_params(fn)
+            self.return_type = self._annotated_return(fn)
+            if contains_nontail_return(fn.body):
+                self.uses_ret_flag = True
+                self.env.set(RET_FLAG, SimpleValue(self.const(False)))
+                self.env.set(RET_VAL, SimpleValue(self.uninitialized(self.return_type or UNKNOWN)))
+        self.emit_statements(fn.body)
+        with self.at(fn):
+            if not self.env.dead:
+                self.emit_return_value(SimpleValue(self.const(None)))
+            out = self.env.lookup(RET_VAL)
+            assert out is not None
+            self.graph.register_output(out.value(self))
+        return self.graph
+
+    def _bind_params(self, fn: ast.FunctionDef) -> None:
+        args = fn.args
+        if args.vararg or args.kwarg:
+            self.fail("expected a fixed parameter list, found *args/**kwargs", fn)
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        for i, a in enumerate(params):
+            if i == 0 and self.self_factory is not None:
+                v = self.graph.add_input(self.self_type or T.AnyType, a.arg)
+                self.env.set(a.arg, self.self_factory(v))
+                continue
+            t = self.annotation(a.annotation, a) if a.annotation is not None else T.TENSOR
+            self.env.set(a.arg, SimpleValue(self.graph.add_input(t, a.arg)))
+
+    def _annotated_return(self, fn: ast.FunctionDef) -> T.Type | None:
+        if fn.returns is None:
+            return None
+        return self.annotation(fn.returns, fn.returns)
+
+    def annotation(self, expr: ast.expr, node: ast.AST) -> T.Type:
+        try:
+            return annotation_type(expr, self.scope)
+        except AnnotationError as e:
+            self.fail(f"expected a TorchScript type annotation, found {e}", node)
+
+    # -- name resolution ---------------------------------------------------------------------
+    def lookup_name(self, name: str, node: ast.AST) -> SugaredValue:
+        sv = self.env.lookup(name)
+        if sv is not None:
+            return sv
+        if name in self.scope:
+            return self.resolve_python(self.scope[name])
+        if hasattr(builtins, name):
+            return self.resolve_python(getattr(builtins, name))
+        self.fail(f"expected a defined variable, found undefined name '{name}'", node)
+
+
+def function_scope(fn: Any) -> dict[str, Any]:
+    """Globals plus closure cells: where names in `fn`'s body resolve."""
+    scope = dict(getattr(fn, "__globals__", {}))
+    code = getattr(fn, "__code__", None)
+    closure = getattr(fn, "__closure__", None) or ()
+    if code is not None:
+        for name, cell in zip(code.co_freevars, closure):
+            with contextlib.suppress(ValueError):
+                scope[name] = cell.cell_contents
+    return scope
+
+
+_FUNCTIONS: dict[Any, ScriptFunction] = {}
+_IN_PROGRESS: set[Any] = set()
+
+
+def compile_function(fn: Any) -> ScriptFunction:
+    """Compile a free Python function (cached: each function compiles once)."""
+    key = getattr(fn, "__code__", fn)
+    if key in _FUNCTIONS:
+        return _FUNCTIONS[key]
+    if key in _IN_PROGRESS:
+        raise FrontendError(f"recursive call to {fn.__qualname__} is not supported in script")
+    _IN_PROGRESS.add(key)
+    try:
+        parsed = parse_def(fn)
+        graph = FunctionCompiler(parsed, function_scope(fn)).compile()
+    finally:
+        _IN_PROGRESS.discard(key)
+    run_cleanup(graph)
+    from hybridjit.frontend.script.types_from_annotations import qualified_name
+
+    sf = ScriptFunction(fn.__name__, graph, qualified_name=qualified_name(fn),
+                        signature=python_signature(fn))  # fmt: skip
+    _FUNCTIONS[key] = sf
+    return sf
+
+
+def python_signature(fn: Any, drop_self: bool = False) -> inspect.Signature | None:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())
+    if drop_self and params:
+        params = params[1:]
+    return sig.replace(parameters=params)
+
+
+def run_cleanup(graph: Graph) -> None:
+    """The passes TorchScript runs before returning a graph."""
+    from hybridjit.passes.constant_pooling import constant_pooling
+    from hybridjit.passes.dce import eliminate_dead_code
+
+    eliminate_dead_code(graph)
+    constant_pooling(graph)

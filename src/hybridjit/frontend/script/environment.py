@@ -1,0 +1,62 @@
+"""Per-block variable environments, and how two branches (or a loop body) merge.
+
+Each `if` branch and loop body gets an `Env` whose parent is the enclosing one.  A variable
+assigned in a branch becomes a `prim::If` output; one assigned in a loop body and defined
+before the loop becomes a loop-carried value.  Early exits are tracked with hidden flag
+variables (`$ret`, `$brk`, `$cont`) that flow through the same machinery, which is how
+`return`/`break`/`continue` are lowered to If outputs and loop conditions (as TorchScript's
+exit transform does).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hybridjit.frontend.script.sugared import SugaredValue
+    from hybridjit.ir.graph import Block
+
+RET_FLAG = "$ret"
+RET_VAL = "$retval"
+BREAK_FLAG = "$brk"
+CONTINUE_FLAG = "$cont"
+EXIT_FLAGS = (RET_FLAG, BREAK_FLAG, CONTINUE_FLAG)
+
+
+def is_hidden(name: str) -> bool:
+    return name.startswith("$")
+
+
+class Env:
+    """Variables bound in one block, plus how control leaves it."""
+
+    def __init__(self, parent: Env | None, block: Block | None) -> None:
+        self.parent = parent
+        self.block = block
+        self.vars: dict[str, SugaredValue] = {}
+        self.refined: set[str] = set()  # bound here only by a type refinement
+        self.dead = False  # control never continues past this block normally (raise/return)
+        self.exited = False  # control does not fall off the end (dead, break or continue)
+        self.may_set: set[str] = set()  # exit flags that may be True at the end
+
+    def lookup(self, name: str) -> SugaredValue | None:
+        env: Env | None = self
+        while env is not None:
+            if name in env.vars:
+                return env.vars[name]
+            env = env.parent
+        return None
+
+    def set(self, name: str, value: SugaredValue, refinement: bool = False) -> None:
+        self.vars[name] = value
+        if refinement:
+            self.refined.add(name)
+        else:
+            self.refined.discard(name)
+
+    def assigned(self) -> list[str]:
+        """Names really assigned (not just refined) in this block, in first-assignment order."""
+        return [n for n in self.vars if n not in self.refined]
+
+    def absorb_exit(self, child: Env) -> None:
+        self.may_set |= child.may_set

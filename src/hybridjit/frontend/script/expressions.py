@@ -1,0 +1,420 @@
+"""Expression lowering: `build_<Expr>` methods, conditions with refinement, assignment targets."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import operator
+from typing import TYPE_CHECKING, Any
+
+from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
+from hybridjit.ir import types as T
+
+if TYPE_CHECKING:
+    from hybridjit.frontend.script.compiler import FunctionCompiler
+    from hybridjit.ir.graph import Value
+
+BINARY_OPS: dict[type, str] = {
+    ast.Add: "aten::add", ast.Sub: "aten::sub", ast.Mult: "aten::mul", ast.Div: "aten::div",
+    ast.FloorDiv: "aten::floordiv", ast.Mod: "aten::remainder", ast.Pow: "aten::pow",
+    ast.MatMult: "aten::matmul", ast.BitAnd: "aten::__and__", ast.BitOr: "aten::__or__",
+    ast.BitXor: "aten::__xor__", ast.LShift: "aten::__lshift__", ast.RShift: "aten::__rshift__",
+}  # fmt: skip
+# Tensor `x op= y` is in place, as in Python.
+INPLACE_TENSOR_OPS: dict[type, str] = {
+    ast.Add: "aten::add_", ast.Sub: "aten::sub_", ast.Mult: "aten::mul_", ast.Div: "aten::div_",
+    ast.BitAnd: "aten::__iand__", ast.BitOr: "aten::__ior__", ast.BitXor: "aten::__ixor__",
+    ast.Mod: "aten::remainder_", ast.Pow: "aten::pow_",
+}  # fmt: skip
+COMPARE_OPS: dict[type, str] = {
+    ast.Lt: "aten::lt", ast.Gt: "aten::gt", ast.LtE: "aten::le", ast.GtE: "aten::ge",
+    ast.Eq: "aten::eq", ast.NotEq: "aten::ne", ast.Is: "aten::__is__",
+    ast.IsNot: "aten::__isnot__", ast.In: "aten::__contains__", ast.NotIn: "aten::__contains__",
+}  # fmt: skip
+UNARY_OPS: dict[type, str] = {ast.USub: "aten::neg", ast.Invert: "aten::bitwise_not",
+                              ast.Not: "aten::__not__"}  # fmt: skip
+STATIC_BINARY = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+}  # fmt: skip
+
+Refinements = dict[str, T.Type]
+
+
+@dataclasses.dataclass
+class Cond:
+    """A boolean condition: its value (unless static), and the type refinements it implies
+    when true / when false."""
+
+    value: Value | None
+    static: bool | None = None
+    refine: tuple[Refinements, Refinements] = ({}, {})
+
+
+class ExpressionsMixin:
+    """Expression builders; expects the FunctionCompiler attributes."""
+
+    def emit_expr(self: FunctionCompiler, node: ast.expr,
+                  type_hint: T.Type | None = None) -> SugaredValue:  # fmt: skip
+        builder = getattr(self, "build_" + type(node).__name__, None)
+        if builder is None:
+            self.fail(f"expected a supported expression, found {type(node).__name__} "
+                      f"('{ast.unparse(node)}')", node)  # fmt: skip
+        with self.at(node):
+            if type_hint is not None and isinstance(node, (ast.List, ast.Dict, ast.ListComp,
+                                                            ast.DictComp, ast.Tuple)):  # fmt: skip
+                return builder(node, type_hint)
+            return builder(node)
+
+    def emit_value(self: FunctionCompiler, node: ast.expr, type_hint: T.Type | None = None) -> Value:
+        sv = self.emit_expr(node, type_hint)
+        with self.at(node):
+            return sv.value(self)
+
+    # -- leaves ------------------------------------------------------------------------------
+    def build_Constant(self: FunctionCompiler, node: ast.Constant) -> SugaredValue:
+        if node.value is Ellipsis:
+            return EllipsisValue()
+        if isinstance(node.value, bytes):
+            self.fail("expected a str constant, found bytes")
+        return SimpleValue(self.const(node.value))
+
+    def build_Name(self: FunctionCompiler, node: ast.Name) -> SugaredValue:
+        return self.lookup_name(node.id, node)
+
+    def build_Attribute(self: FunctionCompiler, node: ast.Attribute) -> SugaredValue:
+        base = self.emit_expr(node.value)
+        return base.attr(self, node.attr)
+
+    def build_Starred(self: FunctionCompiler, node: ast.Starred) -> SugaredValue:
+        self.fail("expected a plain argument, found a starred expression")
+
+    def build_Lambda(self: FunctionCompiler, node: ast.Lambda) -> SugaredValue:
+        self.fail("expected an expression, found a lambda (lambdas aren't supported)")
+
+    # -- containers --------------------------------------------------------------------------
+    def build_Tuple(self: FunctionCompiler, node: ast.Tuple, hint: T.Type | None = None) -> SugaredValue:
+        hints = hint.elems if isinstance(hint, T.TupleType) and len(hint.elems) == len(node.elts) else None
+        items = [self.emit_expr(e, hints[i] if hints else None) for i, e in enumerate(node.elts)]
+        if all(isinstance(i, SimpleValue) for i in items):
+            return SimpleValue(SugaredTuple(items).value(self))
+        return SugaredTuple(items)
+
+    def build_List(self: FunctionCompiler, node: ast.List, hint: T.Type | None = None) -> SugaredValue:
+        elem_hint = hint.elem if isinstance(hint, T.ListType) else None
+        if isinstance(hint, T.OptionalType) and isinstance(hint.elem, T.ListType):
+            elem_hint = hint.elem.elem
+        values = [self.emit_value(e, elem_hint) for e in node.elts]
+        return SimpleValue(self.make_list(values, elem_hint))
+
+    def make_list(self: FunctionCompiler, values: list[Value], elem: T.Type | None) -> Value:
+        if elem is None:
+            if not values:
+                elem = T.TENSOR
+            else:
+                elem = T.unify_all(v.type for v in values)
+                if elem is None:
+                    self.fail("expected list elements of one type, found "
+                              + ", ".join(str(v.type) for v in values))  # fmt: skip
+                elem = T.unrefined(elem)
+        values = [self.convert_to(v, elem, "a list element") for v in values]
+        return self.emit("prim::ListConstruct", values, [T.ListType(elem)]).output
+
+    def build_Dict(self: FunctionCompiler, node: ast.Dict, hint: T.Type | None = None) -> SugaredValue:
+        if any(k is None for k in node.keys):
+            self.fail("expected key: value pairs, found a ** expansion in a dict literal")
+        kh = hint.key if isinstance(hint, T.DictType) else None
+        vh = hint.value if isinstance(hint, T.DictType) else None
+        keys = [self.emit_value(k, kh) for k in node.keys]  # type: ignore[arg-type]
+        vals = [self.emit_value(v, vh) for v in node.values]
+        kt = kh or (T.unify_all(k.type for k in keys) if keys else T.StrType)
+        vt = vh or (T.unrefined(T.unify_all(v.type for v in vals)) if vals else T.TENSOR)  # type: ignore[arg-type]
+        if kt is None or vt is None:
+            self.fail("expected dict keys and values of one type each")
+        inputs = [x for kv in zip(keys, vals) for x in kv]
+        return SimpleValue(self.emit("prim::DictConstruct", inputs, [T.DictType(kt, vt)]).output)
+
+    # -- operators ---------------------------------------------------------------------------
+    def build_BinOp(self: FunctionCompiler, node: ast.BinOp) -> SugaredValue:
+        op = BINARY_OPS.get(type(node.op))
+        if op is None:
+            self.fail(f"expected a supported operator, found {type(node.op).__name__}")
+        lhs = self.emit_expr(node.left)
+        rhs = self.emit_expr(node.right)
+        if isinstance(node.op, ast.Add) and isinstance(lhs, SugaredTuple) and isinstance(rhs, SugaredTuple):
+            return SugaredTuple(lhs.items + rhs.items)
+        a, b = lhs.value(self), rhs.value(self)
+        if isinstance(a.type, T.TupleType) and isinstance(b.type, T.TupleType) and op == "aten::add":
+            return SimpleValue(self.tuple_concat(a, b))
+        if op == "aten::mod" or (op == "aten::remainder" and a.type == T.StrType):
+            return SimpleValue(self.call_builtin_values("aten::percentFormat", [a, *self.format_args(b)], {}))
+        return SimpleValue(self.call_builtin_values(op, [a, b], {}))
+
+    def format_args(self: FunctionCompiler, v: Value) -> list[Value]:
+        if isinstance(v.type, T.TupleType):
+            return self.unpack_tuple(v)
+        return [v]
+
+    def build_UnaryOp(self: FunctionCompiler, node: ast.UnaryOp) -> SugaredValue:
+        if isinstance(node.op, ast.Not):
+            cond = self.emit_condition(node.operand)
+            if cond.static is not None:
+                return SimpleValue(self.const(not cond.static))
+            return SimpleValue(self.emit("aten::__not__", [cond.value], [T.BoolType]).output)
+        if isinstance(node.op, ast.UAdd):
+            return self.emit_expr(node.operand)
+        operand = self.emit_value(node.operand)
+        if isinstance(node.op, ast.USub) and operand.node.kind == "prim::Constant" and \
+                operand.type in (T.IntType, T.FloatType):  # fmt: skip
+            return SimpleValue(self.const(-operand.node["value"]))
+        return SimpleValue(self.call_builtin_values(UNARY_OPS[type(node.op)], [operand], {}))
+
+    def build_BoolOp(self: FunctionCompiler, node: ast.BoolOp) -> SugaredValue:
+        cond = self.emit_condition(node)
+        return SimpleValue(self.const(cond.static) if cond.static is not None else cond.value)
+
+    def build_Compare(self: FunctionCompiler, node: ast.Compare) -> SugaredValue:
+        cond = self.emit_condition(node)
+        return SimpleValue(self.const(cond.static) if cond.static is not None else cond.value)
+
+    def build_IfExp(self: FunctionCompiler, node: ast.IfExp) -> SugaredValue:
+        cond = self.emit_condition(node.test)
+        if cond.static is not None:
+            self.apply_refinements(cond.refine[0] if cond.static else cond.refine[1])
+            return self.emit_expr(node.body if cond.static else node.orelse)
+        results: dict[str, Value] = {}
+        from hybridjit.frontend.script.environment import Env
+
+        if_node = self.emit("prim::If", [cond.value], [])
+        for key, expr, refine in (("t", node.body, cond.refine[0]), ("f", node.orelse, cond.refine[1])):
+            block = if_node.add_block()
+
+            def fill(expr: ast.expr = expr, key: str = key, refine: Refinements = refine) -> None:
+                self.apply_refinements(refine)
+                results[key] = self.emit_value(expr)
+
+            self.run_in_block(Env(self.env, block), block, fill)
+        joined = self.join_types("the conditional expression", results["t"].type,
+                                 results["f"].type, None, None)  # type: ignore[arg-type]
+        for block, key in zip(if_node.blocks, "tf"):
+            block.register_output(results[key])
+        return SimpleValue(if_node.add_output(joined))
+
+    # -- conditions and refinement -----------------------------------------------------------
+    def emit_condition(self: FunctionCompiler, node: ast.expr) -> Cond:
+        with self.at(node):
+            if isinstance(node, ast.BoolOp):
+                return self._bool_op(node)
+            if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                inner = self.emit_condition(node.operand)
+                if inner.static is not None:
+                    return Cond(None, not inner.static, (inner.refine[1], inner.refine[0]))
+                v = self.emit("aten::__not__", [inner.value], [T.BoolType]).output
+                return Cond(v, None, (inner.refine[1], inner.refine[0]))
+            if isinstance(node, ast.Compare):
+                return self._compare(node)
+            if isinstance(node, ast.Call):
+                special = self.static_call_condition(node)
+                if special is not None:
+                    return special
+            sv = self.emit_expr(node)
+            static = getattr(sv, "static_bool", None)
+            if static is not None:
+                return Cond(None, static)
+            return Cond(self.to_bool(sv.value(self)))
+
+    def _bool_op(self: FunctionCompiler, node: ast.BoolOp) -> Cond:
+        is_and = isinstance(node.op, ast.And)
+        first = self.emit_condition(node.values[0])
+        rest = node.values[1:]
+        if not rest:
+            return first
+        tail = ast.BoolOp(op=node.op, values=rest) if len(rest) > 1 else rest[0]
+        ast.copy_location(tail, rest[0])
+        if first.static is not None:
+            if first.static != is_and:  # False and ... / True or ...
+                return first
+            self.apply_refinements(first.refine[0] if is_and else first.refine[1])
+            return self.emit_condition(tail)
+        from hybridjit.frontend.script.environment import Env
+
+        if_node = self.emit("prim::If", [first.value], [T.BoolType])
+        second: list[Cond] = []
+        for i in range(2):
+            block = if_node.add_block()
+            evaluate = (i == 0) == is_and
+
+            def fill(block=block, evaluate=evaluate) -> None:  # type: ignore[no-untyped-def]
+                if not evaluate:
+                    block.register_output(self.const(not is_and))
+                    return
+                self.apply_refinements(first.refine[0] if is_and else first.refine[1])
+                c = self.emit_condition(tail)
+                second.append(c)
+                block.register_output(self.const(c.static) if c.static is not None else c.value)
+
+            self.run_in_block(Env(self.env, block), block, fill)
+        s = second[0]
+        if is_and:
+            refine = ({**first.refine[0], **s.refine[0]}, {})
+        else:
+            refine = ({}, {**first.refine[1], **s.refine[1]})
+        return Cond(if_node.output, None, refine)
+
+    def _compare(self: FunctionCompiler, node: ast.Compare) -> Cond:
+        if len(node.ops) > 1:
+            pairs = []
+            left = node.left
+            for op, right in zip(node.ops, node.comparators):
+                pairs.append(ast.copy_location(ast.Compare(left=left, ops=[op], comparators=[right]), node))
+                left = right
+            return self.emit_condition(ast.copy_location(ast.BoolOp(op=ast.And(), values=pairs), node))
+        op, right_node = node.ops[0], node.comparators[0]
+        lhs = self.emit_expr(node.left)
+        rhs = self.emit_expr(right_node)
+        if isinstance(op, (ast.Is, ast.IsNot)):
+            return self._identity(node, lhs, rhs, isinstance(op, ast.Is))
+        a, b = lhs.value(self), rhs.value(self)
+        if isinstance(op, (ast.In, ast.NotIn)):
+            v = self.call_builtin_values("aten::__contains__", [b, a], {})
+            if isinstance(op, ast.NotIn):
+                v = self.emit("aten::__not__", [v], [T.BoolType]).output
+            return Cond(v)
+        v = self.call_builtin_values(COMPARE_OPS[type(op)], [a, b], {})
+        if v.type != T.BoolType:
+            v = self.to_bool(v)
+        return Cond(v)
+
+    def _identity(self: FunctionCompiler, node: ast.Compare, lhs: SugaredValue,
+                  rhs: SugaredValue, is_: bool) -> Cond:  # fmt: skip
+        a, b = lhs.value(self), rhs.value(self)
+        var, other = (node.left, b) if b.type == T.NoneType else (node.comparators[0], a)
+        subject = a if other is b else b
+        if other.type == T.NoneType:
+            static = _static_is_none(subject.type)
+            refine = self._none_refinement(var, subject.type)
+            if static is not None:
+                return Cond(None, static if is_ else not static, refine if is_ else refine[::-1])
+            kind = "aten::__is__" if is_ else "aten::__isnot__"
+            v = self.emit(kind, [a, b], [T.BoolType]).output
+            return Cond(v, None, refine if is_ else (refine[1], refine[0]))
+        kind = "aten::__is__" if is_ else "aten::__isnot__"
+        return Cond(self.call_builtin_values(kind, [a, b], {}))
+
+    def _none_refinement(self: FunctionCompiler, var: ast.expr,
+                         t: T.Type) -> tuple[Refinements, Refinements]:  # fmt: skip
+        if not isinstance(var, ast.Name):
+            return ({}, {})
+        if isinstance(t, T.OptionalType):
+            return ({var.id: T.NoneType}, {var.id: t.elem})
+        if isinstance(t, T.UnionType):
+            rest = [m for m in t.members if m != T.NoneType]
+            return ({var.id: T.NoneType}, {var.id: T.make_union(rest)})
+        return ({}, {})
+
+    def apply_refinements(self: FunctionCompiler, refinements: Refinements) -> None:
+        for name, t in refinements.items():
+            sv = self.env.lookup(name)
+            if not isinstance(sv, SimpleValue) or sv.v.type == t:
+                continue
+            if t == T.NoneType:
+                continue
+            cast = self.emit("prim::unchecked_cast", [sv.v], [t]).output
+            self.env.set(name, SimpleValue(cast), refinement=True)
+
+    def to_bool(self: FunctionCompiler, v: Value) -> Value:
+        """The truth value of `v`, as `if v:` sees it."""
+        if v.type == T.BoolType:
+            return v
+        if isinstance(v.type, (T.ListType, T.DictType)) or v.type == T.StrType:
+            n = self.call_builtin_values("aten::len", [v], {})
+            return self.call_builtin_values("aten::ne", [n, self.const(0)], {})
+        if isinstance(v.type, T.OptionalType):
+            return self.emit("aten::__isnot__", [v, self.const(None)], [T.BoolType]).output
+        return self.call_builtin_values("aten::Bool", [v], {})
+
+    # -- assignment targets ------------------------------------------------------------------
+    def assign_to(self: FunctionCompiler, target: ast.expr, value: SugaredValue) -> None:
+        with self.at(target):
+            if isinstance(target, ast.Name):
+                self.bind(target.id, value)
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                self.unpack_into(target.elts, value)
+            elif isinstance(target, ast.Subscript):
+                self.emit_setitem(target, value.value(self))
+            elif isinstance(target, ast.Attribute):
+                self.emit_setattr(target, value.value(self))
+            elif isinstance(target, ast.Starred):
+                self.fail("expected a plain assignment target, found a starred target")
+            else:
+                self.fail(f"expected an assignment target, found {type(target).__name__}")
+
+    def bind(self: FunctionCompiler, name: str, value: SugaredValue) -> None:
+        if isinstance(value, SimpleValue):
+            v = value.v
+            if not v.has_debug_name() and v.node.owning_block is self.graph._insert_block \
+                    and v.node.kind not in ("prim::Param",):  # fmt: skip
+                v.set_debug_name(name)
+        self.env.set(name, value)
+
+    def unpack_into(self: FunctionCompiler, targets: list[ast.expr], value: SugaredValue) -> None:
+        items = value.static_items()
+        if items is None:
+            v = value.value(self)
+            items = [SimpleValue(x) for x in self.unpack_value(v, len(targets))]
+        if len(items) != len(targets):
+            self.fail(f"expected {len(targets)} values to unpack, found {len(items)}")
+        for t, item in zip(targets, items):
+            self.assign_to(t, item)
+
+    def unpack_value(self: FunctionCompiler, v: Value, n: int) -> list[Value]:
+        if isinstance(v.type, T.TupleType):
+            if len(v.type.elems) != n:
+                self.fail(f"expected a tuple of {n} elements to unpack, found '{v.type}'")
+            return self.unpack_tuple(v)
+        if isinstance(v.type, T.ListType):
+            return list(self.emit("prim::ListUnpack", [v], [v.type.elem] * n).outputs)
+        if isinstance(v.type, T.TensorType):
+            return [self.call_builtin_values("aten::select", [v, self.const(0), self.const(i)], {})
+                    for i in range(n)]  # fmt: skip
+        self.fail(f"expected a tuple or list to unpack, found '{v.type}'")
+
+    def unpack_tuple(self: FunctionCompiler, v: Value) -> list[Value]:
+        if v.node.kind == "prim::TupleConstruct":
+            return list(v.node.inputs)
+        assert isinstance(v.type, T.TupleType)
+        return list(self.emit("prim::TupleUnpack", [v], list(v.type.elems)).outputs)
+
+    def tuple_concat(self: FunctionCompiler, a: Value, b: Value) -> Value:
+        items = self.unpack_tuple(a) + self.unpack_tuple(b)
+        return SugaredTuple([SimpleValue(x) for x in items]).value(self)
+
+    def convert_to(self: FunctionCompiler, v: Value, t: T.Type, what: str) -> Value:
+        """`v` as a value of type `t`, or a FrontendError naming `what`."""
+        if T.is_subtype(v.type, t):
+            return v
+        if t == T.FloatType and v.type == T.IntType and v.node.kind == "prim::Constant":
+            return self.const(float(v.node["value"]))
+        if isinstance(t, T.ListType) and v.node.kind == "prim::ListConstruct" and not v.node.inputs:
+            v.type = t
+            return v
+        if isinstance(t, T.DictType) and v.node.kind == "prim::DictConstruct" and not v.node.inputs:
+            v.type = t
+            return v
+        if t in (T.IntType, T.FloatType) and isinstance(v.type, T.TensorType):
+            return self.call_builtin_values("aten::Int" if t == T.IntType else "aten::Float", [v], {})
+        self.fail(f"expected {what} to have type '{t}', found type '{v.type}'")
+
+
+def _static_is_none(t: T.Type) -> bool | None:
+    if t == T.NoneType:
+        return True
+    if isinstance(t, T.OptionalType) or t == T.AnyType:
+        return None
+    if isinstance(t, T.UnionType) and T.NoneType in t.members:
+        return None
+    return False
+
+
+class EllipsisValue(SugaredValue):
+    def describe(self) -> str:
+        return "'...'"

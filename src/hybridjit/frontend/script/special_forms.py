@@ -1,0 +1,317 @@
+"""Python builtins (and torch.jit markers) that the compiler resolves itself.
+
+`FORMS` maps a Python object to a handler `(compiler, args, kwargs) -> SugaredValue`.
+Functions whose result is known at compile time (`isinstance`, `hasattr`,
+`torch.jit.is_scripting`) also have an entry in `STATIC` so `if` can drop the dead branch.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from typing import TYPE_CHECKING, Any, Callable
+
+import torch
+
+from hybridjit.frontend.script.sugared import RangeValue, SimpleValue, SugaredValue, ZipValue
+from hybridjit.ir import types as T
+
+if TYPE_CHECKING:
+    from hybridjit.frontend.script.compiler import FunctionCompiler as C
+    from hybridjit.frontend.script.expressions import Cond
+
+Handler = Callable[["C", list[SugaredValue], dict[str, SugaredValue]], SugaredValue]
+
+
+def _op(name: str) -> Handler:
+    def handler(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        return c.call_builtin(name, args, kwargs)
+
+    return handler
+
+
+def _first_of(*names: str) -> Handler:
+    """Try operators in order (e.g. `prim::min` for numbers, `aten::min` for tensors)."""
+
+    def handler(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        from hybridjit.errors import SchemaError
+        from hybridjit.ops.resolution import match_call
+
+        vals = [a.value(c) for a in args]
+        for name in names[:-1]:
+            try:
+                match_call(name, [v.type for v in vals])
+            except SchemaError:
+                continue
+            return SimpleValue(c.call_builtin_values(name, vals, {}))
+        return SimpleValue(c.call_builtin_values(names[-1], vals, {}))
+
+    return handler
+
+
+def _conversion(name: str, target: T.Type) -> Handler:
+    def handler(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        if not args:
+            return SimpleValue(c.const({"aten::Int": 0, "aten::Float": 0.0, "aten::Bool": False,
+                                        "aten::str": ""}[name]))  # fmt: skip
+        v = args[0].value(c)
+        if v.type == target and len(args) == 1:
+            return SimpleValue(v)
+        if name == "aten::Bool" and len(args) == 1:
+            return SimpleValue(c.to_bool(v))
+        return SimpleValue(c.call_builtin_values(name, [v, *(a.value(c) for a in args[1:])], {}))
+
+    return handler
+
+
+def _range(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    vals = [c.convert_to(a.value(c), T.IntType, "a range() bound") for a in args]
+    if not 1 <= len(vals) <= 3:
+        c.fail(f"expected 1 to 3 arguments to range(), found {len(vals)}")
+    if len(vals) == 1:
+        return RangeValue(None, vals[0], None)
+    return RangeValue(vals[0], vals[1], vals[2] if len(vals) == 3 else None)
+
+
+def _enumerate(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    start = (args[1] if len(args) > 1 else kwargs.get("start"))
+    return ZipValue([args[0]], start.value(c) if start is not None else c.const(0))
+
+
+def _zip(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    return ZipValue(list(args))
+
+
+def _print(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    c.emit("prim::Print", [a.value(c) for a in args], [])
+    return SimpleValue(c.const(None))
+
+
+def _isinstance(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    static = isinstance_static(c, args[0].value(c).type, args[1])
+    if static is None:
+        c.fail("expected isinstance() with a result known at compile time")
+    return SimpleValue(c.const(static))
+
+
+def _hasattr(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    return SimpleValue(c.const(hasattr_static(c, args)))
+
+
+def _getattr(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    name = _const_str(c, args[1])
+    return args[0].attr(c, name)
+
+
+def _const_str(c: C, sv: SugaredValue) -> str:
+    if isinstance(sv, SimpleValue) and sv.v.node.kind == "prim::Constant" and sv.v.type == T.StrType:
+        return sv.v.node["value"]
+    c.fail("expected a string literal attribute name")
+
+
+def _annotate(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    c.fail("torch.jit.annotate must be called as annotate(Type, value)")
+
+
+def _list(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    if not args:
+        return SimpleValue(c.make_list([], None))
+    sv = args[0]
+    if isinstance(sv, SimpleValue) and isinstance(sv.v.type, T.ListType):
+        return SimpleValue(c.call_builtin_values("aten::list", [sv.v], {}))
+    return SimpleValue(c.materialize_iterable(sv))
+
+
+def _tuple(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    items = args[0].static_items() if args else []
+    if items is None:
+        v = args[0].value(c)
+        if isinstance(v.type, T.TupleType):
+            return SimpleValue(v)
+        c.fail("expected tuple() of a tuple, found " + args[0].describe())
+    from hybridjit.frontend.script.sugared import SugaredTuple
+
+    return SugaredTuple(items)
+
+
+def _false(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    return StaticBool(c, False)
+
+
+def _true(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    return StaticBool(c, True)
+
+
+def _identity(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    return args[-1]
+
+
+class StaticBool(SimpleValue):
+    """A bool known at compile time; `if` on it emits only the taken branch."""
+
+    def __init__(self, c: C, value: bool) -> None:
+        super().__init__(c.const(value))
+        self.static_bool = value
+
+
+def _divmod(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    return c.call_builtin("aten::divmod", args, kwargs)
+
+
+FORMS: dict[int, tuple[Any, Handler]] = {}
+
+
+def _register(obj: Any, handler: Handler) -> None:
+    FORMS[id(obj)] = (obj, handler)
+
+
+for _obj, _h in (
+    (builtins.len, _op("aten::len")), (builtins.range, _range),
+    (builtins.int, _conversion("aten::Int", T.IntType)),
+    (builtins.float, _conversion("aten::Float", T.FloatType)),
+    (builtins.bool, _conversion("aten::Bool", T.BoolType)),
+    (builtins.str, _conversion("aten::str", T.StrType)),
+    (builtins.complex, _op("aten::Complex")),
+    (builtins.min, _first_of("prim::min", "aten::min")),
+    (builtins.max, _first_of("prim::max", "aten::max")),
+    (builtins.abs, _first_of("prim::abs", "aten::abs")), (builtins.sum, _op("aten::sum")),
+    (builtins.any, _op("aten::any")), (builtins.all, _op("aten::all")),
+    (builtins.round, _op("aten::round")), (builtins.divmod, _divmod),
+    (builtins.print, _print), (builtins.isinstance, _isinstance), (builtins.hasattr, _hasattr),
+    (builtins.getattr, _getattr), (builtins.sorted, _op("aten::sorted")),
+    (builtins.enumerate, _enumerate), (builtins.zip, _zip), (builtins.list, _list),
+    (builtins.tuple, _tuple), (builtins.ord, _op("aten::ord")), (builtins.chr, _op("aten::chr")),
+    (builtins.pow, _op("aten::pow")), (builtins.hash, _op("aten::hash")),
+    (builtins.hex, _op("aten::hex")), (builtins.oct, _op("aten::oct")),
+    (builtins.bin, _op("aten::bin")), (builtins.dict, _op("aten::dict")),
+    (torch.jit.is_scripting, _true), (torch.jit.is_tracing, _false),
+    (torch._C._get_tracing_state, _false), (torch.jit.annotate, _annotate),
+    (torch.jit._unwrap_optional, _identity), (torch._jit_internal.is_scripting, _true),
+):  # fmt: skip
+    _register(_obj, _h)
+for _name in ("has_torch_function", "has_torch_function_unary", "has_torch_function_variadic"):
+    _register(getattr(torch.overrides, _name), _false)
+    _register(getattr(torch._C, "_" + _name), _false)
+
+
+def register(obj: Any, handler: Handler) -> None:
+    """Add a special form (the public API registers its own markers here)."""
+    _register(obj, handler)
+
+
+def lookup(obj: Any) -> Handler | None:
+    entry = FORMS.get(id(obj))
+    return entry[1] if entry is not None and entry[0] is obj else None
+
+
+# -- compile-time conditions -----------------------------------------------------------------
+def static_condition(c: C, node: ast.Call) -> Cond | None:
+    """`isinstance(x, T)` with refinement of `x`; None when `node` is not such a call."""
+    from hybridjit.frontend.script.expressions import Cond
+
+    if not isinstance(node.func, ast.Name) or node.func.id != "isinstance" or len(node.args) != 2:
+        return None
+    if c.env.lookup("isinstance") is not None:
+        return None
+    subject = c.emit_expr(node.args[0])
+    kinds = c.emit_expr(node.args[1])
+    t = subject.value(c).type
+    static = isinstance_static(c, t, kinds)
+    targets = type_targets(c, kinds)
+    refine: tuple[dict, dict] = ({}, {})
+    if isinstance(node.args[0], ast.Name) and targets is not None:
+        yes, no = _split_members(t, targets)
+        name = node.args[0].id
+        refine = ({name: yes} if yes else {}, {name: no} if no else {})
+    if static is not None:
+        return Cond(None, static, refine)
+    v = c.emit("prim::isinstance", [subject.value(c)], [T.BoolType],
+               {"types": [str(x) for x in targets or []]}).output  # fmt: skip
+    return Cond(v, None, refine)
+
+
+def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
+    from hybridjit.frontend.script.sugared import PythonValue, SugaredTuple
+    from hybridjit.frontend.script.types_from_annotations import AnnotationError, type_from_python
+
+    if isinstance(sv, SugaredTuple):
+        out: list[T.Type] = []
+        for item in sv.items:
+            sub = type_targets(c, item)
+            if sub is None:
+                return None
+            out += sub
+        return out
+    obj = getattr(sv, "obj", None)
+    if isinstance(sv, SpecialFormType):
+        obj = sv.obj
+    if obj is None and hasattr(sv, "handler"):
+        obj = _SPECIAL_TYPES.get(getattr(sv, "name", ""))
+    if obj is None:
+        return None
+    if obj is list:
+        return [T.AnyListType]
+    if obj is tuple:
+        return [T.AnyTupleType]
+    if obj is dict:
+        return [_ANY_DICT]
+    try:
+        return [type_from_python(obj)]
+    except AnnotationError:
+        return None
+    del PythonValue
+
+
+_SPECIAL_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list,
+                  "tuple": tuple, "dict": dict, "complex": complex}  # fmt: skip
+_ANY_DICT = T._Simple("AnyDict", "dict")
+
+
+class SpecialFormType(SugaredValue):
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+
+def _matches(t: T.Type, target: T.Type) -> bool:
+    if target == _ANY_DICT:
+        return isinstance(t, T.DictType)
+    if isinstance(target, T.ListType) and isinstance(t, T.ListType):
+        return True
+    return T.is_subtype(t, target)
+
+
+def _split_members(t: T.Type, targets: list[T.Type]) -> tuple[T.Type | None, T.Type | None]:
+    if isinstance(t, T.OptionalType):
+        members = [t.elem, T.NoneType]
+    elif isinstance(t, T.UnionType):
+        members = list(t.members)
+    else:
+        members = [t]
+    yes = [m for m in members if any(_matches(m, x) for x in targets)]
+    no = [m for m in members if not any(_matches(m, x) for x in targets)]
+    if t == T.AnyType:
+        yes = [x for x in targets if x not in (T.AnyListType, T.AnyTupleType, _ANY_DICT)]
+        no = []
+    return (T.make_union(yes) if yes else None, T.make_union(no) if no else None)
+
+
+def isinstance_static(c: C, t: T.Type, kinds: SugaredValue) -> bool | None:
+    targets = type_targets(c, kinds)
+    if targets is None:
+        c.fail("expected a type (or tuple of types) as isinstance()'s second argument")
+    yes, no = _split_members(t, targets)
+    if t == T.AnyType:
+        return None
+    if yes is None:
+        return False
+    if no is None:
+        return True
+    return None
+
+
+def hasattr_static(c: C, args: list[SugaredValue]) -> bool:
+    name = _const_str(c, args[1])
+    probe = getattr(args[0], "has_attribute", None)
+    if probe is None:
+        c.fail("expected hasattr() on a module or class instance, found " + args[0].describe())
+    return bool(probe(name))

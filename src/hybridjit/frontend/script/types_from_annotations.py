@@ -1,0 +1,144 @@
+"""Python annotations (typing objects, PEP 585/604 syntax, strings) to IR types."""
+
+from __future__ import annotations
+
+import ast
+import collections.abc
+import enum
+import types
+import typing
+from typing import Any, Callable
+
+import torch
+
+from hybridjit.ir import types as T
+
+_SIMPLE: dict[Any, T.Type] = {
+    int: T.IntType, float: T.FloatType, bool: T.BoolType, str: T.StrType,
+    complex: T.ComplexType, torch.Tensor: T.TENSOR, type(None): T.NoneType, None: T.NoneType,
+    torch.device: T.DeviceType, torch.dtype: T.IntType, typing.Any: T.AnyType,
+    torch.Generator: T.GeneratorType,
+}  # fmt: skip
+
+_LIST_ORIGINS = (list, typing.List, collections.abc.Sequence, collections.abc.MutableSequence)
+_DICT_ORIGINS = (dict, typing.Dict, collections.abc.Mapping, collections.abc.MutableMapping)
+
+# Extra resolvers (script classes, module types) registered by other frontend modules.
+CLASS_RESOLVERS: list[Callable[[type], T.Type | None]] = []
+
+
+class AnnotationError(Exception):
+    """Raised with a description of the annotation that has no IR type."""
+
+
+def type_from_python(ann: Any) -> T.Type:
+    """The IR type an annotation object denotes, or AnnotationError."""
+    if ann in _SIMPLE if _hashable(ann) else False:
+        return _SIMPLE[ann]
+    origin = typing.get_origin(ann)
+    if origin is not None:
+        return _from_generic(origin, typing.get_args(ann), ann)
+    if _is_final(ann):
+        raise AnnotationError("Final without a type argument")
+    if isinstance(ann, type):
+        return _from_class(ann)
+    if isinstance(ann, T.Type):
+        return ann
+    raise AnnotationError(f"unknown type annotation {ann!r}")
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _is_final(ann: Any) -> bool:
+    return ann is typing.Final or getattr(ann, "__name__", None) == "Final"
+
+
+def _from_generic(origin: Any, args: tuple[Any, ...], ann: Any) -> T.Type:
+    if origin in _LIST_ORIGINS:
+        return T.ListType(type_from_python(args[0]) if args else T.TENSOR)
+    if origin in _DICT_ORIGINS:
+        return T.DictType(type_from_python(args[0]), type_from_python(args[1]))
+    if origin in (tuple, typing.Tuple):
+        if args == ((),):
+            return T.TupleType(())
+        if len(args) == 2 and args[1] is Ellipsis:
+            raise AnnotationError("variable-length Tuple[T, ...] annotation")
+        return T.TupleType(tuple(type_from_python(a) for a in args))
+    if origin in (typing.Union, types.UnionType):
+        return T.make_union([type_from_python(a) for a in args])
+    if origin is typing.Final or _is_final(origin):
+        return type_from_python(args[0])
+    if origin is typing.Annotated:
+        return type_from_python(args[0])
+    if origin is type:
+        raise AnnotationError(f"Type[...] annotation {ann!r}")
+    raise AnnotationError(f"unknown type annotation {ann!r}")
+
+
+def _from_class(cls: type) -> T.Type:
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        return named_tuple_type(cls)
+    if issubclass(cls, enum.Enum):
+        return enum_type(cls)
+    for resolve in CLASS_RESOLVERS:
+        t = resolve(cls)
+        if t is not None:
+            return t
+    if cls in (list, dict, tuple):
+        raise AnnotationError(f"bare {cls.__name__} annotation (give element types)")
+    raise AnnotationError(f"unknown type annotation {cls.__qualname__}")
+
+
+def qualified_name(obj: Any) -> str:
+    """TorchScript's `__torch__.`-prefixed name of a Python class or function."""
+    module = getattr(obj, "__module__", "") or ""
+    name = getattr(obj, "__qualname__", getattr(obj, "__name__", "?"))
+    name = name.replace("<locals>.", "")
+    if module in ("__main__", ""):
+        return f"__torch__.{name}"
+    return f"__torch__.{module}.{name}"
+
+
+_NAMED_TUPLES: dict[type, T.TupleType] = {}
+
+
+def named_tuple_type(cls: type) -> T.TupleType:
+    if cls not in _NAMED_TUPLES:
+        hints = typing.get_type_hints(cls)
+        fields = tuple(cls._fields)  # type: ignore[attr-defined]
+        elems = tuple(type_from_python(hints.get(f, torch.Tensor)) for f in fields)
+        _NAMED_TUPLES[cls] = T.TupleType(elems, qualified_name(cls), fields)
+    return _NAMED_TUPLES[cls]
+
+
+def enum_type(cls: type[enum.Enum]) -> T.EnumType:
+    members = list(cls)
+    value_type = T.type_of_value(members[0].value) if members else T.IntType
+    return T.EnumType(qualified_name(cls), value_type, tuple(m.name for m in members))
+
+
+def eval_annotation(expr: ast.expr | str | Any, scope: dict[str, Any]) -> Any:
+    """Evaluate an annotation expression (AST or string) in the function's scope."""
+    if isinstance(expr, str):
+        expr = ast.parse(expr, mode="eval").body
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return eval_annotation(expr.value, scope)
+    if not isinstance(expr, ast.AST):
+        return expr
+    code = compile(ast.Expression(expr), "<annotation>", "eval")
+    return eval(code, dict(scope))  # noqa: S307 - annotations are the user's own code
+
+
+def annotation_type(expr: Any, scope: dict[str, Any]) -> T.Type:
+    """Evaluate and convert; AnnotationError on failure."""
+    try:
+        value = eval_annotation(expr, scope)
+    except Exception as e:  # noqa: BLE001 - any failure means a bad annotation
+        raise AnnotationError(f"cannot evaluate annotation: {e}") from None
+    return type_from_python(value)

@@ -1,0 +1,255 @@
+"""The one name-resolution table: which operator a Python callable or operator symbol means.
+
+Both frontends use it: the script frontend to turn `torch.add(x, 1)`, `x + 1`, `len(xs)`,
+`math.sqrt(f)` into operator calls, the tracer to name what it records. It follows
+TorchScript's table (`torch/jit/_builtins.py` plus the globals of its IR emitter), derived by
+rules rather than listed: every callable in `torch`, `torch._C._nn`, `torch._C._fft`,
+`torch._C._linalg`, `torch._C._special` (and `math`/`cmath`) means the `aten::` op of the same
+name when the registry has one.
+
+    builtin_name(torch.add)          -> "aten::add"
+    builtin_name(torch.Tensor.add)   -> "aten::add"
+    builtin_name(math.sqrt)          -> "aten::sqrt"
+    builtin_name(len)                -> "aten::len"
+    binary_op_name(ast.Mod())        -> "aten::remainder"
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import cmath
+import functools
+import inspect
+import math
+import operator
+import warnings
+from typing import Any, Callable
+
+import torch
+
+from hybridjit.ops import registry
+
+# Modules whose callables are bound operators (TorchScript's `_modules_containing_builtins`).
+_TORCH_MODULES = ("torch", "torch._C._nn", "torch._C._fft", "torch._C._linalg",
+                  "torch._C._special", "torch._C._nested", "torch._C._sparse")  # fmt: skip
+
+# torch.functional's Python implementations shadow the ops of the same name: TorchScript
+# compiles their source instead of calling the operator.
+_COMPILED_NOT_BOUND = ("stft", "istft", "lu", "cdist", "norm", "unique", "unique_consecutive",
+                       "tensordot", "no_grad", "autocast")  # fmt: skip
+
+# Python builtins TorchScript binds to operators (its IR emitter's globals).
+_PY_BUILTINS: dict[Callable[..., Any], str] = {
+    len: "aten::len", abs: "prim::abs", min: "prim::min", max: "prim::max",
+    int: "aten::Int", float: "aten::Float", bool: "aten::Bool", complex: "aten::Complex",
+    str: "aten::str", round: "aten::round", divmod: "aten::divmod", sum: "aten::sum",
+    any: "aten::any", all: "aten::all", print: "prim::Print", hash: "aten::hash",
+    id: "prim::id", ord: "aten::ord", chr: "aten::chr", bin: "aten::bin", hex: "aten::hex",
+    oct: "aten::oct", pow: "aten::pow", sorted: "aten::sorted", warnings.warn: "aten::warn",
+}  # fmt: skip
+
+# Python builtins that are syntax-like forms in TorchScript, not operator calls.
+SPECIAL_FORMS: dict[Callable[..., Any], str] = {
+    tuple: "tuple", list: "list", dict: "dict", range: "range", zip: "zip",
+    enumerate: "enumerate", getattr: "getattr", hasattr: "hasattr", isinstance: "isinstance",
+}  # fmt: skip
+
+# math/cmath functions whose operator has another name.
+_MATH_RENAMES = {"remainder": "aten::mathremainder", "phase": "aten::angle",
+                 "rect": "aten::polar"}  # fmt: skip
+
+# Binary operators by symbol (TorchScript's ir_emitter getNodeKind).
+BINARY_OPS: dict[str, str] = {
+    "+": "aten::add", "-": "aten::sub", "*": "aten::mul", "/": "aten::div",
+    "//": "aten::floordiv", "%": "aten::remainder", "**": "aten::pow", "@": "aten::matmul",
+    "&": "aten::__and__", "|": "aten::__or__", "^": "aten::__xor__",
+    "<<": "aten::__lshift__", ">>": "aten::__rshift__",
+    "==": "aten::eq", "!=": "aten::ne", "<": "aten::lt", "<=": "aten::le", ">": "aten::gt",
+    ">=": "aten::ge", "is": "aten::__is__", "is not": "aten::__isnot__",
+    "in": "aten::__contains__",
+}  # fmt: skip
+UNARY_OPS: dict[str, str] = {"-": "aten::neg", "~": "aten::bitwise_not", "not": "aten::__not__"}
+
+_AST_SYMBOLS: dict[type, str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+    ast.LShift: "<<", ast.RShift: ">>", ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<",
+    ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Is: "is", ast.IsNot: "is not",
+    ast.In: "in", ast.USub: "-", ast.Invert: "~", ast.Not: "not",
+}  # fmt: skip
+
+_OPERATOR_SYMBOLS: dict[Callable[..., Any], str] = {
+    operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+    operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.matmul: "@",
+    operator.and_: "&", operator.or_: "|", operator.xor: "^", operator.lshift: "<<",
+    operator.rshift: ">>", operator.eq: "==", operator.ne: "!=", operator.lt: "<",
+    operator.le: "<=", operator.gt: ">", operator.ge: ">=", operator.is_: "is",
+    operator.is_not: "is not",
+}  # fmt: skip
+_OPERATOR_UNARY: dict[Callable[..., Any], str] = {
+    operator.neg: "-", operator.invert: "~", operator.not_: "not",
+}
+_OPERATOR_OTHER: dict[Callable[..., Any], str] = {
+    operator.getitem: "aten::__getitem__", operator.setitem: "aten::_set_item",
+    operator.contains: "aten::__contains__", operator.abs: "prim::abs",
+    operator.index: "aten::Int", operator.truth: "aten::Bool",
+}  # fmt: skip
+
+# `x.float()` and friends are `aten::to(x, dtype)` in TorchScript (dtype as ScalarType int).
+TENSOR_CAST_METHODS: dict[str, torch.dtype] = {
+    "byte": torch.uint8, "char": torch.int8, "double": torch.float64, "float": torch.float32,
+    "cfloat": torch.complex64, "cdouble": torch.complex128, "int": torch.int32,
+    "long": torch.int64, "short": torch.int16, "half": torch.float16, "bool": torch.bool,
+    "bfloat16": torch.bfloat16,
+}  # fmt: skip
+
+# Tensor attributes that are operators (TorchScript's SimpleValue::attr for tensors).
+TENSOR_ATTRIBUTES: dict[str, str] = {
+    "dtype": "prim::dtype", "device": "prim::device", "grad": "prim::grad",
+    "data": "prim::data", "shape": "aten::size", "is_cuda": "prim::is_cuda",
+    "is_cpu": "prim::is_cpu", "is_xla": "prim::is_xla", "is_xpu": "prim::is_xpu",
+    "is_mps": "prim::is_mps", "is_sparse": "prim::is_sparse", "is_mkldnn": "prim::is_mkldnn",
+    "is_quantized": "prim::is_quantized", "is_meta": "prim::is_meta",
+    "is_nested": "prim::is_nested", "is_vulkan": "prim::is_vulkan",
+    "requires_grad": "prim::requires_grad", "layout": "prim::layout", "T": "aten::numpy_T",
+    "mT": "aten::mT", "H": "aten::adjoint", "mH": "aten::mH", "real": "aten::real",
+    "imag": "aten::imag", "itemsize": "prim::itemsize", "nbytes": "prim::nbytes",
+    "ndim": "aten::dim", "name": "prim::name",
+}  # fmt: skip
+
+
+def builtin_name(obj: Any) -> str | None:
+    """The operator a Python callable means in compiled code, or None if it is not a builtin.
+
+    Covers torch functions (`torch.relu` -> `aten::relu`), Tensor methods
+    (`torch.Tensor.add` -> `aten::add`), `torch.nn.functional` (`F.gelu` -> `aten::gelu`;
+    its Python wrappers only when their signature is the op's: `F.relu` -> `aten::relu`),
+    `math`/`cmath` (`math.sqrt` -> `aten::sqrt`), the `operator` module and Python builtins
+    (`len` -> `aten::len`, `min` -> `prim::min`, `int` -> `aten::Int`).
+    """
+    try:
+        hit = _table().get(id(obj))
+    except TypeError:
+        return None
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    return _tensor_method(obj) or _functional_wrapper(obj)
+
+
+def tensor_method_name(name: str) -> str | None:
+    """The operator `tensor.<name>(...)` calls: `"add"` -> `aten::add` (if the op exists)."""
+    op = f"aten::{name}"
+    return op if registry.has_op(op) else None
+
+
+def tensor_attribute_name(name: str) -> str | None:
+    """The operator reading `tensor.<name>`: `"shape"` -> `aten::size`, `"dtype"` -> `prim::dtype`."""  # noqa: E501
+    return TENSOR_ATTRIBUTES.get(name)
+
+
+def binary_op_name(op: Any) -> str:
+    """The operator of a binary operator given as an `ast` node/class, `operator` function or
+    symbol: `ast.Add()`, `operator.add` or `"+"` -> `aten::add`; `%` -> `aten::remainder`.
+
+    `in` means `aten::__contains__(container, element)`: its arguments are swapped.
+    """
+    return BINARY_OPS[_symbol(op, _OPERATOR_SYMBOLS)]
+
+
+def unary_op_name(op: Any) -> str:
+    """`-x` -> `aten::neg`, `~x` -> `aten::bitwise_not`, `not x` -> `aten::__not__`."""
+    return UNARY_OPS[_symbol(op, _OPERATOR_UNARY)]
+
+
+def special_form(obj: Any) -> str | None:
+    """`tuple`, `list`, `range`, `isinstance`, ...: builtins the frontend handles itself."""
+    try:
+        return SPECIAL_FORMS.get(obj)
+    except TypeError:
+        return None
+
+
+def _symbol(op: Any, by_function: dict[Callable[..., Any], str]) -> str:
+    if isinstance(op, str):
+        return op
+    if isinstance(op, ast.AST):
+        op = type(op)
+    if isinstance(op, type) and op in _AST_SYMBOLS:
+        return _AST_SYMBOLS[op]
+    if op in by_function:
+        return by_function[op]
+    raise KeyError(f"not an operator: {op!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the table, built on first use
+
+
+@functools.cache
+def _table() -> dict[int, tuple[Any, str]]:
+    entries: list[tuple[Any, str]] = []
+    for module_name in _TORCH_MODULES:
+        entries += _module_entries(_import(module_name), "")
+    entries += _module_entries(math, "") + _module_entries(cmath, "")
+    entries += list(_PY_BUILTINS.items())
+    entries += [(fn, UNARY_OPS[s]) for fn, s in _OPERATOR_UNARY.items()]
+    entries += [(fn, BINARY_OPS[s]) for fn, s in _OPERATOR_SYMBOLS.items()]
+    entries += list(_OPERATOR_OTHER.items())
+    # Later entries win: `operator.abs` is prim::abs although the `abs` op is aten::abs.
+    return {id(fn): (fn, name) for fn, name in entries}
+
+
+def _import(module_name: str) -> Any:
+    obj: Any = torch
+    for part in module_name.split(".")[1:]:
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _module_entries(module: Any, prefix: str) -> list[tuple[Any, str]]:
+    if module is None:
+        return []
+    renames = _MATH_RENAMES if module in (math, cmath) else {}
+    out = []
+    for name in dir(module):
+        if name in _COMPILED_NOT_BOUND or name.startswith("__"):
+            continue
+        value = getattr(module, name, None)
+        if not callable(value) or isinstance(value, type):
+            continue
+        op = renames.get(name) or f"aten::{name.removeprefix('_') if name == '_segment_reduce' else name}"  # noqa: E501
+        if registry.has_op(op):
+            out.append((value, op))
+    return out
+
+
+def _tensor_method(obj: Any) -> str | None:
+    name = getattr(obj, "__name__", None)
+    if not isinstance(name, str) or getattr(torch.Tensor, name, None) is not obj:
+        return None
+    if name in TENSOR_CAST_METHODS:
+        return "aten::to"
+    return tensor_method_name(name)
+
+
+def _functional_wrapper(obj: Any) -> str | None:
+    """A Python function in torch.nn.functional whose parameters are its op's arguments."""
+    if getattr(obj, "__module__", None) != "torch.nn.functional" or not inspect.isfunction(obj):
+        return None
+    op = f"aten::{obj.__name__}"
+    if not registry.has_op(op):
+        return None
+    try:
+        params = list(inspect.signature(obj).parameters)
+    except (TypeError, ValueError):
+        return None
+    names = ["self" if p == "input" else p for p in params if p != "inplace"]
+    for schema in registry.schemas_for(op):
+        if [a.name for a in schema.arguments[: len(names)]] == names:
+            return op
+    return None
+
+
+def _unused() -> None:  # keep `builtins` imported for readers grepping the table's origin
+    del builtins

@@ -1,0 +1,85 @@
+"""The operator registry: every `aten::`/`prim::` overload torch knows, as `Schema`s.
+
+Built lazily from torch's own registry (`torch.ops.<ns>.<op>.overloads()` and each overload's
+`_schema`), one operator name at a time, and cached. That registry already holds TorchScript's
+scalar, list, str and dict overloads (`aten::add.int`, `aten::len.t`, `aten::format`,
+`aten::__getitem__.t`), so nothing here is written per operator.
+
+Overloads come in torch's order (c10 operators first, then the TorchScript-only ones, each
+in registration order), which is the order overload resolution tries them. Out variants
+(`aten::add.out`: a mutable keyword-only argument) are left out, except by `lookup`.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import torch
+
+from hybridjit.ops.schema import Schema, schema_from_torch
+
+NAMESPACES = ("aten", "prim")
+
+
+def schemas_for(name: str) -> list[Schema]:
+    """All overloads of `name` (e.g. `aten::add`) that calls resolve against, in order.
+
+    >>> [s.overload_name for s in schemas_for("aten::len")][:2]
+    ['t', 'Tensor']
+    """
+    return list(_call_schemas(name))
+
+
+def has_op(name: str) -> bool:
+    """Whether `name` (`aten::relu`) names an operator with at least one callable overload."""
+    return bool(_call_schemas(name))
+
+
+def lookup(qualified_overload: str) -> Schema | None:
+    """The schema of one overload, `aten::add.Tensor` (out variants included), or None."""
+    name, _, overload = qualified_overload.partition(".")
+    return next((s for s in _all_schemas(name) if s.overload_name == overload), None)
+
+
+def all_schemas_for(name: str) -> list[Schema]:
+    """Every overload of `name`, out variants included."""
+    return list(_all_schemas(name))
+
+
+def op_overload(schema: Schema) -> Any:
+    """torch's `OpOverload` object for `schema` (what eager code calls to run it)."""
+    packet = _packet(schema.name)
+    if packet is None:
+        raise KeyError(schema.qualified_overload)
+    return getattr(packet, schema.overload_name or "default")
+
+
+def is_out_variant(schema: Schema) -> bool:
+    """`aten::add.out(..., *, Tensor(a!) out)`: writes its result into a keyword argument."""
+    return any(a.kwarg_only and a.is_write for a in schema.arguments)
+
+
+@functools.cache
+def _call_schemas(name: str) -> tuple[Schema, ...]:
+    return tuple(s for s in _all_schemas(name) if not is_out_variant(s))
+
+
+@functools.cache
+def _all_schemas(name: str) -> tuple[Schema, ...]:
+    packet = _packet(name)
+    if packet is None:
+        return ()
+    return tuple(schema_from_torch(getattr(packet, ov)._schema) for ov in packet.overloads())
+
+
+def _packet(name: str) -> Any:
+    ns, sep, op = name.partition("::")
+    if not sep or ns not in NAMESPACES or not op.isidentifier():
+        return None
+    try:
+        packet = getattr(getattr(torch.ops, ns), op)
+    except (AttributeError, RuntimeError):
+        return None
+    # A few names resolve to plain builtins rather than operator packets (`prim::name`).
+    return packet if hasattr(packet, "overloads") else None

@@ -1,0 +1,315 @@
+"""The default executor: IR → Python source → function.
+
+Every value becomes a Python local (debug names sanitized: `x.1` → `x_1`), constants are
+inlined as literals (or bound as globals: tensors, devices, non-finite floats), each op is bound
+to its fastest callable or inlined as a Python operator (see `ops/kernels.py`), and control flow
+becomes real `if` / `for` statements.  For example::
+
+    graph(%x.1 : Tensor, %n.1 : int):           def forward(x_1, n_1):
+      %2 : bool = prim::Constant[value=1]()         z = x_1
+      %z : Tensor = prim::Loop(%n.1, %2, %x.1)      for i in range(n_1):
+        block0(%i : int, %z.3 : Tensor):                z_1 = z.mul(i)  # f.py:3:8
+          %z.5 : Tensor = aten::mul(%z.3, %i)           z = z_1
+          -> (%2, %z.5)                             return z
+      return (%z)
+
+The source is registered with `linecache` under `<hybridjit-codegen-N:name>`, so tracebacks,
+`inspect.getsource` and debuggers show it; each line ends with the original source location.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import keyword
+import linecache
+import math
+import re
+from typing import Any, Callable, Iterable, Sequence
+
+import torch
+
+from hybridjit.ir.graph import Block, Graph, Node, Value
+from hybridjit.ops import kernels
+from hybridjit.ops.kernels import Operand
+
+_COUNTER = itertools.count()
+_RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+_NOT_IDENT = re.compile(r"\W", re.ASCII)
+_INDENT = "    "
+
+
+def compile_graph(graph: Graph, name: str = "forward") -> Callable[..., Any]:
+    """Compile `graph` to a Python function (positional arguments, one per graph input)."""
+    gen = _Codegen(graph)
+    source = gen.function_source(name)
+    filename = f"<hybridjit-codegen-{next(_COUNTER)}:{_NOT_IDENT.sub('_', name)}>"
+    code = compile(source, filename, "exec")
+    namespace: dict[str, Any] = {"__builtins__": builtins, **gen.globals}
+    exec(code, namespace)  # noqa: S102 - our own generated source
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    fn = namespace[gen.function_name]
+    fn.__hybridjit_source__ = source
+    fn.graph = graph
+    return fn
+
+
+def generate_source(graph: Graph, name: str = "forward") -> str:
+    """The Python source codegen writes for `graph` (for reading and tests)."""
+    return _Codegen(graph).function_source(name)
+
+
+class _Codegen:
+    """Writes one function; `bind` and the naming helpers are what emitters use."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.lines: list[str] = []
+        self.globals: dict[str, Any] = {}
+        self._bound: dict[int, str] = {}
+        self._taken: set[str] = set()
+        self._src: dict[Value, str] = {}
+        self._const: dict[Value, Any] = {}
+        self.function_name = ""
+
+    # -- names -------------------------------------------------------------------------------
+    def _fresh(self, base: str, is_global: bool = False) -> str:
+        base = _NOT_IDENT.sub("_", base) or "v"
+        if base[0].isdigit():
+            base = f"v{base}"
+        if (base.startswith("_hj") and not is_global) or base in _RESERVED:
+            base = f"{base}_"
+        name, n = base, 0
+        while name in self._taken:
+            n += 1
+            name = f"{base}_{n}"
+        self._taken.add(name)
+        return name
+
+    def local(self, value: Value) -> str:
+        """The identifier of `value` (allocated on first use)."""
+        if value not in self._src:
+            self._src[value] = self._fresh(value.debug_name if value.has_debug_name() else
+                                           f"v{value.debug_name}")  # fmt: skip
+        return self._src[value]
+
+    def src(self, value: Value) -> str:
+        return self._src[value] if value in self._src else self.local(value)
+
+    def operand(self, value: Value) -> Operand:
+        if value in self._const:
+            return Operand(self.src(value), self._const[value])
+        return Operand(self.src(value))
+
+    def bind(self, obj: Any, hint: str) -> str:
+        """A global name for `obj` in the generated module."""
+        name = self._bound.get(id(obj))
+        if name is None:
+            name = self._bound[id(obj)] = self._fresh(f"_hj_{hint}", is_global=True)
+            self.globals[name] = obj
+        return name
+
+    def alias(self, value: Value, src: str) -> None:
+        """Make `value` read as `src` (an existing local) without an assignment."""
+        self._src[value] = src
+
+    # -- writing -----------------------------------------------------------------------------
+    def line(self, depth: int, text: str, node: Node | None = None) -> None:
+        comment = _comment(node) if node is not None else ""
+        self.lines.append(f"{_INDENT * depth}{text}{comment}")
+
+    def assign(self, depth: int, targets: Sequence[str], sources: Sequence[str]) -> None:
+        """Parallel assignment `a, b = x, y` (skipping `a = a`)."""
+        pairs = [(t, s) for t, s in zip(targets, sources) if t != s]
+        if pairs:
+            lhs, rhs = zip(*pairs)
+            self.line(depth, f"{', '.join(lhs)} = {', '.join(rhs)}")
+
+    def function_source(self, name: str) -> str:
+        self.function_name = self._fresh(name)
+        params = [self.local(v) for v in self.graph.inputs]
+        self.lines = [f"def {self.function_name}({', '.join(params)}):"]
+        self.block(self.graph.block, 1)
+        outs = [self.src(v) for v in self.graph.outputs]
+        result = outs[0] if len(outs) == 1 else f"({', '.join(outs)}{',' if outs else ''})"
+        self.line(1, f"return {result}")
+        return "\n".join(self.lines) + "\n"
+
+    def block(self, block: Block, depth: int, outputs: Sequence[str] = ()) -> None:
+        """The block's nodes, then `outputs = <block outputs>` (or `pass` if empty)."""
+        start = len(self.lines)
+        for node in block.nodes:
+            EMITTERS.get(node.kind, _emit_op)(self, node, depth)
+        self.assign(depth, outputs, [self.src(v) for v in block.outputs])
+        if len(self.lines) == start:
+            self.line(depth, "pass")
+
+    def targets(self, node: Node) -> str:
+        return ", ".join(self.local(v) for v in node.outputs)
+
+
+def _comment(node: Node) -> str:
+    if node.source_range is None:
+        return ""
+    text = "".join(c if c.isprintable() else "?" for c in str(node.source_range))
+    return f"  # {text}"
+
+
+# ---------------------------------------------------------------------------------------------
+# emitters
+
+
+def _emit_op(gen: _Codegen, node: Node, depth: int) -> None:
+    impl = kernels.impl_for_node(node)
+    ops = [gen.operand(v) for v in node.inputs]
+    text = impl.emit(ops, gen)
+    outs = node.outputs
+    if impl.stmt:
+        gen.line(depth, text, node)
+        if outs:
+            gen.alias(outs[0], ops[0].src)
+    elif not outs:
+        gen.line(depth, text, node)
+    elif len(outs) == 1 and node.kind not in kernels.UNPACKING:
+        gen.line(depth, f"{gen.local(outs[0])} = {text}", node)
+    else:
+        gen.line(depth, f"{gen.targets(node)}, = {text}", node)
+
+
+def _emit_constant(gen: _Codegen, node: Node, depth: int) -> None:
+    value = kernels.constant_value(node)
+    gen._const[node.output] = value
+    gen.alias(node.output, _literal(value) or gen.bind(value, _const_hint(value)))
+
+
+def _literal(value: Any) -> str | None:
+    """Python source for a constant, or None when it must be bound as a global."""
+    if value is None or isinstance(value, (bool, str)):
+        return repr(value)
+    if isinstance(value, (int, float, complex)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        text = repr(value)
+        return f"({text})" if text.startswith("-") else text
+    if isinstance(value, (list, tuple)):
+        items = [_literal(v) for v in value]
+        if None in items:
+            return None
+        inner = ", ".join(items)  # type: ignore[arg-type]
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(items) == 1 else ''})"
+    return None
+
+
+def _const_hint(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return "tensor"
+    return type(value).__name__.lower()
+
+
+def _emit_if(gen: _Codegen, node: Node, depth: int) -> None:
+    outs = [gen.local(v) for v in node.outputs]
+    gen.line(depth, f"if {gen.src(node.inputs[0])}:", node)
+    for keyword_, block in zip(("", "else:"), node.blocks):
+        if keyword_:
+            gen.line(depth, keyword_)
+        gen.block(block, depth + 1, outs)
+
+
+def _emit_loop(gen: _Codegen, node: Node, depth: int) -> None:
+    """`for i in range(max): body; carried = outs; if not go: break` (under `if go0:`)."""
+    max_trip, go0, *init = node.inputs
+    body = node.blocks[0]
+    carried = [gen.local(v) for v in node.outputs]
+    for param, name in zip(body.inputs[1:], carried):
+        gen.alias(param, name)
+    gen.assign(depth, carried, [gen.src(v) for v in init])
+    if not _is_const(gen, go0, True):
+        gen.line(depth, f"if {gen.src(go0)}:")
+        depth += 1
+    counter = body.inputs[0]
+    index = gen.local(counter) if counter.uses else "_"
+    gen.line(depth, f"for {index} in range({gen.src(max_trip)}):", node)
+    gen.block(body, depth + 1)
+    go, *outs = body.outputs
+    go_src = gen.src(go)
+    if not _is_const(gen, go, True) and go_src in carried:
+        fresh = gen._fresh("go")
+        gen.line(depth + 1, f"{fresh} = {go_src}")
+        go_src = fresh
+    gen.assign(depth + 1, carried, [gen.src(v) for v in outs])
+    if _is_const(gen, go, False):
+        gen.line(depth + 1, "break")
+    elif not _is_const(gen, go, True):
+        gen.line(depth + 1, f"if not {go_src}:")
+        gen.line(depth + 2, "break")
+
+
+def _is_const(gen: _Codegen, value: Value, expected: Any) -> bool:
+    return value in gen._const and gen._const[value] is expected
+
+
+def _attr(obj: str, name: str) -> str:
+    if name.isidentifier() and not keyword.iskeyword(name):
+        return f"{obj}.{name}"
+    return f"getattr({obj}, {name!r})"
+
+
+def _emit_get_attr(gen: _Codegen, node: Node, depth: int) -> None:
+    gen.line(depth, f"{gen.local(node.output)} = {_attr(gen.src(node.inputs[0]), node['name'])}",
+             node)  # fmt: skip
+
+
+def _emit_set_attr(gen: _Codegen, node: Node, depth: int) -> None:
+    obj, value = (gen.src(v) for v in node.inputs)
+    name = node["name"]
+    if name.isidentifier() and not keyword.iskeyword(name):
+        gen.line(depth, f"{obj}.{name} = {value}", node)
+    else:
+        gen.line(depth, f"setattr({obj}, {name!r}, {value})", node)
+
+
+def _emit_call(gen: _Codegen, node: Node, depth: int, fn: str, args: Iterable[Value]) -> None:
+    call = f"{fn}({', '.join(gen.src(v) for v in args)})"
+    outs = node.outputs
+    if not outs:
+        gen.line(depth, call, node)
+    elif len(outs) == 1:
+        gen.line(depth, f"{gen.local(outs[0])} = {call}", node)
+    else:
+        gen.line(depth, f"{gen.targets(node)}, = {call}", node)
+
+
+def _emit_call_function(gen: _Codegen, node: Node, depth: int) -> None:
+    callee = kernels.callee_of(node)
+    fn = gen.bind(callee, getattr(callee, "__name__", "fn"))
+    _emit_call(gen, node, depth, fn, node.inputs[1:])
+
+
+def _emit_call_method(gen: _Codegen, node: Node, depth: int) -> None:
+    method = _attr(gen.src(node.inputs[0]), node["name"])
+    _emit_call(gen, node, depth, method, node.inputs[1:])
+
+
+def _emit_tuple_slice(gen: _Codegen, node: Node, depth: int) -> None:
+    beg, end = int(node["beg"]), int(node["end"])
+    gen.line(depth, f"{gen.local(node.output)} = {gen.src(node.inputs[0])}[{beg}:{end}]", node)
+
+
+def _emit_isinstance(gen: _Codegen, node: Node, depth: int) -> None:
+    check = gen.bind(kernels.isinstance_of, "isinstance_of")
+    types = gen.bind(tuple(node["types"]), "types")
+    gen.line(depth, f"{gen.local(node.output)} = {check}({gen.src(node.inputs[0])}, {types})",
+             node)  # fmt: skip
+
+
+EMITTERS: dict[str, Callable[[_Codegen, Node, int], None]] = {
+    "prim::Constant": _emit_constant,
+    "prim::If": _emit_if,
+    "prim::Loop": _emit_loop,
+    "prim::GetAttr": _emit_get_attr,
+    "prim::SetAttr": _emit_set_attr,
+    "prim::CallFunction": _emit_call_function,
+    "prim::CallMethod": _emit_call_method,
+    "prim::TupleSlice": _emit_tuple_slice,
+    "prim::isinstance": _emit_isinstance,
+}

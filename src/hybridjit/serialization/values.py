@@ -1,0 +1,243 @@
+"""Non-tensor values as JSON, guided by their IR type (the archive's attribute codec).
+
+    int 5                     -> 5              float 2.5 / inf  -> 2.5 / "inf"
+    str, bool, None           -> themselves     complex 1+2j     -> [1.0, 2.0]
+    Device cpu                -> "cpu"          Tensor           -> its index in tensors.json
+    int[] / (int, str)        -> JSON lists     Dict(str, int)   -> [[key, value], ...]
+    int? None / 3             -> null / 3       Scalar / Any / Union(...) -> ["int", 3]
+
+Decoding checks every value against its type, so a wrong JSON type is an `ArchiveError`,
+never a surprise later; types come from type strings (`parse_type`) of bounded size.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Callable
+
+import torch
+
+from hybridjit.errors import ArchiveError, Error
+from hybridjit.ir import types as T
+
+MAX_TYPE_STRING = 2000
+MAX_TYPE_DEPTH = 32
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+_DEVICE = re.compile(r"^(cpu|cuda|mps|xpu|meta)(:[0-9]{1,4})?$")
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+TensorRef = Callable[[torch.Tensor], int]
+TensorGet = Callable[[int], torch.Tensor]
+
+
+def type_from_string(text: Any, where: str) -> T.Type:
+    """Parse a type string from an archive, refusing oversized or deeply nested ones first."""
+    if not isinstance(text, str):
+        raise ArchiveError(f"{where}: type must be a string, got {type(text).__name__}")
+    depth = max_bracket_depth(text)
+    if len(text) > MAX_TYPE_STRING or depth > MAX_TYPE_DEPTH:
+        raise ArchiveError(f"{where}: type string too large ({len(text)} characters, nesting "
+                           f"{depth}; limits {MAX_TYPE_STRING} and {MAX_TYPE_DEPTH})")  # fmt: skip
+    from hybridjit.ir.parser import parse_type
+
+    try:
+        return parse_type(text)
+    except (Error, RecursionError, ValueError) as e:
+        raise ArchiveError(f"{where}: bad type {text[:80]!r}: {e}") from None
+
+
+def max_bracket_depth(text: str) -> int:
+    depth = best = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return best
+
+
+def type_string(t: T.Type) -> str:
+    return str(t)
+
+
+def value_type(value: Any, declared: T.Type | None = None) -> T.Type:
+    """The type to save `value` under: the declared one, else what the value says."""
+    if declared is not None:
+        return declared
+    try:
+        return T.type_of_value(value)
+    except TypeError as e:
+        raise ArchiveError(
+            f"cannot save a value of Python type {type(value).__name__}: {e}"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# encoding
+
+
+def encode(value: Any, t: T.Type, tensor_ref: TensorRef) -> Any:
+    """`value` of IR type `t` as JSON data (tensors as indices given by `tensor_ref`)."""
+    handler = _ENCODERS.get(type(t))
+    if isinstance(t, T._Simple):
+        handler = _SIMPLE_ENCODERS.get(t.name)
+    if handler is None:
+        raise ArchiveError(f"cannot save a value of type {t}")
+    return handler(value, t, tensor_ref)
+
+
+def _enc_int(v: Any, t: T.Type, ref: TensorRef) -> Any:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ArchiveError(f"expected an int for type {t}, got {type(v).__name__}")
+    return v
+
+
+def _enc_float(v: Any, t: T.Type, ref: TensorRef) -> Any:
+    v = float(v)
+    return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+
+
+def _enc_tagged(v: Any, t: T.Type, ref: TensorRef) -> Any:
+    inner = T.type_of_value(v) if not isinstance(v, torch.Tensor) else T.TENSOR
+    return [type_string(inner), encode(v, inner, ref)]
+
+
+def _enc_tensor(v: Any, t: T.Type, ref: TensorRef) -> Any:
+    if not isinstance(v, torch.Tensor):
+        raise ArchiveError(f"expected a tensor for type {t}, got {type(v).__name__}")
+    return ref(v)
+
+
+def _enc_optional(v: Any, t: T.OptionalType, ref: TensorRef) -> Any:
+    return None if v is None else encode(v, t.elem, ref)
+
+
+def _enc_tuple(v: Any, t: T.TupleType, ref: TensorRef) -> Any:
+    return [encode(x, e, ref) for x, e in zip(v, t.elems, strict=True)]
+
+
+_SIMPLE_ENCODERS: dict[str, Callable[..., Any]] = {
+    "int": _enc_int, "ScalarType": _enc_int, "Layout": _enc_int, "MemoryFormat": _enc_int,
+    "float": _enc_float, "bool": lambda v, t, r: bool(v), "str": lambda v, t, r: str(v),
+    "NoneType": lambda v, t, r: None, "Device": lambda v, t, r: str(v),
+    "complex": lambda v, t, r: [_enc_float(v.real, t, r), _enc_float(v.imag, t, r)],
+    "Scalar": _enc_tagged, "Any": _enc_tagged,
+}  # fmt: skip
+_ENCODERS: dict[type, Callable[..., Any]] = {
+    T.TensorType: _enc_tensor,
+    T.OptionalType: _enc_optional,
+    T.ListType: lambda v, t, r: [encode(x, t.elem, r) for x in v],
+    T.TupleType: _enc_tuple,
+    T.DictType: lambda v, t, r: [
+        [encode(k, t.key, r), encode(x, t.value, r)] for k, x in v.items()
+    ],
+    T.UnionType: _enc_tagged,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# decoding
+
+
+def decode(data: Any, t: T.Type, tensor: TensorGet, where: str) -> Any:
+    """The Python value JSON `data` stands for, checked against IR type `t`."""
+    handler = _DECODERS.get(type(t))
+    if isinstance(t, T._Simple):
+        handler = _SIMPLE_DECODERS.get(t.name)
+    if handler is None:
+        raise ArchiveError(f"{where}: values of type {t} cannot be loaded")
+    return handler(data, t, tensor, where)
+
+
+def _want(data: Any, kind: type | tuple[type, ...], t: T.Type, where: str) -> Any:
+    if not isinstance(data, kind) or (
+        isinstance(data, bool) and kind in (int, float, (int, float))
+    ):
+        raise ArchiveError(f"{where}: expected a value of type {t}, got JSON {type(data).__name__} "
+                           f"{str(data)[:40]}")  # fmt: skip
+    return data
+
+
+def _dec_int(data: Any, t: T.Type, get: TensorGet, where: str) -> int:
+    v = _want(data, int, t, where)
+    if not INT64_MIN <= v <= INT64_MAX:
+        raise ArchiveError(f"{where}: integer {v} does not fit in 64 bits")
+    return v
+
+
+def _dec_float(data: Any, t: T.Type, get: TensorGet, where: str) -> float:
+    if isinstance(data, str) and data in _NON_FINITE:
+        return _NON_FINITE[data]
+    return float(_want(data, (int, float), t, where))
+
+
+def _dec_complex(data: Any, t: T.Type, get: TensorGet, where: str) -> complex:
+    pair = _want(data, list, t, where)
+    if len(pair) != 2:
+        raise ArchiveError(f"{where}: a complex is [real, imag], got {len(pair)} numbers")
+    return complex(
+        _dec_float(pair[0], T.FloatType, get, where), _dec_float(pair[1], T.FloatType, get, where)
+    )
+
+
+def _dec_device(data: Any, t: T.Type, get: TensorGet, where: str) -> torch.device:
+    text = _want(data, str, t, where)
+    if not _DEVICE.match(text):
+        raise ArchiveError(f"{where}: unknown device {text[:40]!r}")
+    return torch.device(text)
+
+
+def _dec_tagged(data: Any, t: T.Type, get: TensorGet, where: str) -> Any:
+    pair = _want(data, list, t, where)
+    if len(pair) != 2:
+        raise ArchiveError(f"{where}: a {t} value is [type, value], got {len(pair)} items")
+    inner = type_from_string(pair[0], where)
+    if not T.is_subtype(inner, t) and t != T.AnyType:
+        raise ArchiveError(f"{where}: {inner} is not a {t}")
+    return decode(pair[1], inner, get, where)
+
+
+def _dec_tensor(data: Any, t: T.Type, get: TensorGet, where: str) -> torch.Tensor:
+    return get(_dec_int(data, T.IntType, get, where))
+
+
+def _dec_optional(data: Any, t: T.OptionalType, get: TensorGet, where: str) -> Any:
+    return None if data is None else decode(data, t.elem, get, where)
+
+
+def _dec_list(data: Any, t: T.ListType, get: TensorGet, where: str) -> list[Any]:
+    return [decode(x, t.elem, get, where) for x in _want(data, list, t, where)]
+
+
+def _dec_tuple(data: Any, t: T.TupleType, get: TensorGet, where: str) -> tuple[Any, ...]:
+    items = _want(data, list, t, where)
+    if len(items) != len(t.elems):
+        raise ArchiveError(f"{where}: {t} has {len(t.elems)} elements, got {len(items)}")
+    return tuple(decode(x, e, get, where) for x, e in zip(items, t.elems))
+
+
+def _dec_dict(data: Any, t: T.DictType, get: TensorGet, where: str) -> dict[Any, Any]:
+    out = {}
+    for pair in _want(data, list, t, where):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ArchiveError(f"{where}: a dict item is [key, value], got {str(pair)[:40]}")
+        key = decode(pair[0], t.key, get, where)
+        if not isinstance(key, (int, float, str, complex, torch.Tensor)):
+            raise ArchiveError(f"{where}: dict keys of type {t.key} are not hashable")
+        out[key] = decode(pair[1], t.value, get, where)
+    return out
+
+
+_SIMPLE_DECODERS: dict[str, Callable[..., Any]] = {
+    "int": _dec_int, "ScalarType": _dec_int, "Layout": _dec_int, "MemoryFormat": _dec_int,
+    "float": _dec_float, "complex": _dec_complex, "Device": _dec_device,
+    "bool": lambda d, t, g, w: _want(d, bool, t, w), "str": lambda d, t, g, w: _want(d, str, t, w),
+    "NoneType": lambda d, t, g, w: _want(d, type(None), t, w),
+    "Scalar": _dec_tagged, "Any": _dec_tagged,
+}  # fmt: skip
+_DECODERS: dict[type, Callable[..., Any]] = {
+    T.TensorType: _dec_tensor, T.OptionalType: _dec_optional, T.ListType: _dec_list,
+    T.TupleType: _dec_tuple, T.DictType: _dec_dict, T.UnionType: _dec_tagged,
+}  # fmt: skip

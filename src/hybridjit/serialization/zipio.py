@@ -1,0 +1,152 @@
+"""Zip containers: a deterministic writer and a defensive, size-bounded reader.
+
+The writer gives the same bytes for the same entries: sorted names, a fixed timestamp and
+fixed attributes, `STORED` for binary data and `DEFLATED` (level 6) for text.  The reader
+trusts nothing in the file: it refuses unsafe or duplicate names, compression methods other
+than those two, encrypted entries, and sizes beyond its caps; it reads at most the declared
+size of an entry and turns every low-level failure into an `ArchiveError`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from typing import BinaryIO
+
+from hybridjit.errors import ArchiveError
+
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+TEXT_SUFFIXES = (".json", ".graph", ".txt")
+DEFLATE_LEVEL = 6
+# Deflate cannot expand more than ~1032:1, so a larger declared ratio is a lie (a zip bomb).
+MAX_DEFLATE_RATIO = 1100
+MAX_ENTRIES = 100_000
+MAX_NAME_LENGTH = 1024
+# What the loader will decompress: metadata and graph text, not tensor data (always stored).
+MAX_TEXT_ENTRY_BYTES = 64 << 20
+MAX_TOTAL_DEFLATED_BYTES = 256 << 20
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
+_LOW_LEVEL_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                     OverflowError, NotImplementedError, RuntimeError, IndexError,
+                     KeyError, struct.error)  # fmt: skip
+
+
+def check_entry_name(name: str) -> None:
+    """Refuse names that could escape a directory if extracted, or that are not plain."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise ArchiveError(
+            f"zip entry name is {len(name)} characters long (limit {MAX_NAME_LENGTH})"
+        )
+    parts = name.split("/")
+    if not _SAFE_NAME.match(name) or any(p in (".", "..") for p in parts):
+        raise ArchiveError(
+            f"unsafe zip entry name {name!r}: expected relative names of letters, digits, "
+            "'_', '-', '.' separated by '/', without '.' or '..' components"
+        )
+
+
+def write_zip(entries: dict[str, bytes], out: BinaryIO) -> None:
+    """Write `entries` to the binary stream `out` as a deterministic zip."""
+    with zipfile.ZipFile(out, "w", allowZip64=True) as zf:
+        for name in sorted(entries):
+            check_entry_name(name)
+            zf.writestr(_zip_info(name), entries[name], compresslevel=DEFLATE_LEVEL)
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
+    info.compress_type = (
+        zipfile.ZIP_DEFLATED if name.endswith(TEXT_SUFFIXES) else zipfile.ZIP_STORED
+    )
+    info.create_system = 3
+    info.external_attr = 0o100644 << 16
+    return info
+
+
+class ZipReader:
+    """Random access to the entries of an untrusted zip, with every size checked first."""
+
+    def __init__(self, data: bytes) -> None:
+        self.size = len(data)
+        try:
+            self._zf = zipfile.ZipFile(io.BytesIO(data))
+            infos = self._zf.infolist()
+        except _LOW_LEVEL_ERRORS as e:
+            raise ArchiveError(f"not a readable zip archive: {e}") from None
+        self.infos = _index(infos, self.size)
+        self._deflated_budget = MAX_TOTAL_DEFLATED_BYTES
+
+    def names(self) -> list[str]:
+        return sorted(self.infos)
+
+    def has(self, name: str) -> bool:
+        return name in self.infos
+
+    def read(self, name: str) -> bytes:
+        """The bytes of entry `name`, decompressing no more than it declares (and the caps)."""
+        info = self.infos.get(name)
+        if info is None:
+            raise ArchiveError(f"archive has no entry {name!r}")
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            self._charge(info)
+        try:
+            with self._zf.open(info) as f:
+                data = f.read(info.file_size + 1)
+        except _LOW_LEVEL_ERRORS as e:
+            raise ArchiveError(f"zip entry {name!r} is corrupt: {e}") from None
+        if len(data) != info.file_size:
+            raise ArchiveError(
+                f"zip entry {name!r} declares {info.file_size} bytes but holds {len(data)}"
+            )
+        return data
+
+    def read_text(self, name: str) -> str:
+        try:
+            return self.read(name).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ArchiveError(f"zip entry {name!r} is not valid UTF-8: {e}") from None
+
+    def _charge(self, info: zipfile.ZipInfo) -> None:
+        if info.file_size > MAX_TEXT_ENTRY_BYTES:
+            raise ArchiveError(f"zip entry {info.filename!r} declares {info.file_size} bytes of "
+                               f"text (limit {MAX_TEXT_ENTRY_BYTES})")  # fmt: skip
+        if info.file_size > self._deflated_budget:
+            raise ArchiveError(f"archive decompresses to more than {MAX_TOTAL_DEFLATED_BYTES} "
+                               "bytes of text")  # fmt: skip
+        self._deflated_budget -= info.file_size
+
+
+def _index(infos: list[zipfile.ZipInfo], archive_size: int) -> dict[str, zipfile.ZipInfo]:
+    if len(infos) > MAX_ENTRIES:
+        raise ArchiveError(f"archive has {len(infos)} entries (limit {MAX_ENTRIES})")
+    table: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        _check_info(info, archive_size)
+        if info.filename in table:
+            raise ArchiveError(f"duplicate zip entry {info.filename!r}")
+        table[info.filename] = info
+    return table
+
+
+def _check_info(info: zipfile.ZipInfo, archive_size: int) -> None:
+    name = info.filename
+    check_entry_name(name)
+    if info.flag_bits & 0x1:
+        raise ArchiveError(f"zip entry {name!r} is encrypted")
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.file_size != info.compress_size or info.file_size > archive_size:
+            raise ArchiveError(f"stored zip entry {name!r} declares {info.file_size} bytes "
+                               f"in {info.compress_size} (archive is {archive_size} bytes)")  # fmt: skip
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        if info.compress_size > archive_size or info.file_size > MAX_DEFLATE_RATIO * (
+            info.compress_size + 1
+        ):
+            raise ArchiveError(f"zip entry {name!r} declares an impossible size "
+                               f"({info.compress_size} bytes inflating to {info.file_size})")  # fmt: skip
+    else:
+        raise ArchiveError(f"zip entry {name!r} uses compression method {info.compress_type}; "
+                           "expected stored (0) or deflated (8)")  # fmt: skip
