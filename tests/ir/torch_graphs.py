@@ -85,8 +85,10 @@ def _trace_extras() -> list[tuple[str, torch.jit.ScriptModule]]:
     def consts(x: torch.Tensor) -> torch.Tensor:
         return x + torch.tensor([1.5, -2.25, 3.0]) + torch.tensor([[1, 2, 3], [4, 5, 6]]) * 0.1
 
+    captured = torch.arange(12.0).reshape(3, 4)
+
     def big(x: torch.Tensor) -> torch.Tensor:
-        return x + torch.arange(12.0).reshape(3, 4)
+        return x + captured  # a captured tensor of 12 elements prints as `<Tensor>`
 
     x = torch.ones(3, 4)
     return [
@@ -96,7 +98,7 @@ def _trace_extras() -> list[tuple[str, torch.jit.ScriptModule]]:
     ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def scripted() -> list[tuple[str, torch._C.Graph]]:
     """(name, graph) for every corpus function torch.jit scripts, plus a few extras."""
     out = []
@@ -118,7 +120,7 @@ def _has_forward(m: torch.jit.ScriptModule) -> bool:
     return m._c._has_method("forward")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def traced() -> list[tuple[str, torch._C.Graph]]:
     """(name, graph) for every trace corpus case, its submodules, and a few extras."""
     out = []

@@ -440,10 +440,17 @@ class _Parser:
 
     def finish_tensor_scalar(self, v: int | float | complex, hint: Type | None) -> torch.Tensor:
         dtype, shape, device = _tensor_layout(hint)
-        t = torch.tensor(v, dtype=dtype)
-        if shape is not None and math.prod(shape) == 1:
-            t = t.reshape(shape)
-        return t.to(device) if device is not None else t
+        shape = shape if shape is not None and math.prod(shape) == 1 else ()
+        return self.make_tensor(lambda: torch.tensor(v, dtype=dtype).reshape(shape), device)
+
+    def make_tensor(self, build: Callable[[], torch.Tensor], device: Any) -> torch.Tensor:
+        """Build a tensor constant; torch's complaints (overflow, no such device) become ours."""
+        start = self.pos
+        try:
+            t = build()
+            return t if device is None or str(device) == "cpu" else t.to(device)
+        except (RuntimeError, TypeError, ValueError, OverflowError) as e:
+            raise self.error_msg(f"invalid tensor constant: {e}", start) from e
 
     def finish_dict(self, first_key: Any, value_hint: Type | None) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -484,9 +491,8 @@ class _Parser:
         if values is None or len(values) != math.prod(dims):
             raise self.error(f"{math.prod(dims)} tensor elements", m.start())
         self.pos = m.end()
-        device = m.group(2).lower()
-        t = torch.tensor(values, dtype=torch.float64).to(dtype).reshape(dims)
-        return t if device == "cpu" else t.to(device)
+        build = lambda: torch.tensor(values, dtype=torch.float64).to(dtype).reshape(dims)  # noqa: E731
+        return self.make_tensor(build, m.group(2).lower())
 
     # -- types -------------------------------------------------------------------------------
     def parse_type(self) -> Type:
@@ -581,11 +587,13 @@ class _Parser:
     def parse_tensor_details(self, ranked: bool) -> dict[str, Any]:
         sizes: list[int | None] = []
         fields: dict[str, Any] = {}
+        strides_at = self.pos
         while not self.accept(")"):
             if fields or sizes:
                 self.expect(",")
             key = re.compile(r"(strides|requires_grad|device)=").match(self.text, self._ws())
             if key is not None:
+                strides_at = self.pos if key.group(1) == "strides" else strides_at
                 self.pos = key.end()
                 fields[key.group(1)] = self.parse_tensor_field(key.group(1))
             elif ranked and not fields:
@@ -593,8 +601,9 @@ class _Parser:
             else:
                 raise self.error("'strides=', 'requires_grad=' or 'device='")
         fields["sizes"] = tuple(sizes) if ranked else None
-        if "strides" in fields and len(fields["strides"]) != len(sizes):
-            raise self.error(f"{len(sizes)} strides")
+        n_strides = len(fields.get("strides", sizes))
+        if n_strides != len(sizes):
+            raise self.error_msg(f"expected {len(sizes)} strides, found {n_strides}", strides_at)
         return fields
 
     def _ws(self) -> int:

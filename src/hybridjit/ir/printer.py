@@ -301,7 +301,9 @@ def _fixed(v: float) -> str:
 
 
 def _scale_line(scale: float) -> str:
-    return _c_general(scale, 6) + " *\n"
+    # torch formats the scale with `fmt`'s shortest form: `1000000`, `0.01`, `1e-07`.
+    text = repr(scale)
+    return (text[:-2] if text.endswith(".0") else text) + " *\n"
 
 
 def _vector_text(flat: list[float]) -> str:

@@ -72,6 +72,7 @@ SIMPLE_TYPES: dict[str, Type] = {
     )
 }  # fmt: skip
 
+
 @dataclasses.dataclass(frozen=True)
 class FunctionType(Type):
     """`Function`: the type of `prim::Constant[name="f"]()` feeding `prim::CallFunction`.
@@ -419,8 +420,15 @@ def type_of_value(v: object) -> Type:
     """The IR type of a Python value (used for constants and trace inputs)."""
     if isinstance(v, torch.Tensor):
         return TENSOR
-    for py, ir in ((bool, BoolType), (int, IntType), (float, FloatType), (str, StrType),
-                   (complex, ComplexType), (torch.device, DeviceType), (torch.dtype, IntType)):
+    for py, ir in (
+        (bool, BoolType),
+        (int, IntType),
+        (float, FloatType),
+        (str, StrType),
+        (complex, ComplexType),
+        (torch.device, DeviceType),
+        (torch.dtype, IntType),
+    ):
         if isinstance(v, py):
             return ir
     if v is None:

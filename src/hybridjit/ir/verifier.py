@@ -104,8 +104,7 @@ class _Verifier:
             if not any(v in scope for scope in self.scopes):
                 where = ("is defined in a block that does not enclose this use"
                          if v in self.defined else "is used before it is defined")  # fmt: skip
-                what = "a block output" if node.kind == RETURN else "an input"
-                fail(_culprit(node), f"{what} %{v.debug_name} {where}")
+                fail(_culprit(node), f"{_role(node)} %{v.debug_name} {where}")
 
     # -- use-lists ---------------------------------------------------------------------------
     def check_use_lists(self) -> None:
@@ -124,6 +123,16 @@ class _Verifier:
 
     def _blocks(self) -> list[Block]:
         return [self.graph.block, *(b for n in self.nodes for b in n.blocks)]
+
+
+def _role(node: Node) -> str:
+    """How a use by `node` is named in messages: `an input`, `block1 output`, `graph output`."""
+    if node.kind != RETURN or node.owning_block is None:
+        return "an input"
+    owner = node.owning_block.owning_node
+    if owner is None:
+        return "graph output"
+    return f"block{owner.blocks.index(node.owning_block)} output"
 
 
 def _count_uses(v: Value, node: Node, offset: int) -> int:

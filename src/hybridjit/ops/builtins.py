@@ -17,8 +17,8 @@ name when the registry has one.
 from __future__ import annotations
 
 import ast
-import builtins
 import cmath
+import dataclasses
 import functools
 import inspect
 import math
@@ -29,6 +29,7 @@ from typing import Any, Callable
 import torch
 
 from hybridjit.ops import registry
+from hybridjit.ops.schema import Schema, parse_schema
 
 # Modules whose callables are bound operators (TorchScript's `_modules_containing_builtins`).
 _TORCH_MODULES = ("torch", "torch._C._nn", "torch._C._fft", "torch._C._linalg",
@@ -88,7 +89,9 @@ _OPERATOR_SYMBOLS: dict[Callable[..., Any], str] = {
     operator.is_not: "is not",
 }  # fmt: skip
 _OPERATOR_UNARY: dict[Callable[..., Any], str] = {
-    operator.neg: "-", operator.invert: "~", operator.not_: "not",
+    operator.neg: "-",
+    operator.invert: "~",
+    operator.not_: "not",
 }
 _OPERATOR_OTHER: dict[Callable[..., Any], str] = {
     operator.getitem: "aten::__getitem__", operator.setitem: "aten::_set_item",
@@ -113,7 +116,7 @@ TENSOR_ATTRIBUTES: dict[str, str] = {
     "is_quantized": "prim::is_quantized", "is_meta": "prim::is_meta",
     "is_nested": "prim::is_nested", "is_vulkan": "prim::is_vulkan",
     "requires_grad": "prim::requires_grad", "layout": "prim::layout", "T": "aten::numpy_T",
-    "mT": "aten::mT", "H": "aten::adjoint", "mH": "aten::mH", "real": "aten::real",
+    "mT": "aten::mT", "H": "aten::matrix_H", "mH": "aten::mH", "real": "aten::real",
     "imag": "aten::imag", "itemsize": "prim::itemsize", "nbytes": "prim::nbytes",
     "ndim": "aten::dim", "name": "prim::name",
 }  # fmt: skip
@@ -134,7 +137,9 @@ def builtin_name(obj: Any) -> str | None:
         return None
     if hit is not None and hit[0] is obj:
         return hit[1]
-    return _tensor_method(obj) or _functional_wrapper(obj)
+    if not callable(obj):
+        return None
+    return _module_function(obj) or _tensor_method(obj) or _functional_wrapper(obj)
 
 
 def tensor_method_name(name: str) -> str | None:
@@ -188,11 +193,7 @@ def _symbol(op: Any, by_function: dict[Callable[..., Any], str]) -> str:
 
 @functools.cache
 def _table() -> dict[int, tuple[Any, str]]:
-    entries: list[tuple[Any, str]] = []
-    for module_name in _TORCH_MODULES:
-        entries += _module_entries(_import(module_name), "")
-    entries += _module_entries(math, "") + _module_entries(cmath, "")
-    entries += list(_PY_BUILTINS.items())
+    entries: list[tuple[Any, str]] = list(_PY_BUILTINS.items())
     entries += [(fn, UNARY_OPS[s]) for fn, s in _OPERATOR_UNARY.items()]
     entries += [(fn, BINARY_OPS[s]) for fn, s in _OPERATOR_SYMBOLS.items()]
     entries += list(_OPERATOR_OTHER.items())
@@ -200,28 +201,27 @@ def _table() -> dict[int, tuple[Any, str]]:
     return {id(fn): (fn, name) for fn, name in entries}
 
 
+def _module_function(obj: Any) -> str | None:
+    """`aten::<name>` for a callable found under its own name in a torch module or math."""
+    name = getattr(obj, "__name__", None)
+    if not isinstance(name, str) or name in _COMPILED_NOT_BOUND or isinstance(obj, type):
+        return None
+    for module in (*map(_import, _TORCH_MODULES), math, cmath):
+        if module is not None and getattr(module, name, None) is obj:
+            renames = _MATH_RENAMES if module in (math, cmath) else {}
+            op = renames.get(name) or f"aten::{_OP_RENAMES.get(name, name)}"
+            return op if registry.has_op(op) else None
+    return None
+
+
+_OP_RENAMES = {"_segment_reduce": "segment_reduce"}
+
+
 def _import(module_name: str) -> Any:
     obj: Any = torch
     for part in module_name.split(".")[1:]:
         obj = getattr(obj, part, None)
     return obj
-
-
-def _module_entries(module: Any, prefix: str) -> list[tuple[Any, str]]:
-    if module is None:
-        return []
-    renames = _MATH_RENAMES if module in (math, cmath) else {}
-    out = []
-    for name in dir(module):
-        if name in _COMPILED_NOT_BOUND or name.startswith("__"):
-            continue
-        value = getattr(module, name, None)
-        if not callable(value) or isinstance(value, type):
-            continue
-        op = renames.get(name) or f"aten::{name.removeprefix('_') if name == '_segment_reduce' else name}"  # noqa: E501
-        if registry.has_op(op):
-            out.append((value, op))
-    return out
 
 
 def _tensor_method(obj: Any) -> str | None:
@@ -251,5 +251,69 @@ def _functional_wrapper(obj: Any) -> str | None:
     return None
 
 
-def _unused() -> None:  # keep `builtins` imported for readers grepping the table's origin
-    del builtins
+# ---------------------------------------------------------------------------------------------
+# builtin functions: TorchScript's small script-defined overloads (builtin_functions.cpp)
+
+# A step calls `op` on earlier values: an argument name, or the index of an earlier step.
+Step = tuple[str, tuple["str | int", ...]]
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltinFunction:
+    """An overload written as a few operator calls: `1 + x` is `aten::add(x, 1)`.
+
+    Overload resolution tries these after the operators of the same name. `result` is the
+    argument name or step index whose value the function returns.
+    """
+
+    schema: Schema
+    body: tuple[Step, ...]
+    result: str | int
+
+
+def _scalar_rhs_functions() -> list[tuple[str, tuple[Step, ...], str | int]]:
+    bodies: dict[str, tuple[tuple[Step, ...], str | int]] = {
+        "mul": ((("aten::mul", ("b", "a")),), 0),
+        "add": ((("aten::add", ("b", "a")),), 0),
+        "ne": ((("aten::ne", ("b", "a")),), 0),
+        "eq": ((("aten::eq", ("b", "a")),), 0),
+        "sub": ((("aten::neg", ("b",)), ("aten::add", (0, "a"))), 1),
+        "div": ((("aten::reciprocal", ("b",)), ("aten::mul", (0, "a"))), 1),
+    }
+    return [
+        (f"aten::{op}({scalar} a, Tensor b) -> Tensor", body, result)
+        for scalar in ("float", "int", "complex")
+        for op, (body, result) in bodies.items()
+    ]
+
+
+_FUNCTION_SOURCES: list[tuple[str, tuple[Step, ...], str | int]] = [
+    *_scalar_rhs_functions(),
+    ("aten::floordiv(Tensor self, Scalar other) -> Tensor",
+     (("aten::floor_divide", ("self", "other")),), 0),
+    ("aten::floordiv(Tensor self, Tensor other) -> Tensor",
+     (("aten::floor_divide", ("self", "other")),), 0),
+    ("aten::_single(int[1] x) -> int[]", (), "x"),
+    ("aten::_pair(int[2] x) -> int[]", (), "x"),
+    ("aten::_triple(int[3] x) -> int[]", (), "x"),
+    ("aten::_quadruple(int[4] x) -> int[]", (), "x"),
+    ("aten::ndim(Tensor a) -> int", (("aten::dim", ("a",)),), 0),
+    ("aten::shape(Tensor a) -> int[]", (("aten::size", ("a",)),), 0),
+    ("aten::T(Tensor a) -> Tensor", (("aten::numpy_T", ("a",)),), 0),
+    ("aten::H(Tensor a) -> Tensor", (("aten::matrix_H", ("a",)),), 0),
+    ("aten::device(str type) -> Device", (("aten::device", ("type",)),), 0),
+]  # fmt: skip
+
+
+@functools.cache
+def _builtin_functions() -> dict[str, tuple[BuiltinFunction, ...]]:
+    table: dict[str, list[BuiltinFunction]] = {}
+    for text, body, result in _FUNCTION_SOURCES:
+        fn = BuiltinFunction(parse_schema(text), body, result)
+        table.setdefault(fn.schema.name, []).append(fn)
+    return {name: tuple(fns) for name, fns in table.items()}
+
+
+def builtin_functions_for(name: str) -> tuple[BuiltinFunction, ...]:
+    """The script-defined overloads of `name` (`aten::add` has `add(int a, Tensor b)`...)."""
+    return _builtin_functions().get(name, ())

@@ -25,6 +25,7 @@ import builtins
 import dataclasses
 import math
 import operator
+import string
 from typing import Any, Callable, Protocol, Sequence
 
 import torch
@@ -50,8 +51,10 @@ DTYPES: tuple[torch.dtype, ...] = tuple(
     ).split()
 )
 DTYPE_NUMBER: dict[torch.dtype, int] = {d: i for i, d in enumerate(DTYPES) if d is not None}
-LAYOUTS: tuple[Any, ...] = (torch.strided, torch.sparse_coo, torch.sparse_csr, torch._mkldnn,
-                            torch.sparse_csc, torch.sparse_bsr, torch.sparse_bsc, torch.jagged)  # fmt: skip
+LAYOUTS: tuple[Any, ...] = (
+    torch.strided, torch.sparse_coo, torch.sparse_csr, torch._mkldnn,
+    torch.sparse_csc, torch.sparse_bsr, torch.sparse_bsc, torch.jagged,
+)  # fmt: skip
 LAYOUT_NUMBER: dict[Any, int] = {lay: i for i, lay in enumerate(LAYOUTS)}
 MEMORY_FORMATS: tuple[torch.memory_format, ...] = (
     torch.contiguous_format, torch.preserve_format, torch.channels_last, torch.channels_last_3d,
@@ -105,12 +108,15 @@ class OpImpl:
     """How one operator runs (`run`) and what Python codegen writes for it (`emit`).
 
     `stmt`: `emit` gives a statement, not an expression; the node's output, if it has one,
-    is its first input (`l.append(x)` returns `l`).
+    is its first input (`l.append(x)` returns `l`).  Expressions are atoms (calls, subscripts
+    or parenthesized), so codegen may nest them as operands; `in_order` says that the
+    expression evaluates its operands left to right, once each (so nesting keeps the order).
     """
 
     run: Callable[..., Any]
     emit: Emit
     stmt: bool = False
+    in_order: bool = True
 
 
 def _template(text: str) -> Emit:
@@ -123,9 +129,15 @@ def _template(text: str) -> Emit:
     return emit
 
 
+def _in_order(template: str) -> bool:
+    fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    numbers = [int(f) for f in fields if f.isdigit()]
+    return numbers == sorted(set(numbers)) and not (numbers and {"args", "rest"} & set(fields))
+
+
 def py(run: Callable[..., Any], template: str) -> OpImpl:
     """An op that codegen inlines as a Python expression."""
-    return OpImpl(run, _template(template))
+    return OpImpl(run, _template(template), in_order=_in_order(template))
 
 
 def stmt(run: Callable[..., Any], template: str) -> OpImpl:
@@ -220,6 +232,17 @@ _NUM_DTYPES = {int: torch.int64, float: torch.float64, bool: torch.bool,
                complex: torch.complex128}  # fmt: skip
 
 
+def _percent_format(fmt: str, *args: Any) -> str:
+    # TorchScript passes `"%d %s" % (a, b)`'s right-hand side as one (tuple) argument.
+    return fmt % (args[0] if len(args) == 1 else args)
+
+
+def _emit_percent_format(ops: Sequence[Operand], binder: Binder) -> str:
+    if len(ops) == 2:
+        return f"({ops[0].src} % {ops[1].src})"
+    return f"({ops[0].src} % {_tuple_src([o.src for o in ops[1:]])})"
+
+
 def _tuple_src(items: Sequence[str]) -> str:
     return f"({', '.join(items)}{',' if len(items) == 1 else ''})"
 
@@ -274,8 +297,9 @@ BY_NAME: dict[str, OpImpl] = {
     "aten::__getitem__": py(operator.getitem, "{0}[{1}]"),
     "aten::_set_item": stmt(_set_item, "{0}[{1}] = {2}"),
     "aten::Delete": stmt(_delete, "del {0}[{1}]"),
-    "aten::__range_length": py(lambda lo, hi, step: len(range(lo, hi, step)),
-                               "len(range({0}, {1}, {2}))"),  # fmt: skip
+    "aten::__range_length": py(
+        lambda lo, hi, step: len(range(lo, hi, step)), "len(range({0}, {1}, {2}))"
+    ),  # fmt: skip
     "aten::__derive_index": py(lambda i, start, step: start + i * step, "({1} + {0} * {2})"),
     "aten::slice": py(lambda s, a=None, b=None, c=1: s[a:b:c], "{0}[{1}:{2}:{3}]"),
     "aten::list": py(list, "list({0})"),
@@ -288,8 +312,9 @@ BY_NAME: dict[str, OpImpl] = {
     "aten::remove": stmt(list.remove, "{0}.remove({1})"),
     "aten::clear": stmt(lambda c: c.clear(), "{0}.clear()"),
     "aten::reverse": stmt(list.reverse, "{0}.reverse()"),
-    "aten::sort": stmt(lambda lst, reverse=False: lst.sort(reverse=reverse),
-                       "{0}.sort(reverse={1})"),  # fmt: skip
+    "aten::sort": stmt(
+        lambda lst, reverse=False: lst.sort(reverse=reverse), "{0}.sort(reverse={1})"
+    ),  # fmt: skip
     "aten::sorted": py(sorted, "sorted({0})"),
     "aten::count": py(lambda c, x: c.count(x), "{0}.count({1})"),
     "aten::index": py(lambda c, x: c.index(x), "{0}.index({1})"),
@@ -305,16 +330,21 @@ BY_NAME: dict[str, OpImpl] = {
     "aten::popitem": py(lambda d: d.popitem(), "{0}.popitem()"),
     "aten::dict": py(dict, "dict({args})"),
     "aten::format": py(lambda s, *a: s.format(*a), "{0}.format({rest})"),
-    "aten::percentFormat": py(lambda s, *a: s % a, "({0} % ({rest},))"),
+    "aten::percentFormat": OpImpl(_percent_format, _emit_percent_format),
     "aten::join": py(str.join, "{0}.join({1})"),
-    **{f"aten::{n}": _str_method(n) for n in (
-        "upper lower strip lstrip rstrip split rsplit replace ljust rjust center zfill title "
-        "swapcase capitalize isalpha isdigit isalnum isspace islower isupper istitle "
-        "isdecimal isnumeric isidentifier isprintable partition rpartition splitlines "
-        "expandtabs casefold"
-    ).split()},  # fmt: skip
-    **{f"aten::{n}": call(_str_find(n), f"str_{n}") for n in (
-        "find rfind startswith endswith").split()},  # fmt: skip
+    **{
+        f"aten::{n}": _str_method(n)
+        for n in (
+            "upper lower strip lstrip rstrip split rsplit replace ljust rjust center zfill title "
+            "swapcase capitalize isalpha isdigit isalnum isspace islower isupper istitle "
+            "isdecimal isnumeric isidentifier isprintable partition rpartition splitlines "
+            "expandtabs casefold"
+        ).split()
+    },  # fmt: skip
+    **{
+        f"aten::{n}": call(_str_find(n), f"str_{n}")
+        for n in ("find rfind startswith endswith").split()
+    },  # fmt: skip
     "prim::device": py(lambda t: t.device, "{0}.device"),
     "prim::requires_grad": py(lambda t: t.requires_grad, "{0}.requires_grad"),
     "prim::is_cuda": py(lambda t: t.is_cuda, "{0}.is_cuda"),
@@ -360,6 +390,9 @@ BY_NAME["prim::RaiseException"] = OpImpl(raise_exception, _emit_raise, stmt=True
 # Single overloads that differ from their siblings, and tensor ops with a better binding
 # than the generic one.
 BY_OVERLOAD: dict[str, OpImpl] = {
+    "aten::count": call(_str_find("count"), "str_count"),
+    "aten::index.str": call(_str_find("index"), "str_index"),
+    "aten::rindex": call(_str_find("rindex"), "str_rindex"),
     "aten::pow.int": py(lambda a, b: float(a**b), "float({0} ** {1})"),
     "aten::round.float": py(lambda x: float(round(x)), "float(round({0}))"),
     "aten::round.int": py(float, "float({0})"),
@@ -380,8 +413,10 @@ BY_OVERLOAD: dict[str, OpImpl] = {
     "aten::format": BY_NAME["aten::format"],
     "prim::dtype": OpImpl(dtype_number, lambda ops, b: f"{b.bind(DTYPE_NUMBER, 'dtypes')}"
                           f"[{ops[0].src}.dtype]"),  # fmt: skip
-    "prim::layout": OpImpl(lambda t: LAYOUT_NUMBER[t.layout],
-                           lambda ops, b: f"{b.bind(LAYOUT_NUMBER, 'layouts')}[{ops[0].src}.layout]"),
+    "prim::layout": OpImpl(
+        lambda t: LAYOUT_NUMBER[t.layout],
+        lambda ops, b: f"{b.bind(LAYOUT_NUMBER, 'layouts')}[{ops[0].src}.layout]",
+    ),
     "prim::NumToTensor": call(num_to_tensor),
     "aten::__getitem__.t": BY_NAME["aten::__getitem__"],
     "aten::__contains__.Tensor": BY_NAME["aten::__contains__"],
@@ -395,8 +430,9 @@ PRIMS: dict[str, OpImpl] = {
     "prim::TupleUnpack": py(_unpack, "{0}"),
     "prim::DictConstruct": OpImpl(
         lambda *a: dict(zip(a[::2], a[1::2])),
-        lambda ops, b: "{" + ", ".join(f"{k.src}: {v.src}" for k, v in zip(ops[::2], ops[1::2]))
-        + "}",
+        lambda ops, b: (
+            "{" + ", ".join(f"{k.src}: {v.src}" for k, v in zip(ops[::2], ops[1::2])) + "}"
+        ),
     ),
     "prim::NumToTensor": BY_OVERLOAD["prim::NumToTensor"],
     "prim::Print": BY_NAME["prim::Print"],
@@ -598,7 +634,9 @@ def _slice_emit(ops: Sequence[Operand], binder: Binder) -> str:
         bounds += f":{step.src}"
     if dim.is_constant and isinstance(dim.value, int) and dim.value >= 0:
         return f"{x.src}[{':, ' * dim.value}{bounds}]"
-    return f"{binder.bind(torch.ops.aten.slice.Tensor, 'slice_op')}({', '.join(o.src for o in ops)})"
+    return (
+        f"{binder.bind(torch.ops.aten.slice.Tensor, 'slice_op')}({', '.join(o.src for o in ops)})"
+    )
 
 
 _TENSOR_EMITS: dict[str, Callable[[Any], Emit]] = {
@@ -613,9 +651,34 @@ def _tensor_impl(schema: Any) -> OpImpl:
 
 
 def _tensor_run(schema: Any) -> Callable[..., Any]:
-    run = _generic_run(schema)
+    # An OpOverload cannot take values for type variables (`t[] data`); the Python binding can.
+    generic = any(_contains_var(a.type) for a in schema.arguments)
+    run = _binding_run(schema) if generic else None
+    run = run or _generic_run(schema)
     if len(schema.returns) == 1 and schema.returns[0].type == T.ScalarTypeType:
         return lambda *a: DTYPE_NUMBER[run(*a)]
+    return run
+
+
+def _contains_var(t: T.Type) -> bool:
+    return isinstance(t, T.VarType) or any(map(_contains_var, t.contained()))
+
+
+def _binding_run(schema: Any) -> Callable[..., Any] | None:
+    """A run function calling the op's Python binding (as codegen would)."""
+    binding = _python_binding(schema)
+    if binding is None:
+        return None
+    kind, target = binding
+    fn = getattr(torch.Tensor, target) if kind == "method" else target
+    args = schema.arguments
+    n_pos = next((i for i, a in enumerate(args) if a.kwarg_only), len(args))
+    tables = [_enum_table(a.type) for a in args]
+
+    def run(*values: Any) -> Any:
+        values = tuple(_CONVERTERS[id(t)](v) if t else v for t, v in zip(tables, values))
+        return fn(*values[:n_pos], **{a.name: v for a, v in zip(args[n_pos:], values[n_pos:])})
+
     return run
 
 
@@ -628,6 +691,7 @@ def _generic_impl(schema: Any) -> OpImpl:
 # lookup
 
 _CACHE: dict[str, OpImpl] = {}
+_BY_ID: dict[int, tuple[Any, OpImpl]] = {}  # id(schema) -> (schema kept alive, its impl)
 
 
 def impl_for(schema_or_kind: Any) -> OpImpl:
@@ -637,10 +701,14 @@ def impl_for(schema_or_kind: Any) -> OpImpl:
         if impl is None:
             raise KeyError(f"no kernel for {schema_or_kind}")
         return impl
+    hit = _BY_ID.get(id(schema_or_kind))
+    if hit is not None and hit[0] is schema_or_kind:
+        return hit[1]
     key = str(schema_or_kind)
     impl = _CACHE.get(key)
     if impl is None:
         impl = _CACHE[key] = _lookup(schema_or_kind)
+    _BY_ID[id(schema_or_kind)] = (schema_or_kind, impl)
     return impl
 
 

@@ -31,9 +31,21 @@ def schemas_for(name: str) -> list[Schema]:
     return list(_call_schemas(name))
 
 
+@functools.cache
 def has_op(name: str) -> bool:
     """Whether `name` (`aten::relu`) names an operator with at least one callable overload."""
-    return bool(_call_schemas(name))
+    packet = _packet(name)
+    if packet is None:
+        return False
+    schemas = (
+        torch._C._get_schema(name, "" if ov == "default" else ov) for ov in packet.overloads()
+    )
+    return not all(_torch_is_out_variant(s) for s in schemas)
+
+
+def _torch_is_out_variant(fs: Any) -> bool:
+    return any(a.kwarg_only and a.alias_info is not None and a.alias_info.is_write
+               for a in fs.arguments)  # fmt: skip
 
 
 def lookup(qualified_overload: str) -> Schema | None:

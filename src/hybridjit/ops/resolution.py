@@ -30,6 +30,7 @@ from typing import Any, Iterable, Sequence
 from hybridjit.errors import SchemaError
 from hybridjit.ir import types as T
 from hybridjit.ops import registry
+from hybridjit.ops.builtins import BuiltinFunction, builtin_functions_for
 from hybridjit.ops.schema import NO_DEFAULT, Argument, Schema
 
 # The type of an unannotated `[]` literal: it fits any list argument.
@@ -90,13 +91,15 @@ class Match:
 
     `inputs` has one `ArgSource` per schema argument, in schema order; `extra` lists the
     positional indices passed on through the schema's `...`; `return_types` has type
-    variables substituted.
+    variables substituted. `function` is set when the call bound to a script-defined
+    builtin function: emit its body's operator calls instead of one node.
     """
 
     schema: Schema
     inputs: tuple[ArgSource, ...]
     return_types: tuple[T.Type, ...]
     extra: tuple[int, ...] = ()
+    function: BuiltinFunction | None = None
     env: dict[str, T.Type] = dataclasses.field(default_factory=dict, compare=False)
 
     @property
@@ -123,17 +126,21 @@ def match_call(
     """Resolve a call of operator `name` with argument types `args`/`kwargs` to an overload.
 
     `self_type` is the receiver of a method call (`x.add(y)`: `self_type` Tensor, `args`
-    `[Tensor]`); it binds to the argument named `self`.
+    `[Tensor]`); it binds to the argument named `self`. The candidates are the registry's
+    overloads, then TorchScript's script-defined builtin functions of that name (`1 + x`
+    matches `aten::add(int a, Tensor b)`, whose `Match.function` says to emit
+    `aten::add(x, 1)`).
 
     >>> str(match_call("aten::add", [T.IntType, T.IntType]).schema)
     'aten::add.int(int a, int b) -> int'
 
     Raises SchemaError naming each candidate overload and why it failed.
     """
-    schemas = registry.schemas_for(name)
-    if not schemas:
+    candidates: list[Schema | BuiltinFunction] = [*registry.schemas_for(name)]
+    candidates += builtin_functions_for(name)
+    if not candidates:
         raise SchemaError(f"unknown operator {name}")
-    return match_schemas(schemas, args, kwargs or {}, self_type, name)
+    return _resolve(candidates, args, kwargs or {}, self_type, name)
 
 
 def match_schemas(
@@ -141,19 +148,37 @@ def match_schemas(
     args: Sequence[T.Type],
     kwargs: dict[str, T.Type],
     self_type: T.Type | None = None,
-    name: str = "",
 ) -> Match:
     """`match_call` over an explicit list of candidate schemas (TorchScript's matchSchemas)."""
-    rounds = (True,) if len(schemas) == 1 else (False, True)
+    return _resolve(list(schemas), args, kwargs, self_type, schemas[0].name if schemas else "")
+
+
+def _resolve(
+    candidates: Sequence[Schema | BuiltinFunction],
+    args: Sequence[T.Type],
+    kwargs: dict[str, T.Type],
+    self_type: T.Type | None,
+    name: str,
+) -> Match:
+    # With one candidate TorchScript skips the conversion-free round.
+    rounds = (True,) if len(candidates) == 1 else (False, True)
     failures: list[str] = []
     for allow_conversions in rounds:
         failures = []
-        for schema in schemas:
+        for candidate in candidates:
+            fn = candidate if isinstance(candidate, BuiltinFunction) else None
+            schema = fn.schema if fn else candidate
             try:
-                return _match_schema(schema, args, kwargs, self_type, allow_conversions)
+                match = _match_schema(schema, args, kwargs, self_type, allow_conversions)  # type: ignore[arg-type]
             except _NoMatch as why:
-                failures.append(f"  {schema.qualified_overload}: {why}")
-    raise SchemaError(_failure_message(name or schemas[0].name, args, kwargs, self_type, failures))
+                failures.append(f"  {_label(schema)}: {why}")  # type: ignore[arg-type]
+                continue
+            return dataclasses.replace(match, function=fn) if fn else match
+    raise SchemaError(_failure_message(name, args, kwargs, self_type, failures))
+
+
+def _label(schema: Schema) -> str:
+    return schema.qualified_overload if schema.overload_name else str(schema)
 
 
 def match_node(
@@ -200,7 +225,7 @@ def _match_schema(
     inputs = tuple(state.bind(i, arg) for i, arg in enumerate(schema.arguments))
     extra = state.finish()
     returns = tuple(_returned_type(r, state.env) for r in schema.returns)
-    return Match(schema, inputs, returns, extra, state.env)
+    return Match(schema, inputs, returns, extra, env=state.env)
 
 
 def _returned_type(ret: Argument, env: dict[str, T.Type]) -> T.Type:
@@ -287,8 +312,7 @@ class _State:
             self.used_args = len(self.args)
         if self.used_args < len(self.args):
             raise _NoMatch(
-                f"expected at most {self.used_args} positional arguments "
-                f"but found {len(self.args)}"
+                f"expected at most {self.used_args} positional arguments but found {len(self.args)}"
             )
         for key in self.kwargs:
             if key not in self.used_kwargs:
@@ -461,9 +485,7 @@ def _vars_in_tuple(formal: T.TupleType, actual: T.Type, env: dict[str, T.Type]) 
     return _first_error(match_type_variables(f, a, env) for f, a in zip(formal.elems, actual.elems))
 
 
-def _vars_in_optional(
-    formal: T.OptionalType, actual: T.Type, env: dict[str, T.Type]
-) -> str | None:
+def _vars_in_optional(formal: T.OptionalType, actual: T.Type, env: dict[str, T.Type]) -> str | None:
     if isinstance(actual, T.OptionalType):
         return match_type_variables(formal.elem, actual.elem, env)
     if actual != T.NoneType:

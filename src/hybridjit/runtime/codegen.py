@@ -71,6 +71,9 @@ class _Codegen:
         self._src: dict[Value, str] = {}
         self._const: dict[Value, Any] = {}
         self.function_name = ""
+        # Nodes whose expression is nested into their single user instead of getting a local.
+        self.inlined: set[Node] = set()
+        self._prev: dict[Node, Node | None] = {}
 
     # -- names -------------------------------------------------------------------------------
     def _fresh(self, base: str, is_global: bool = False) -> str:
@@ -109,6 +112,11 @@ class _Codegen:
             self.globals[name] = obj
         return name
 
+    def callee(self, node: Node) -> str:
+        """The name a `prim::CallFunction` node calls."""
+        callee = kernels.callee_of(node)
+        return self.bind(callee, getattr(callee, "__name__", "fn"))
+
     def alias(self, value: Value, src: str) -> None:
         """Make `value` read as `src` (an existing local) without an assignment."""
         self._src[value] = src
@@ -118,17 +126,19 @@ class _Codegen:
         comment = _comment(node) if node is not None else ""
         self.lines.append(f"{_INDENT * depth}{text}{comment}")
 
-    def assign(self, depth: int, targets: Sequence[str], sources: Sequence[str]) -> None:
+    def assign(self, depth: int, targets: Sequence[str], values: Sequence[Value]) -> None:
         """Parallel assignment `a, b = x, y` (skipping `a = a`)."""
-        pairs = [(t, s) for t, s in zip(targets, sources) if t != s]
+        pairs = [(t, self.src(v), v) for t, v in zip(targets, values) if t != self.src(v)]
         if pairs:
-            lhs, rhs = zip(*pairs)
-            self.line(depth, f"{', '.join(lhs)} = {', '.join(rhs)}")
+            lhs, rhs, vals = zip(*pairs)
+            origin = next((v.node for v in vals if v.node in self.inlined), None)
+            self.line(depth, f"{', '.join(lhs)} = {', '.join(rhs)}", origin)
 
     def function_source(self, name: str) -> str:
         self.function_name = self._fresh(name)
         params = [self.local(v) for v in self.graph.inputs]
         self.lines = [f"def {self.function_name}({', '.join(params)}):"]
+        _Inliner(self).block(self.graph.block)
         self.block(self.graph.block, 1)
         outs = [self.src(v) for v in self.graph.outputs]
         result = outs[0] if len(outs) == 1 else f"({', '.join(outs)}{',' if outs else ''})"
@@ -138,14 +148,104 @@ class _Codegen:
     def block(self, block: Block, depth: int, outputs: Sequence[str] = ()) -> None:
         """The block's nodes, then `outputs = <block outputs>` (or `pass` if empty)."""
         start = len(self.lines)
+        self.nodes(block, depth)
+        self.assign(depth, outputs, block.outputs)
+        self.close_body(depth, start)
+
+    def nodes(self, block: Block, depth: int) -> None:
         for node in block.nodes:
             EMITTERS.get(node.kind, _emit_op)(self, node, depth)
-        self.assign(depth, outputs, [self.src(v) for v in block.outputs])
+
+    def close_body(self, depth: int, start: int) -> None:
         if len(self.lines) == start:
             self.line(depth, "pass")
 
+    def coalesce(self, block: Block, outputs: Sequence[Value], targets: Sequence[str],
+                 free: Callable[[int, Node], bool]) -> None:  # fmt: skip
+        """Let block outputs computed by the block's own nodes write straight into `targets`.
+
+        Output k may take `targets[k]` when `free(k, node)` says nothing reads that name
+        after `node` (the node computing it) in the block.
+        """
+        taken: set[Value] = set()
+        for k, (v, name) in enumerate(zip(outputs, targets)):
+            node = v.node
+            if (node.owning_block is not block or node.kind in ("prim::Constant", "prim::Param")
+                    or node in self.inlined or v in self._src or v in taken
+                    or not free(k, node)):  # fmt: skip
+                continue
+            taken.add(v)
+            self._src[v] = name
+
     def targets(self, node: Node) -> str:
         return ", ".join(self.local(v) for v in node.outputs)
+
+
+class _Inliner:
+    """Chooses the nodes whose expression nests into their user, as TorchScript's printer does.
+
+    A single-use value is inlined when its node comes right before its user (constants aside),
+    scanning the user's operands right to left: then nesting evaluates everything in the same
+    order as the statements would, so no side effect or exception moves.
+    """
+
+    def __init__(self, gen: _Codegen) -> None:
+        self.gen = gen
+        self.prev: dict[Node, Node | None] = {}
+
+    def block(self, block: Block, skip_first_output: bool = False) -> None:
+        last: Node | None = None
+        for node in block.nodes:
+            if node.kind != "prim::Constant":
+                self.prev[node], last = last, node
+        self.prev[block.return_node] = last
+        for node in block.nodes:
+            self.node(node)
+        outputs = block.outputs[1:] if skip_first_output else block.outputs
+        self.operands(block.return_node, outputs)
+
+    def node(self, node: Node) -> None:
+        if node in self.gen.inlined:
+            return
+        for b in node.blocks:
+            self.block(b, skip_first_output=node.kind == "prim::Loop")
+        if node.kind in _INLINE_INTO or (node.kind not in EMITTERS and _in_order(node)):
+            self.operands(node, node.inputs)
+
+    def operands(self, user: Node, inputs: Sequence[Value]) -> Node:
+        point = user
+        for v in reversed(inputs):
+            point = self.value(point, v)
+        return point
+
+    def value(self, point: Node, v: Value) -> Node:
+        node = v.node
+        if node is not self.prev.get(point) or not _inlinable(v):
+            return point
+        self.gen.inlined.add(node)
+        return self.operands(node, node.inputs) if _in_order(node) else node
+
+
+_INLINE_INTO = frozenset({"prim::If", "prim::CallFunction", "prim::CallMethod"})
+
+
+def _in_order(node: Node) -> bool:
+    try:
+        return kernels.impl_for_node(node).in_order
+    except Exception:  # noqa: BLE001 - an op we cannot run: reported when emitting it
+        return False
+
+
+def _inlinable(v: Value) -> bool:
+    node = v.node
+    if len(v.uses) != 1 or len(node.outputs) != 1 or node.kind in EMITTERS:
+        return False
+    if node.kind in kernels.UNPACKING or node.blocks:
+        return False
+    try:
+        return not kernels.impl_for_node(node).stmt
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _comment(node: Node) -> str:
@@ -164,7 +264,9 @@ def _emit_op(gen: _Codegen, node: Node, depth: int) -> None:
     ops = [gen.operand(v) for v in node.inputs]
     text = impl.emit(ops, gen)
     outs = node.outputs
-    if impl.stmt:
+    if node in gen.inlined:
+        gen.alias(outs[0], text)
+    elif impl.stmt:
         gen.line(depth, text, node)
         if outs:
             gen.alias(outs[0], ops[0].src)
@@ -196,7 +298,11 @@ def _literal(value: Any) -> str | None:
         if None in items:
             return None
         inner = ", ".join(items)  # type: ignore[arg-type]
-        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(items) == 1 else ''})"
+        return (
+            f"[{inner}]"
+            if isinstance(value, list)
+            else f"({inner}{',' if len(items) == 1 else ''})"
+        )
     return None
 
 
@@ -212,6 +318,9 @@ def _emit_if(gen: _Codegen, node: Node, depth: int) -> None:
     for keyword_, block in zip(("", "else:"), node.blocks):
         if keyword_:
             gen.line(depth, keyword_)
+        gen.coalesce(
+            block, block.outputs, outs, lambda k, n: True
+        )  # the If's outputs are fresh names
         gen.block(block, depth + 1, outs)
 
 
@@ -222,26 +331,53 @@ def _emit_loop(gen: _Codegen, node: Node, depth: int) -> None:
     carried = [gen.local(v) for v in node.outputs]
     for param, name in zip(body.inputs[1:], carried):
         gen.alias(param, name)
-    gen.assign(depth, carried, [gen.src(v) for v in init])
+    gen.assign(depth, carried, init)
     if not _is_const(gen, go0, True):
         gen.line(depth, f"if {gen.src(go0)}:")
         depth += 1
     counter = body.inputs[0]
     index = gen.local(counter) if counter.uses else "_"
     gen.line(depth, f"for {index} in range({gen.src(max_trip)}):", node)
-    gen.block(body, depth + 1)
+    start = len(gen.lines)
+    gen.coalesce(body, body.outputs[1:], carried, _carried_free(body))
+    gen.nodes(body, depth + 1)
     go, *outs = body.outputs
     go_src = gen.src(go)
     if not _is_const(gen, go, True) and go_src in carried:
         fresh = gen._fresh("go")
         gen.line(depth + 1, f"{fresh} = {go_src}")
         go_src = fresh
-    gen.assign(depth + 1, carried, [gen.src(v) for v in outs])
+    gen.assign(depth + 1, carried, outs)
     if _is_const(gen, go, False):
         gen.line(depth + 1, "break")
     elif not _is_const(gen, go, True):
         gen.line(depth + 1, f"if not {go_src}:")
         gen.line(depth + 2, "break")
+    gen.close_body(depth + 1, start)
+
+
+def _carried_free(body: Block) -> Callable[[int, Node], bool]:
+    """Whether carried value k may be written by `node`: no later read of its parameter."""
+    index = {n: i for i, n in enumerate(body.nodes)}
+
+    def top(user: Node) -> int:
+        while user.owning_block is not body:
+            owner = user.owning_block.owning_node if user.owning_block else None
+            if owner is None:
+                return len(body.nodes)
+            user = owner
+        return index.get(user, len(body.nodes))  # the return node reads last
+
+    def free(k: int, node: Node) -> bool:
+        param = body.inputs[k + 1]
+        at = index[node]
+        for use in param.uses:
+            where = top(use.user)
+            if where > at or (where == at and node.kind == "prim::Loop"):
+                return False
+        return True
+
+    return free
 
 
 def _is_const(gen: _Codegen, value: Value, expected: Any) -> bool:
@@ -280,9 +416,7 @@ def _emit_call(gen: _Codegen, node: Node, depth: int, fn: str, args: Iterable[Va
 
 
 def _emit_call_function(gen: _Codegen, node: Node, depth: int) -> None:
-    callee = kernels.callee_of(node)
-    fn = gen.bind(callee, getattr(callee, "__name__", "fn"))
-    _emit_call(gen, node, depth, fn, node.inputs[1:])
+    _emit_call(gen, node, depth, gen.callee(node), node.inputs[1:])
 
 
 def _emit_call_method(gen: _Codegen, node: Node, depth: int) -> None:

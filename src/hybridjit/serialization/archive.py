@@ -23,7 +23,6 @@ from hybridjit.serialization.writer import archive_entries
 from hybridjit.serialization.zipio import write_zip
 
 PathOrFile = str | os.PathLike | BinaryIO
-MAX_ARCHIVE_BYTES = 1 << 40
 
 
 def save(obj: Any, f: PathOrFile, _extra_files: dict[str, Any] | None = None) -> None:
@@ -108,7 +107,7 @@ def _read_bytes(f: PathOrFile) -> bytes:
     try:
         if isinstance(f, (str, os.PathLike)):
             with open(f, "rb") as fh:
-                return fh.read(MAX_ARCHIVE_BYTES)
+                return fh.read()
         data = f.read()
     except OSError as e:
         raise ArchiveError(f"cannot read archive: {e}") from None

@@ -8,6 +8,7 @@ modules are bare `ScriptModule`s filled with data — no user class is looked up
 from __future__ import annotations
 
 import inspect
+import keyword
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,7 +193,7 @@ class _Builder:
 
     def _function(self, qn: str, r: dict[str, Any]) -> ScriptFunction:
         name = get(r, "name", str, qn)
-        if not name.isidentifier():
+        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("__"):
             raise ArchiveError(f"{qn}: function name {name[:60]!r} is not an identifier")
         executor = get(r, "executor", str, qn)
         if executor not in EXECUTORS:
@@ -241,6 +242,8 @@ class _Builder:
                 f"{where}: {len(nodes)} function constants but {len(callees)} callees"
             )
         for node, callee in zip(nodes, callees):
+            if callee is None and not node.outputs[0].uses:
+                continue
             if not isinstance(callee, str) or callee not in self.functions:
                 raise ArchiveError(f"{where}: call to unknown function {str(callee)[:80]!r}")
             node.outputs[0].type = T.FunctionType(callee=self.functions[callee])

@@ -134,8 +134,10 @@ class _Writer:
                 node.attributes["value"] = OPAQUE_TENSOR
         return refs
 
-    def _callees(self, graph: Graph) -> list[str]:
-        return [self.function(node.outputs[0].type.callee) for node in function_constants(graph)]
+    def _callees(self, graph: Graph) -> list[str | None]:
+        # A dead function constant (left behind by inlining) may have no callee: saved as null.
+        return [None if n.outputs[0].type.callee is None and not n.outputs[0].uses
+                else self.function(n.outputs[0].type.callee) for n in function_constants(graph)]  # fmt: skip
 
     # -- modules -----------------------------------------------------------------------------
     def module_tree(self, root: torch.nn.Module) -> int:

@@ -69,6 +69,8 @@ class CallsMixin:
     # -- Python objects ----------------------------------------------------------------------
     def resolve_python(self: FunctionCompiler, obj: Any) -> SugaredValue:
         """What a Python global/closure/attribute object means inside script code."""
+        if special_forms.is_annotate(obj):
+            return special_forms.AnnotateForm()
         handler = special_forms.lookup(obj)
         if handler is not None:
             return SpecialForm(getattr(obj, "__name__", "?"), handler)
@@ -85,7 +87,7 @@ class CallsMixin:
             return FunctionValue(obj)
         name = _builtin_name(obj) if callable(obj) else None
         if name is not None:
-            return BuiltinValue(name)
+            return BuiltinValue(name, obj)
         return PythonValue(obj)
 
     def enum_constant(self: FunctionCompiler, member: enum.Enum) -> Value:
@@ -162,8 +164,7 @@ class CallsMixin:
         if not node.outputs:
             return self.const(None)
         names = m.return_field_names
-        ttype = T.TupleType(tuple(o.type for o in node.outputs))
-        del names
+        ttype = T.TupleType(tuple(o.type for o in node.outputs), None, names)
         return self.emit("prim::TupleConstruct", list(node.outputs), [ttype]).output
 
     def _bind_source(self: FunctionCompiler, src: Any, args: list[Value],
@@ -243,6 +244,8 @@ class CallsMixin:
     # -- calls -------------------------------------------------------------------------------
     def build_Call(self: FunctionCompiler, node: ast.Call) -> SugaredValue:
         fn = self.emit_expr(node.func)
+        if isinstance(fn, special_forms.AnnotateForm):
+            return fn.call_ast(self, node)
         args = []
         for a in node.args:
             if isinstance(a, ast.Starred):

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, NoReturn
 
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.script.calls import CallsMixin
+from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
 from hybridjit.frontend.script.environment import RET_FLAG, RET_VAL, Env
 from hybridjit.frontend.script.expressions import ExpressionsMixin
 from hybridjit.frontend.script.source import ParsedDef, fail, parse_def
@@ -30,7 +31,7 @@ from hybridjit.runtime.function import ScriptFunction
 UNKNOWN = T._Simple("Unknown", "Unknown")
 
 
-class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin):
+class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, ComprehensionsMixin):
     """Compiles one function body; `self_value` is the sugared `self` of a method."""
 
     def __init__(self, parsed: ParsedDef, scope: dict[str, Any], *,
@@ -45,6 +46,7 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin):
         self.return_type: T.Type | None = None
         self.uses_ret_flag = False
         self._ranges: list[SourceRange] = []
+        self.sites: dict[Value, SourceRange | None] = {}  # where each variable value was assigned
 
     # -- source ranges and errors -------------------------------------------------------------
     @contextlib.contextmanager
@@ -59,8 +61,9 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin):
     def where(self) -> SourceRange | None:
         return self._ranges[-1] if self._ranges else None
 
-    def fail(self, message: str, node: ast.AST | None = None) -> NoReturn:
-        fail(message, self.parsed.range(node) if node is not None else self.where)
+    def fail(self, message: str, node: ast.AST | None = None,
+             where: SourceRange | None = None) -> NoReturn:  # fmt: skip
+        fail(message, where or (self.parsed.range(node) if node is not None else self.where))
 
     # -- emitting ----------------------------------------------------------------------------
     def emit(self, kind: str, inputs: list[Value] | tuple[Value, ...], out_types: list[T.Type],
@@ -82,7 +85,10 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin):
     # -- the function ------------------------------------------------------------------------
     def compile(self) -> Graph:
         fn = self.parsed.node
-        assert isinstance(fn, ast.FunctionDef)
+        if isinstance(fn, ast.AsyncFunctionDef):
+            self.fail("expected a plain function, found 'async def' (async isn't supported)", fn)
+        if not isinstance(fn, ast.FunctionDef):
+            self.fail(f"expected a function definition, found {type(fn).__name__}", fn)
         with self.at(fn):
             self._bind_params(fn)
             self.return_type = self._annotated_return(fn)

@@ -33,6 +33,9 @@ COMPARE_OPS: dict[type, str] = {
 }  # fmt: skip
 UNARY_OPS: dict[type, str] = {ast.USub: "aten::neg", ast.Invert: "aten::bitwise_not",
                               ast.Not: "aten::__not__"}  # fmt: skip
+REFLECTED = {"aten::add": "aten::add", "aten::mul": "aten::mul", "aten::sub": "aten::rsub",
+             "aten::__and__": "aten::__and__", "aten::__or__": "aten::__or__",
+             "aten::__xor__": "aten::__xor__"}  # fmt: skip
 STATIC_BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
 }  # fmt: skip
@@ -112,10 +115,8 @@ class ExpressionsMixin:
                 elem = T.TENSOR
             else:
                 elem = T.unify_all(v.type for v in values)
-                if elem is None:
-                    self.fail("expected list elements of one type, found "
-                              + ", ".join(str(v.type) for v in values))  # fmt: skip
-                elem = T.unrefined(elem)
+                # Mixed element types make a list of a Union, as TorchScript infers.
+                elem = T.unrefined(elem) if elem is not None else T.make_union([v.type for v in values])
         values = [self.convert_to(v, elem, "a list element") for v in values]
         return self.emit("prim::ListConstruct", values, [T.ListType(elem)]).output
 
@@ -127,7 +128,7 @@ class ExpressionsMixin:
         keys = [self.emit_value(k, kh) for k in node.keys]  # type: ignore[arg-type]
         vals = [self.emit_value(v, vh) for v in node.values]
         kt = kh or (T.unify_all(k.type for k in keys) if keys else T.StrType)
-        vt = vh or (T.unrefined(T.unify_all(v.type for v in vals)) if vals else T.TENSOR)  # type: ignore[arg-type]
+        vt = vh or (_join_or_union([v.type for v in vals]) if vals else T.TENSOR)
         if kt is None or vt is None:
             self.fail("expected dict keys and values of one type each")
         inputs = [x for kv in zip(keys, vals) for x in kv]
@@ -147,7 +148,22 @@ class ExpressionsMixin:
             return SimpleValue(self.tuple_concat(a, b))
         if op == "aten::mod" or (op == "aten::remainder" and a.type == T.StrType):
             return SimpleValue(self.call_builtin_values("aten::percentFormat", [a, *self.format_args(b)], {}))
-        return SimpleValue(self.call_builtin_values(op, [a, b], {}))
+        return SimpleValue(self.binary(op, a, b))
+
+    def str_contains(self: FunctionCompiler, s: Value, sub: Value) -> Value:
+        n = self.call_builtin_values("aten::len", [s], {})
+        found = self.call_builtin_values("aten::find", [s, sub, self.const(0), n], {})
+        return self.call_builtin_values("aten::ne", [found, self.const(-1)], {})
+
+    def binary(self: FunctionCompiler, op: str, a: Value, b: Value) -> Value:
+        """`a <op> b`; a number on the left of a tensor uses the reflected form."""
+        if isinstance(b.type, T.TensorType) and a.type in (T.IntType, T.FloatType, T.BoolType,
+                                                            T.ComplexType, T.NumberType):  # fmt: skip
+            reflected = REFLECTED.get(op)
+            if reflected is not None:
+                return self.call_builtin_values(reflected, [b, a], {})
+            a = self.call_builtin_values("prim::NumToTensor", [a], {})
+        return self.call_builtin_values(op, [a, b], {})
 
     def format_args(self: FunctionCompiler, v: Value) -> list[Value]:
         if isinstance(v.type, T.TupleType):
@@ -159,7 +175,7 @@ class ExpressionsMixin:
             cond = self.emit_condition(node.operand)
             if cond.static is not None:
                 return SimpleValue(self.const(not cond.static))
-            return SimpleValue(self.emit("aten::__not__", [cond.value], [T.BoolType]).output)
+            return SimpleValue(self.call_builtin_values("aten::__not__", [cond.value], {}))
         if isinstance(node.op, ast.UAdd):
             return self.emit_expr(node.operand)
         operand = self.emit_value(node.operand)
@@ -173,7 +189,7 @@ class ExpressionsMixin:
         return SimpleValue(self.const(cond.static) if cond.static is not None else cond.value)
 
     def build_Compare(self: FunctionCompiler, node: ast.Compare) -> SugaredValue:
-        cond = self.emit_condition(node)
+        cond = self.emit_condition_value(node)
         return SimpleValue(self.const(cond.static) if cond.static is not None else cond.value)
 
     def build_IfExp(self: FunctionCompiler, node: ast.IfExp) -> SugaredValue:
@@ -201,6 +217,15 @@ class ExpressionsMixin:
 
     # -- conditions and refinement -----------------------------------------------------------
     def emit_condition(self: FunctionCompiler, node: ast.expr) -> Cond:
+        """`node` as a branch condition: a bool value (or static), with refinements."""
+        cond = self.emit_condition_value(node)
+        if cond.value is not None and cond.value.type != T.BoolType:
+            with self.at(node):
+                cond.value = self.to_bool(cond.value)
+        return cond
+
+    def emit_condition_value(self: FunctionCompiler, node: ast.expr) -> Cond:
+        """Like emit_condition, but a comparison of tensors stays a tensor."""
         with self.at(node):
             if isinstance(node, ast.BoolOp):
                 return self._bool_op(node)
@@ -208,7 +233,7 @@ class ExpressionsMixin:
                 inner = self.emit_condition(node.operand)
                 if inner.static is not None:
                     return Cond(None, not inner.static, (inner.refine[1], inner.refine[0]))
-                v = self.emit("aten::__not__", [inner.value], [T.BoolType]).output
+                v = self.call_builtin_values("aten::__not__", [inner.value], {})
                 return Cond(v, None, (inner.refine[1], inner.refine[0]))
             if isinstance(node, ast.Compare):
                 return self._compare(node)
@@ -275,14 +300,14 @@ class ExpressionsMixin:
             return self._identity(node, lhs, rhs, isinstance(op, ast.Is))
         a, b = lhs.value(self), rhs.value(self)
         if isinstance(op, (ast.In, ast.NotIn)):
-            v = self.call_builtin_values("aten::__contains__", [b, a], {})
+            if a.type == T.StrType and b.type == T.StrType:
+                v = self.str_contains(b, a)
+            else:
+                v = self.call_builtin_values("aten::__contains__", [b, a], {})
             if isinstance(op, ast.NotIn):
-                v = self.emit("aten::__not__", [v], [T.BoolType]).output
+                v = self.call_builtin_values("aten::__not__", [v], {})
             return Cond(v)
-        v = self.call_builtin_values(COMPARE_OPS[type(op)], [a, b], {})
-        if v.type != T.BoolType:
-            v = self.to_bool(v)
-        return Cond(v)
+        return Cond(self.call_builtin_values(COMPARE_OPS[type(op)], [a, b], {}))
 
     def _identity(self: FunctionCompiler, node: ast.Compare, lhs: SugaredValue,
                   rhs: SugaredValue, is_: bool) -> Cond:  # fmt: skip
@@ -295,7 +320,7 @@ class ExpressionsMixin:
             if static is not None:
                 return Cond(None, static if is_ else not static, refine if is_ else refine[::-1])
             kind = "aten::__is__" if is_ else "aten::__isnot__"
-            v = self.emit(kind, [a, b], [T.BoolType]).output
+            v = self.call_builtin_values(kind, [a, b], {})
             return Cond(v, None, refine if is_ else (refine[1], refine[0]))
         kind = "aten::__is__" if is_ else "aten::__isnot__"
         return Cond(self.call_builtin_values(kind, [a, b], {}))
@@ -329,7 +354,7 @@ class ExpressionsMixin:
             n = self.call_builtin_values("aten::len", [v], {})
             return self.call_builtin_values("aten::ne", [n, self.const(0)], {})
         if isinstance(v.type, T.OptionalType):
-            return self.emit("aten::__isnot__", [v, self.const(None)], [T.BoolType]).output
+            return self.call_builtin_values("aten::__isnot__", [v, self.const(None)], {})
         return self.call_builtin_values("aten::Bool", [v], {})
 
     # -- assignment targets ------------------------------------------------------------------
@@ -349,11 +374,12 @@ class ExpressionsMixin:
                 self.fail(f"expected an assignment target, found {type(target).__name__}")
 
     def bind(self: FunctionCompiler, name: str, value: SugaredValue) -> None:
-        if isinstance(value, SimpleValue):
+        if isinstance(value, SimpleValue) and not name.startswith("$"):
             v = value.v
+            self.sites.setdefault(v, self.where)
             if not v.has_debug_name() and v.node.owning_block is self.graph._insert_block \
-                    and v.node.kind not in ("prim::Param",):  # fmt: skip
-                v.set_debug_name(name)
+                    and v.node.kind != "prim::Param":  # fmt: skip
+                v.set_debug_name(name.split("$")[0])
         self.env.set(name, value)
 
     def unpack_into(self: FunctionCompiler, targets: list[ast.expr], value: SugaredValue) -> None:
@@ -400,9 +426,18 @@ class ExpressionsMixin:
         if isinstance(t, T.DictType) and v.node.kind == "prim::DictConstruct" and not v.node.inputs:
             v.type = t
             return v
+        target_list = t.elem if isinstance(t, T.OptionalType) else t
+        if isinstance(target_list, T.ListType) and isinstance(v.type, T.TupleType) and \
+                all(T.is_subtype(e, target_list.elem) for e in v.type.elems):  # fmt: skip
+            return self.emit("prim::ListConstruct", self.unpack_tuple(v), [target_list]).output
         if t in (T.IntType, T.FloatType) and isinstance(v.type, T.TensorType):
             return self.call_builtin_values("aten::Int" if t == T.IntType else "aten::Float", [v], {})
         self.fail(f"expected {what} to have type '{t}', found type '{v.type}'")
+
+
+def _join_or_union(types: list[T.Type]) -> T.Type:
+    joined = T.unify_all(types)
+    return T.unrefined(joined) if joined is not None else T.make_union(types)
 
 
 def _static_is_none(t: T.Type) -> bool | None:

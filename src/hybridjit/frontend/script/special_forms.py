@@ -37,6 +37,10 @@ def _first_of(*names: str) -> Handler:
         from hybridjit.errors import SchemaError
         from hybridjit.ops.resolution import match_call
 
+        if kwargs:
+            c.fail(f"expected no keyword arguments to {names[0].split('::')[1]}(), found "
+                   f"'{next(iter(kwargs))}'")  # fmt: skip
+
         vals = [a.value(c) for a in args]
         for name in names[:-1]:
             try:
@@ -88,10 +92,12 @@ def _print(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> S
 
 
 def _isinstance(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-    static = isinstance_static(c, args[0].value(c).type, args[1])
+    subject = args[0].value(c)
+    static = isinstance_static(c, subject.type, args[1])
     if static is None:
-        c.fail("expected isinstance() with a result known at compile time")
-    return SimpleValue(c.const(static))
+        types = list(type_targets(c, args[1]) or [])
+        return SimpleValue(c.emit("prim::isinstance", [subject], [T.BoolType], {"types": types}).output)
+    return StaticBool(c, static)
 
 
 def _hasattr(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
@@ -185,7 +191,7 @@ for _obj, _h in (
     (builtins.hex, _op("aten::hex")), (builtins.oct, _op("aten::oct")),
     (builtins.bin, _op("aten::bin")), (builtins.dict, _op("aten::dict")),
     (torch.jit.is_scripting, _true), (torch.jit.is_tracing, _false),
-    (torch._C._get_tracing_state, _false), (torch.jit.annotate, _annotate),
+    (torch._C._get_tracing_state, _false),
     (torch.jit._unwrap_optional, _identity), (torch._jit_internal.is_scripting, _true),
 ):  # fmt: skip
     _register(_obj, _h)
@@ -226,7 +232,7 @@ def static_condition(c: C, node: ast.Call) -> Cond | None:
     if static is not None:
         return Cond(None, static, refine)
     v = c.emit("prim::isinstance", [subject.value(c)], [T.BoolType],
-               {"types": [str(x) for x in targets or []]}).output  # fmt: skip
+               {"types": list(targets or [])}).output  # fmt: skip
     return Cond(v, None, refine)
 
 
@@ -264,7 +270,7 @@ def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
 
 _SPECIAL_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list,
                   "tuple": tuple, "dict": dict, "complex": complex}  # fmt: skip
-_ANY_DICT = T._Simple("AnyDict", "dict")
+_ANY_DICT = T.DictType(T.AnyType, T.AnyType)
 
 
 class SpecialFormType(SugaredValue):
@@ -315,3 +321,49 @@ def hasattr_static(c: C, args: list[SugaredValue]) -> bool:
     if probe is None:
         c.fail("expected hasattr() on a module or class instance, found " + args[0].describe())
     return bool(probe(name))
+
+
+_ANNOTATE_FNS: list[Any] = [torch.jit.annotate]
+
+
+def is_annotate(obj: Any) -> bool:
+    import typing
+
+    return any(obj is f for f in _ANNOTATE_FNS) or obj is typing.cast
+
+
+class AnnotateForm(SugaredValue):
+    """`annotate(T, value)` / `typing.cast(T, value)`: the value, typed as T."""
+
+    def describe(self) -> str:
+        return "annotate"
+
+    def call_ast(self, c: C, node: ast.Call) -> SugaredValue:
+        if len(node.args) != 2:
+            c.fail("expected annotate(Type, value) with two arguments", node)
+        t = c.annotation(node.args[0], node.args[0])
+        expr = node.args[1]
+        if _is_tolist(expr):
+            base = c.emit_value(expr.func.value)  # type: ignore[attr-defined]
+            return SimpleValue(c.emit("prim::tolist", [base, c.const(_list_dim(t)),
+                                                       c.const(_list_elem_code(t))], [t]).output)
+        v = c.emit_value(expr, t)
+        return SimpleValue(c.convert_to(v, t, "the annotated value"))
+
+
+def _is_tolist(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and \
+        expr.func.attr == "tolist" and not expr.args  # fmt: skip
+
+
+def _list_dim(t: T.Type) -> int:
+    n = 0
+    while isinstance(t, T.ListType):
+        t, n = t.elem, n + 1
+    return n
+
+
+def _list_elem_code(t: T.Type) -> int:
+    while isinstance(t, T.ListType):
+        t = t.elem
+    return {T.IntType: 0, T.FloatType: 1, T.BoolType: 2}.get(t, 0)

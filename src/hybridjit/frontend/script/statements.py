@@ -10,6 +10,7 @@ from hybridjit.frontend.script.environment import (
 )  # fmt: skip
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredValue
 from hybridjit.ir import types as T
+from hybridjit.ir.graph import SourceRange
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler
@@ -93,12 +94,14 @@ class StatementsMixin:
     def _mark_exited(self: FunctionCompiler) -> None:
         self.env.exited = True
         self.env.skip_branch = True  # type: ignore[attr-defined]
+        # Only a return can be pending: nothing after this branch runs.
+        self.env.dead = self.env.parent.may_set <= {RET_FLAG}  # type: ignore[union-attr]
 
     def any_flag(self: FunctionCompiler, flags: list[str]) -> Value:
         values = [self.env.lookup(f).value(self) for f in flags]  # type: ignore[union-attr]
         out = values[0]
         for v in values[1:]:
-            out = self.emit("aten::__or__", [out, v], [T.BoolType]).output
+            out = self.call_builtin_values("aten::__or__", [out, v], {})
         return out
 
     # -- if ----------------------------------------------------------------------------------
@@ -130,6 +133,7 @@ class StatementsMixin:
             if values is None:
                 continue
             vt, vf = values
+            self._culprit = self.sites.get(vf) or self.sites.get(vt)
             joined = self.join_types(name, vt.type, vf.type, t, f)
             vt = self.coerce_in_block(vt, joined, node.blocks[0])
             vf = self.coerce_in_block(vf, joined, node.blocks[1])
@@ -186,7 +190,8 @@ class StatementsMixin:
         if joined is None:
             shown = "the return value" if name == RET_VAL else f"'{name}'"
             self.fail(f"expected {shown} to have the same type in both branches, found "
-                      f"'{a}' in the true branch and '{b}' in the false branch")  # fmt: skip
+                      f"'{a}' in the true branch and '{b}' in the false branch",
+                      where=getattr(self, "_culprit", None))  # fmt: skip
         return joined
 
     def coerce_in_block(self: FunctionCompiler, v: Value, t: T.Type, block: Block) -> Value:
@@ -207,7 +212,11 @@ class StatementsMixin:
         pass
 
     def build_Assign(self: FunctionCompiler, stmt: ast.Assign) -> None:
-        value = self.emit_expr(stmt.value)
+        hint = None
+        first = stmt.targets[0]
+        if isinstance(first, ast.Name) and isinstance(self.env.lookup(first.id), SimpleValue):
+            hint = self.env.lookup(first.id).v.type  # type: ignore[union-attr]
+        value = self.emit_expr(stmt.value, type_hint=hint)
         for target in stmt.targets:
             self.assign_to(target, value)
 
@@ -294,13 +303,25 @@ class StatementsMixin:
 
     def build_While(self: FunctionCompiler, stmt: ast.While) -> None:
         if stmt.orelse:
-            self.fail("expected a while loop without 'else', found 'while ... else'")
+            self.fail("expected a while loop without 'else', found 'while ... else'",
+                      where=self._else_range(stmt))  # fmt: skip
         cond = self.emit_condition(stmt.test)
         if cond.static is False:
             return
         first = cond.value if cond.static is None else self.const(True)
         self.emit_loop(self.const(INT_MAX), first, None, stmt.target if False else None,
                        stmt.body, while_test=stmt.test)  # fmt: skip
+
+    def _else_range(self: FunctionCompiler, stmt: ast.For | ast.While) -> SourceRange:
+        """The `else:` line of a loop (the AST has no node for the keyword)."""
+        first = self.parsed.range(stmt.orelse[0])
+        lines = (first.source or "").splitlines()
+        line = first.line - 1
+        while line > 1 and not lines[line - 1].strip().startswith("else"):
+            line -= 1
+        text = lines[line - 1] if lines else ""
+        col = len(text) - len(text.lstrip())
+        return SourceRange(first.filename, line, col, first.source, len(text.rstrip()))
 
     def build_For(self: FunctionCompiler, stmt: ast.For) -> None:
         if stmt.orelse:
@@ -328,7 +349,8 @@ class StatementsMixin:
     def emit_loop(self: FunctionCompiler, trip: Value, first: Value, it: Iteration | None,
                   target: ast.expr | None, body: list[ast.stmt],
                   while_test: ast.expr | None = None) -> None:  # fmt: skip
-        carried = [n for n in assigned_names(body) if self.env.lookup(n) is not None]
+        stmts = body if target is None else [ast.Assign([target], ast.Constant(0)), *body]
+        carried = [n for n in assigned_names(stmts) if self.env.lookup(n) is not None]
         has_return = any(isinstance(n, ast.Return) for n in _walk_stmts(body))
         if has_return:
             carried += [RET_FLAG, RET_VAL]
@@ -345,6 +367,8 @@ class StatementsMixin:
         else:
             self.fail("expected loop-carried variables to settle on one type")
         for name, out in zip(carried, node.outputs):
+            if not is_hidden(name):
+                out.set_debug_name(name)
             self.env.set(name, SimpleValue(out))
         self.env.may_set |= body_env.may_set & {RET_FLAG}
 
@@ -361,7 +385,7 @@ class StatementsMixin:
                 joined = T.unify(declared, out.type)
                 if joined is None:
                     self.fail(f"expected '{name}' to keep type '{declared}' in the loop, "
-                              f"found '{out.type}'")  # fmt: skip
+                              f"found '{out.type}'", where=self.sites.get(out))  # fmt: skip
                 new[name] = joined
         return None if new == types else new
 

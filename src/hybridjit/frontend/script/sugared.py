@@ -121,14 +121,25 @@ class MethodValue(SugaredValue):
 class BuiltinValue(SugaredValue):
     """An operator such as `aten::relu` (from `torch.relu`, `F.relu`, `math.sqrt`...)."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, py_obj: Any = None) -> None:
+        self.name, self.py_obj = name, py_obj
 
     def describe(self) -> str:
         return f"builtin '{self.name}'"
 
     def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-        return c.call_builtin(self.name, args, kwargs)
+        import inspect
+
+        from hybridjit.errors import FrontendError
+
+        if not inspect.isfunction(self.py_obj):
+            return c.call_builtin(self.name, args, kwargs)
+        # A Python function with a builtin twin (F.relu): fall back to its source when
+        # the operator does not accept the call (e.g. `inplace=`).
+        try:
+            return c.call_builtin(self.name, args, kwargs)
+        except FrontendError:
+            return c.call_python(self.py_obj, args, kwargs)
 
 
 class SpecialForm(SugaredValue):

@@ -1,0 +1,164 @@
+"""The public scripting API: `script`, `script_method`, markers and helpers.
+
+    @hybridjit.script
+    def script_fn(x):
+        z = torch.ones([1], dtype=torch.int64)
+        for i in range(int(x)):
+            z = z * (i + 1)
+        return z
+
+    script_fn.graph   # graph(%x.1 : Tensor): ... prim::Loop ...
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generic, TypeVar
+
+import torch
+
+from hybridjit.frontend.script import modules as _modules  # noqa: F401 - registers the hook
+from hybridjit.frontend.script.objects import IGNORE_MARK
+
+T_ = TypeVar("T_")
+F = TypeVar("F", bound=Callable[..., Any])
+
+SCRIPT_METHOD_MARK = "_hj_script_method"
+EXPORT_MARK = "_hj_export"
+
+
+def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None,
+           example_inputs: Any = None) -> Any:  # fmt: skip
+    """Compile a function, an `nn.Module` instance (recursively) or a class to graphs."""
+    from hybridjit.runtime.function import ScriptFunction
+    from hybridjit.runtime.module import ScriptModule
+
+    if isinstance(obj, (ScriptFunction, ScriptModule)):
+        return obj
+    if isinstance(obj, torch.nn.Module):
+        from hybridjit.frontend.script.modules import script_module
+
+        return script_module(obj)
+    if isinstance(obj, type):
+        from hybridjit.frontend.script.script_classes import script_class
+
+        return script_class(obj)
+    if callable(obj):
+        from hybridjit.frontend.script.compiler import compile_function
+
+        return compile_function(obj)
+    from hybridjit.errors import FrontendError
+
+    raise FrontendError(f"expected a function, nn.Module or class to script, found {type(obj).__name__}")
+
+
+def script_method(fn: F) -> F:
+    """Mark a method of a `hybridjit.ScriptModule` subclass for compilation at construction."""
+    setattr(fn, SCRIPT_METHOD_MARK, True)
+    return fn
+
+
+def ignore(drop: Any = False, **kwargs: Any) -> Any:
+    """Leave a function in Python: script code calls it through the interpreter."""
+    if callable(drop):
+        setattr(drop, IGNORE_MARK, "ignore")
+        return drop
+
+    def decorate(fn: F) -> F:
+        setattr(fn, IGNORE_MARK, "unused" if drop else "ignore")
+        return fn
+
+    return decorate
+
+
+def unused(fn: F) -> F:
+    """Do not compile `fn`; calling it from script code raises."""
+    if isinstance(fn, property):
+        return fn  # type: ignore[return-value]
+    setattr(fn, IGNORE_MARK, "unused")
+    return fn
+
+
+def export(fn: F) -> F:
+    """Compile this module method even when `forward` does not call it."""
+    setattr(fn, EXPORT_MARK, True)
+    return fn
+
+
+class Final(Generic[T_]):
+    """`x: Final[int]` marks a module attribute as a constant (as `torch.jit.Final`)."""
+
+
+Final = torch.jit.Final  # type: ignore[misc,assignment]  # the same marker, so either works
+
+
+def Attribute(value: T_, type: Any) -> T_:  # noqa: N802 - torch.jit's spelling
+    """In eager mode the value itself; in `__init__` of a ScriptModule, declares its type."""
+    return value
+
+
+def annotate(the_type: Any, the_value: T_) -> T_:
+    """`annotate(List[int], [])`: give an expression a type (identity in Python)."""
+    return the_value
+
+
+def is_scripting() -> bool:
+    """False in Python; True inside compiled code (the compiler treats it as a constant)."""
+    return False
+
+
+def is_tracing() -> bool:
+    """Whether a hybridjit trace is being recorded."""
+    try:
+        from hybridjit.frontend.tracer import state  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    return bool(getattr(state, "is_tracing", lambda: False)())
+
+
+class CompilationUnit:
+    """Compile functions from a source string: `cu = CompilationUnit(src); cu.f(x)`."""
+
+    def __init__(self, lang: str | None = None, _frames_up: int = 0) -> None:
+        self._functions: dict[str, Any] = {}
+        if lang is not None:
+            self.define(lang)
+
+    def define(self, src: str, rcb: Any = None, _frames_up: int = 0) -> None:
+        import linecache
+        import textwrap
+
+        from hybridjit.frontend.script.compiler import compile_function
+
+        src = textwrap.dedent(src)
+        filename = f"<hybridjit.CompilationUnit {id(self)}:{len(self._functions)}>"
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        scope: dict[str, Any] = {"torch": torch, "__name__": "__hj_cu__"}
+        scope.update({k: v.__call__ if False else v for k, v in self._functions.items()})
+        exec(compile(src, filename, "exec"), scope)  # noqa: S102 - the user's own source
+        for name, value in list(scope.items()):
+            if callable(value) and getattr(value, "__code__", None) is not None and \
+                    value.__code__.co_filename == filename:  # fmt: skip
+                self._functions[name] = compile_function(value)
+
+    def __getattr__(self, name: str) -> Any:
+        functions = self.__dict__.get("_functions", {})
+        if name in functions:
+            return functions[name]
+        raise AttributeError(f"CompilationUnit has no function {name!r}")
+
+    def find_function(self, name: str) -> Any:
+        return self._functions.get(name)
+
+
+def _register_markers() -> None:
+    from hybridjit.frontend.script import special_forms
+    from hybridjit.frontend.script.sugared import SimpleValue
+
+    special_forms.register(is_scripting, special_forms._true)
+    special_forms.register(is_tracing, special_forms._false)
+
+    special_forms._ANNOTATE_FNS.append(annotate)
+    del SimpleValue
+
+
+_register_markers()

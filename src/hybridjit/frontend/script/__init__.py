@@ -1,0 +1,1 @@
+"""The script compiler: Python source (functions, modules, classes) to graphs."""

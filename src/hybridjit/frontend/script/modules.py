@@ -1,0 +1,467 @@
+"""Modules: `script(nn.Module)` (recursive) and `ScriptModule` subclasses with
+`@script_method`.
+
+A module's *concrete type* (`ModuleInfo`) records what the compiler may know about an
+instance: parameters, buffers, submodules, constants (`__constants__`/`Final`), typed
+attributes, and which methods are compiled.  Instances with the same concrete type share one
+`ClassType` and one set of compiled methods; differing ones get a mangled name, as
+TorchScript does.  The scripted result is a `ScriptModule` sharing the original's
+parameters and buffers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from hybridjit.errors import FrontendError
+from hybridjit.frontend.script.constants import is_constant_value
+from hybridjit.frontend.script.objects import call_ignored, modifier
+from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredTuple, SugaredValue
+from hybridjit.frontend.script.types_from_annotations import (
+    AnnotationError, qualified_name, type_from_python,
+)  # fmt: skip
+from hybridjit.ir import types as T
+from hybridjit.runtime.function import ScriptFunction
+from hybridjit.runtime.module import CONSTRUCTION_HOOKS, ScriptModule
+
+if TYPE_CHECKING:
+    from hybridjit.frontend.script.compiler import FunctionCompiler as C
+    from hybridjit.ir.graph import Value
+
+_NN_MODULE_ATTRS = set(torch.nn.Module().__dict__) | {"_hj_methods", "_hj_type", "_hj_constructed"}
+_CONTAINERS = (torch.nn.ModuleList, torch.nn.Sequential, torch.nn.ModuleDict)
+
+
+class ModuleInfo:
+    """The concrete type of one module instance."""
+
+    def __init__(self, module: torch.nn.Module, type_: T.ClassType) -> None:
+        self.module = module
+        self.type = type_
+        self.params: dict[str, T.Type] = {}
+        self.submodules: dict[str, ModuleInfo] = {}
+        self.constants: dict[str, Any] = {}
+        self.attributes: dict[str, T.Type] = {}
+        self.failed: dict[str, str] = {}
+        self.methods: dict[str, ScriptFunction] = {}
+        self.compiling: set[str] = set()
+
+    @property
+    def cls(self) -> type:
+        return type(self.module)
+
+    def python_method(self, name: str) -> Any:
+        fn = inspect.getattr_static(self.cls, name, None)
+        if isinstance(fn, (staticmethod, classmethod)):
+            return None
+        return fn if inspect.isfunction(fn) else None
+
+    def method(self, name: str) -> ScriptFunction:
+        """The compiled method `name`, compiling it on first use."""
+        if name in self.methods:
+            return self.methods[name]
+        if name in self.compiling:
+            raise FrontendError(f"recursive call to method {name} is not supported in script")
+        fn = self.python_method(name)
+        if fn is None:
+            raise FrontendError(f"expected a method '{name}' on {self.cls.__name__}, found none")
+        self.compiling.add(name)
+        try:
+            sf = compile_method(self, fn, name)
+        finally:
+            self.compiling.discard(name)
+        self.methods[name] = sf
+        self.type.methods[name] = sf
+        return sf
+
+
+def compile_method(info: ModuleInfo, fn: Any, name: str) -> ScriptFunction:
+    from hybridjit.frontend.script.compiler import (
+        FunctionCompiler, function_scope, python_signature, run_cleanup,
+    )  # fmt: skip
+    from hybridjit.frontend.script.source import parse_def
+
+    parsed = parse_def(fn)
+    compiler = FunctionCompiler(parsed, function_scope(fn), self_type=info.type,
+                                self_factory=lambda v: ModuleValue(v, info))  # fmt: skip
+    graph = compiler.compile()
+    run_cleanup(graph)
+    return ScriptFunction(name, graph, qualified_name=f"{info.type.qualified_name}.{name}",
+                          signature=python_signature(fn))  # fmt: skip
+
+
+# -- building concrete types -----------------------------------------------------------------
+_TYPES: dict[Any, ModuleInfo] = {}
+_NAMES: dict[str, int] = {}
+
+
+def _class_annotations(cls: type) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls, include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable annotations are simply not used
+        out: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            out.update(getattr(klass, "__annotations__", {}) or {})
+        return out
+
+
+def _is_final(ann: Any) -> bool:
+    return ann is typing.Final or typing.get_origin(ann) is typing.Final
+
+
+def _constant_names(module: torch.nn.Module) -> set[str]:
+    names = set(getattr(type(module), "__constants__", ()) or ())
+    names |= {k for k, a in _class_annotations(type(module)).items() if _is_final(a)}
+    return names
+
+
+def _attribute_type(module: torch.nn.Module, name: str, value: Any,
+                    annotations: dict[str, Any]) -> T.Type:  # fmt: skip
+    if name in annotations and not _is_final(annotations[name]):
+        try:
+            return type_from_python(annotations[name])
+        except AnnotationError:
+            pass
+    if isinstance(value, torch.nn.Parameter | torch.Tensor):
+        return T.TENSOR
+    return T.type_of_value(value)
+
+
+def module_info(module: torch.nn.Module) -> ModuleInfo:
+    """The (shared) concrete type of `module`."""
+    if isinstance(module, ScriptModule) and getattr(module, "_hj_info", None) is not None:
+        return module._hj_info  # type: ignore[no-any-return]
+    info = ModuleInfo(module, T.ClassType("?", True))
+    _fill(info, module)
+    key = _type_key(info)
+    shared = _TYPES.get(key)
+    if shared is not None:
+        clone = ModuleInfo(module, shared.type)
+        clone.__dict__.update({k: v for k, v in shared.__dict__.items() if k != "module"})
+        clone.submodules = info.submodules
+        clone.module = module
+        return _share(clone, shared)
+    info.type = T.ClassType(_fresh_name(module), True)
+    info.type.attributes.update({**info.params, **info.attributes,
+                                 **{k: s.type for k, s in info.submodules.items()}})  # fmt: skip
+    info.type.constants.update(info.constants)
+    _TYPES[key] = info
+    return info
+
+
+def _share(view: ModuleInfo, shared: ModuleInfo) -> ModuleInfo:
+    # Methods compiled through either view land in the shared tables.
+    view.methods = shared.methods
+    view.compiling = shared.compiling
+    return view
+
+
+def _fresh_name(module: torch.nn.Module) -> str:
+    base = qualified_name(type(module))
+    n = _NAMES.get(base, 0)
+    _NAMES[base] = n + 1
+    if n == 0:
+        return base
+    head, _, tail = base.rpartition(".")
+    return f"{head}.___torch_mangle_{n}.{tail}"
+
+
+def _fill(info: ModuleInfo, module: torch.nn.Module) -> None:
+    constants = _constant_names(module)
+    annotations = _class_annotations(type(module))
+    for name, p in module._parameters.items():
+        info.params[name] = T.TENSOR if p is not None else T.NoneType
+    for name, b in module._buffers.items():
+        info.params[name] = T.TENSOR if b is not None else T.NoneType
+    for name, sub in module._modules.items():
+        if sub is None:
+            info.constants[name] = None
+        else:
+            info.submodules[name] = module_info(sub if isinstance(sub, ScriptModule) else sub)
+    for name, value in vars(module).items():
+        if name in _NN_MODULE_ATTRS or name in info.params or name in info.submodules:
+            continue
+        if name in constants:
+            if not is_constant_value(value):
+                info.failed[name] = f"constant '{name}' has unsupported value {value!r}"
+                continue
+            info.constants[name] = tuple(value) if isinstance(value, list) else value
+            continue
+        try:
+            info.attributes[name] = _attribute_type(module, name, value, annotations)
+        except TypeError as e:
+            info.failed[name] = str(e)
+    for name in constants:
+        if name not in info.constants and name not in vars(module) and hasattr(type(module), name):
+            value = getattr(type(module), name)
+            if is_constant_value(value):
+                info.constants[name] = value
+    info.attributes["training"] = T.BoolType
+
+
+def _type_key(info: ModuleInfo) -> Any:
+    consts = tuple(sorted((k, repr(v)) for k, v in info.constants.items()))
+    return (info.cls, tuple(sorted((k, str(t)) for k, t in info.params.items())),
+            tuple(sorted((k, str(t)) for k, t in info.attributes.items())), consts,
+            tuple(sorted((k, s.type.qualified_name) for k, s in info.submodules.items())),
+            tuple(sorted(info.failed)))  # fmt: skip
+
+
+# -- the scripted result ---------------------------------------------------------------------
+def script_module(module: torch.nn.Module) -> ScriptModule:
+    """`hybridjit.script(module)`: a ScriptModule sharing `module`'s parameters."""
+    if isinstance(module, ScriptModule):
+        return module
+    info = module_info(module)
+    return _instantiate(info)
+
+
+def _entry_methods(info: ModuleInfo) -> list[str]:
+    names = []
+    if info.python_method("forward") is not None and not _is_default_forward(info):
+        names.append("forward")
+    for name in dir(info.cls):
+        fn = info.python_method(name)
+        if fn is not None and name != "forward" and (
+            modifier(fn) == "export" or getattr(fn, "_hj_export", False)):  # fmt: skip
+            names.append(name)
+    return names
+
+
+def _is_default_forward(info: ModuleInfo) -> bool:
+    fn = info.python_method("forward")
+    return fn is torch.nn.Module.forward or getattr(fn, "__name__", "") == "_forward_unimplemented"
+
+
+def _instantiate(info: ModuleInfo) -> ScriptModule:
+    module = info.module
+    subs = {name: _instantiate(s) if not isinstance(s.module, ScriptModule) else s.module
+            for name, s in info.submodules.items()}  # fmt: skip
+    for name in _entry_methods(info):
+        if modifier(info.python_method(name)) not in ("ignore", "unused"):
+            info.method(name)
+    sm = ScriptModule.__new__(ScriptModule)
+    ScriptModule.__init__(sm)
+    object.__setattr__(sm, "_hj_type", info.type)
+    object.__setattr__(sm, "_hj_info", info)
+    object.__setattr__(sm, "_hj_original", module)
+    object.__setattr__(sm, "_hj_constructed", True)
+    sm.training = module.training
+    for name, p in module._parameters.items():
+        sm._parameters[name] = p
+    for name, b in module._buffers.items():
+        sm._buffers[name] = b
+    for name, sub in subs.items():
+        sm._modules[name] = sub
+    for name in info.attributes:
+        if name != "training":
+            object.__setattr__(sm, name, getattr(module, name))
+    for name, value in info.constants.items():
+        if name not in info.submodules:
+            object.__setattr__(sm, name, value)
+    for name, sf in info.methods.items():
+        sm._hj_methods[name] = sf
+    _copy_python_methods(info, sm)
+    return sm
+
+
+def _copy_python_methods(info: ModuleInfo, sm: ScriptModule) -> None:
+    """Ignored methods stay callable from Python on the scripted module."""
+    for name in dir(info.cls):
+        fn = info.python_method(name)
+        if fn is not None and modifier(fn) in ("ignore", "unused") and name not in sm._hj_methods:
+            object.__setattr__(sm, name, fn.__get__(sm))
+
+
+def _construction_hook(instance: ScriptModule) -> None:
+    """Compile the `@script_method`s of a ScriptModule subclass once `__init__` is done."""
+    from hybridjit.frontend.api import SCRIPT_METHOD_MARK
+
+    cls = type(instance)
+    names = [n for n in dir(cls) if getattr(inspect.getattr_static(cls, n, None),
+                                            SCRIPT_METHOD_MARK, False)]  # fmt: skip
+    if not names and cls is ScriptModule:
+        return
+    info = ModuleInfo(instance, instance._hj_type)
+    for name, sub in list(instance._modules.items()):
+        if sub is not None and not isinstance(sub, ScriptModule):
+            instance._modules[name] = script_module(sub)
+    _fill(info, instance)
+    info.type.attributes.update({**info.params, **info.attributes,
+                                 **{k: s.type for k, s in info.submodules.items()}})  # fmt: skip
+    object.__setattr__(instance, "_hj_info", info)
+    for name in names:
+        instance._hj_define(name, info.method(name))
+
+
+if _construction_hook not in CONSTRUCTION_HOOKS:
+    CONSTRUCTION_HOOKS.append(_construction_hook)
+
+
+# -- module values inside script code --------------------------------------------------------
+class ModuleValue(SugaredValue):
+    """`self` or a submodule: attributes become `prim::GetAttr`, calls `prim::CallMethod`."""
+
+    def __init__(self, v: Value, info: ModuleInfo) -> None:
+        self.v, self.info = v, info
+
+    def describe(self) -> str:
+        return f"module '{self.info.type}'"
+
+    def value(self, c: C) -> Value:
+        return self.v
+
+    def has_attribute(self, name: str) -> bool:
+        i = self.info
+        return name in i.params or name in i.submodules or name in i.constants or \
+            name in i.attributes or i.python_method(name) is not None  # fmt: skip
+
+    def attr(self, c: C, name: str) -> SugaredValue:
+        i = self.info
+        if name in i.submodules:
+            sub = i.submodules[name]
+            v = c.emit("prim::GetAttr", [self.v], [sub.type], {"name": name}).output
+            return ModuleValue(v, sub)
+        if name in i.constants:
+            return c.resolve_python(i.constants[name])
+        t = i.params.get(name) or i.attributes.get(name)
+        if t is not None:
+            if t == T.NoneType:
+                return SimpleValue(c.const(None))
+            return SimpleValue(c.emit("prim::GetAttr", [self.v], [t], {"name": name}).output)
+        fn = i.python_method(name)
+        if fn is not None:
+            return ModuleMethod(self, name, fn)
+        if name in i.failed:
+            c.fail(f"expected attribute '{name}' of {i.cls.__name__} to have a TorchScript "
+                   f"type, found {i.failed[name]}")  # fmt: skip
+        static = inspect.getattr_static(i.cls, name, None)
+        if isinstance(static, property):
+            return ModuleProperty(self, name, static).get(c)
+        if static is not None and is_constant_value(static):
+            return c.resolve_python(static)
+        c.fail(f"expected an attribute '{name}' on module {i.cls.__name__}, found none")
+
+    def set_attr(self, c: C, name: str, value: Value) -> None:
+        t = self.info.params.get(name) or self.info.attributes.get(name)
+        if t is None:
+            c.fail(f"expected an existing attribute '{name}' of {self.info.cls.__name__} "
+                   "to assign (attributes must be set in __init__)")  # fmt: skip
+        value = c.convert_to(value, t, f"attribute '{name}'")
+        c.emit("prim::SetAttr", [self.v, value], [], {"name": name})
+
+    def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        return ModuleMethod(self, "forward", self.info.python_method("forward")).call(c, args, kwargs)
+
+    # containers: ModuleList / Sequential / ModuleDict
+    def _items(self, c: C) -> list[tuple[str, ModuleValue]]:
+        if not isinstance(self.info.module, _CONTAINERS) and not self.info.submodules:
+            c.fail(f"expected an iterable module container, found {self.info.cls.__name__}")
+        return [(name, self.attr(c, name)) for name in self.info.submodules]  # type: ignore[misc]
+
+    def iteration(self, c: C) -> Iteration:
+        items = self._items(c)
+        if isinstance(self.info.module, torch.nn.ModuleDict):
+            return Iteration(unrolled=[SimpleValue(c.const(k)) for k, _ in items])
+        return Iteration(unrolled=[m for _, m in items])
+
+    def static_len(self) -> int:
+        return len(self.info.submodules)
+
+    def getitem(self, c: C, index: SugaredValue) -> SugaredValue:
+        key = index.value(c)
+        if key.node.kind != "prim::Constant":
+            c.fail("expected a constant index into a module container")
+        k = key.node["value"]
+        names = list(self.info.submodules)
+        if isinstance(k, int):
+            if not -len(names) <= k < len(names):
+                c.fail(f"expected an index below {len(names)}, found {k}")
+            return self.attr(c, names[k])
+        return self.attr(c, str(k))
+
+    def container_method(self, c: C, name: str) -> SugaredValue | None:
+        if isinstance(self.info.module, torch.nn.ModuleDict) and name in ("items", "keys", "values"):
+            items = self._items(c)
+            rows: list[SugaredValue] = {
+                "items": [SugaredTuple([SimpleValue(c.const(k)), m]) for k, m in items],
+                "keys": [SimpleValue(c.const(k)) for k, _ in items],
+                "values": [m for _, m in items],
+            }[name]
+            return _StaticIterable(rows)
+        return None
+
+
+class _StaticIterable(SugaredValue):
+    def __init__(self, items: list[SugaredValue]) -> None:
+        self.items = items
+
+    def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        return self
+
+    def iteration(self, c: C) -> Iteration:
+        return Iteration(unrolled=list(self.items))
+
+    def static_len(self) -> int:
+        return len(self.items)
+
+
+class ModuleMethod(SugaredValue):
+    def __init__(self, owner: ModuleValue, name: str, fn: Any) -> None:
+        self.owner, self.name, self.fn = owner, name, fn
+
+    def describe(self) -> str:
+        return f"method '{self.name}'"
+
+    def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        container = self.owner.container_method(c, self.name)
+        if container is not None:
+            return container
+        if self.fn is None:
+            c.fail(f"expected a forward method on {self.owner.info.cls.__name__}, found none")
+        mark = modifier(self.fn)
+        if mark in ("ignore", "unused"):
+            return call_ignored(c, self.fn, args, kwargs, unused=mark == "unused",
+                                prefix=[self.owner.v])  # fmt: skip
+        info = self.owner.info
+        if isinstance(info.module, ScriptModule) and self.name in info.module._hj_methods:
+            sf = info.module._hj_methods[self.name]
+        else:
+            try:
+                sf = info.method(self.name)
+            except FrontendError:
+                raise
+        formals = sf.graph.inputs[1:]
+        sig = sf.signature
+        if sig is not None and len(sig.parameters) == len(sf.graph.inputs):
+            sig = sig.replace(parameters=list(sig.parameters.values())[1:])
+        inputs = c.bind_signature(self.name, sig, formals, args, dict(kwargs))
+        outs = [o.type for o in sf.graph.outputs]
+        node = c.emit("prim::CallMethod", [self.owner.v, *inputs], outs, {"name": self.name})
+        return SimpleValue(node.output)
+
+
+class ModuleProperty:
+    def __init__(self, owner: ModuleValue, name: str, prop: property) -> None:
+        self.owner, self.name, self.prop = owner, name, prop
+
+    def get(self, c: C) -> SugaredValue:
+        fn = self.prop.fget
+        if fn is None:
+            c.fail(f"expected a readable property '{self.name}'")
+        unused = getattr(self.owner.info.cls, "__jit_unused_properties__", ())
+        if self.name in unused:
+            c.fail(f"expected property '{self.name}' to be scriptable, found it marked unused")
+        name = f"__{self.name}_getter"
+        info = self.owner.info
+        if name not in info.methods:
+            sf = compile_method(info, fn, name)
+            info.methods[name] = sf
+            info.type.methods[name] = sf
+        sf = info.methods[name]
+        outs = [o.type for o in sf.graph.outputs]
+        return SimpleValue(c.emit("prim::CallMethod", [self.owner.v], outs, {"name": name}).output)

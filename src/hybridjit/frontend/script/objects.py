@@ -1,0 +1,247 @@
+"""Calling Python objects from script code, and attributes/methods of typed values.
+
+Python functions are compiled on first call (torch.jit's markers are honoured:
+`@ignore` calls back into Python, `@unused` raises, `boolean_dispatch` picks its branch
+from a constant flag).  NamedTuple and Enum classes construct/denote values.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+import inspect
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
+from hybridjit.ir import types as T
+
+if TYPE_CHECKING:
+    from hybridjit.frontend.script.compiler import FunctionCompiler as C
+    from hybridjit.ir.graph import Value
+
+IGNORE_MARK = "_hj_ignore"
+# `x.float()` and friends: `aten::to(x, dtype)` (ScalarType codes).
+TENSOR_DTYPE_METHODS = {"float": 6, "double": 7, "half": 5, "int": 3, "long": 4, "bool": 11,
+                        "byte": 0, "char": 1, "short": 2, "bfloat16": 15, "cfloat": 9,
+                        "cdouble": 10}  # fmt: skip  # set by hybridjit.ignore / unused
+
+
+def modifier(fn: Any) -> str:
+    """'ignore', 'unused', 'export' or '' from hybridjit's or torch.jit's markers."""
+    mark = getattr(fn, IGNORE_MARK, None)
+    if mark:
+        return mark
+    mod = getattr(fn, "_torchscript_modifier", None)
+    if mod is None:
+        return ""
+    from torch._jit_internal import FunctionModifiers as FM
+
+    return {FM.IGNORE: "ignore", FM.UNUSED: "unused", FM.EXPORT: "export",
+            FM._DROP: "ignore", FM.COPY_TO_SCRIPT_WRAPPER: "ignore"}.get(mod, "")  # fmt: skip
+
+
+def call_python_object(c: C, obj: Any, args: list[SugaredValue],
+                       kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
+    from torch._jit_internal import boolean_dispatched
+
+    if obj in boolean_dispatched if _hashable(obj) else False:
+        return _boolean_dispatch(c, boolean_dispatched[obj], args, kwargs)
+    if isinstance(obj, type):
+        return _construct(c, obj, args, kwargs)
+    if inspect.isfunction(obj) or inspect.ismethod(obj):
+        return call_function(c, obj, args, kwargs)
+    c.fail(f"expected a function TorchScript can compile, found Python value "
+           f"{getattr(obj, '__name__', type(obj).__name__)!r}")  # fmt: skip
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def call_function(c: C, fn: Any, args: list[SugaredValue],
+                  kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
+    from hybridjit.frontend.script.compiler import compile_function
+
+    mark = modifier(fn)
+    if mark in ("ignore", "unused"):
+        return call_ignored(c, fn, args, kwargs, unused=mark == "unused")
+    overloads = _overloads(fn)
+    if overloads:
+        fn = _pick_overload(c, fn, overloads, args, kwargs)
+    sf = compile_function(fn)
+    return c.call_script_function(sf, args, dict(kwargs))
+
+
+def call_ignored(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, SugaredValue],
+                 unused: bool, prefix: list[Value] | None = None) -> SugaredValue:  # fmt: skip
+    """A call left to Python (`@ignore`) or replaced by a raise (`@unused`)."""
+    from hybridjit.frontend.script.compiler import function_scope
+    from hybridjit.frontend.script.types_from_annotations import AnnotationError, annotation_type
+
+    ret = inspect.signature(fn).return_annotation
+    try:
+        out_type = T.TENSOR if ret is inspect.Signature.empty else annotation_type(ret, function_scope(fn))
+    except AnnotationError as e:
+        c.fail(f"expected an annotated return type on ignored function {fn.__name__}: {e}")
+    if unused:
+        c.raise_with(Exception, c.const(f"The function {fn.__name__} was marked unused"))
+        return SimpleValue(c.uninitialized(out_type))
+    vals = [*(prefix or []), *(a.value(c) for a in args)]
+    if kwargs:
+        c.fail(f"expected positional arguments to ignored function {fn.__name__}")
+    const = c.emit("prim::Constant", [], [T.FunctionType(fn)], {"name": fn.__name__}).output
+    return SimpleValue(c.emit("prim::CallFunction", [const, *vals], [out_type]).output)
+
+
+def _overloads(fn: Any) -> list[Any]:
+    from torch._jit_internal import _get_fn_overloads, _qualified_name
+
+    try:
+        return _get_fn_overloads(_qualified_name(fn)) or []
+    except Exception:  # noqa: BLE001 - not an overloadable function
+        return []
+
+
+def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue],
+                   kwargs: dict[str, SugaredValue]) -> Any:  # fmt: skip
+    """The first `@_overload` declaration whose annotations fit; compile `fn` with them."""
+    from hybridjit.frontend.script.compiler import function_scope
+    from hybridjit.frontend.script.types_from_annotations import annotation_type
+
+    actual = [a.value(c).type for a in args]
+    for decl in overloads:
+        sig = inspect.signature(decl)
+        params = list(sig.parameters.values())
+        try:
+            formal = [annotation_type(p.annotation, function_scope(decl)) for p in params[: len(actual)]]
+        except Exception:  # noqa: BLE001
+            continue
+        if all(T.is_subtype(a, f) for a, f in zip(actual, formal)):
+            return _with_annotations(fn, decl)
+    c.fail(f"expected arguments matching an overload of {fn.__name__}")
+
+
+_OVERLOADED: dict[tuple[Any, Any], Any] = {}
+
+
+def _with_annotations(fn: Any, decl: Any) -> Any:
+    """A copy of `fn` whose annotations are those of the overload declaration `decl`."""
+    import types
+
+    key = (fn, decl)
+    if key not in _OVERLOADED:
+        copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+        copy.__annotations__ = dict(decl.__annotations__)
+        copy.__hj_overload_of__ = fn  # type: ignore[attr-defined]
+        _OVERLOADED[key] = copy
+    return _OVERLOADED[key]
+
+
+def _boolean_dispatch(c: C, info: dict[str, Any], args: list[SugaredValue],
+                      kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
+    flag_sv = kwargs.get(info["arg_name"])
+    if flag_sv is None and info["index"] < len(args):
+        flag_sv = args[info["index"]]
+    flag = info["default"]
+    if flag_sv is not None:
+        v = flag_sv.value(c)
+        if v.node.kind != "prim::Constant":
+            c.fail(f"expected a constant value for argument '{info['arg_name']}'")
+        flag = v.node.attributes.get("value")
+    target = info["if_true"] if flag else info["if_false"]
+    return call_function(c, target, args, kwargs)
+
+
+def _construct(c: C, cls: type, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    from hybridjit.frontend.script.types_from_annotations import named_tuple_type
+
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        t = named_tuple_type(cls)
+        vals = _bind_fields(c, cls, t, args, kwargs)
+        return SimpleValue(c.emit("prim::TupleConstruct", vals, [t]).output)
+    if issubclass(cls, enum.Enum):
+        c.fail("expected an Enum member, found a call of the Enum class")
+    from hybridjit.frontend.script import classes
+
+    return classes.construct(c, cls, args, kwargs)
+
+
+def _bind_fields(c: C, cls: type, t: T.TupleType, args: list[SugaredValue],
+                 kwargs: dict[str, SugaredValue]) -> list[Value]:  # fmt: skip
+    defaults = getattr(cls, "_field_defaults", {})
+    out = []
+    for i, (name, ft) in enumerate(zip(t.field_names or (), t.elems)):
+        if i < len(args):
+            sv = args[i]
+        elif name in kwargs:
+            sv = kwargs[name]
+        elif name in defaults:
+            sv = c.resolve_python(defaults[name])
+        else:
+            c.fail(f"expected a value for field '{name}' of {cls.__name__}")
+        out.append(c.convert_to(sv.value(c), ft, f"field '{name}'"))
+    return out
+
+
+# -- values of script types ------------------------------------------------------------------
+def value_attribute(c: C, v: Value, name: str) -> SugaredValue | None:
+    t = v.type
+    if isinstance(t, T.TupleType) and t.field_names and name in t.field_names:
+        i = t.field_names.index(name)
+        return SimpleValue(c.emit("prim::TupleIndex", [v, c.const(i)], [t.elems[i]]).output)
+    if isinstance(t, T.EnumType) and name in ("name", "value"):
+        kind = "prim::EnumName" if name == "name" else "prim::EnumValue"
+        return SimpleValue(c.call_builtin_values(kind, [v], {}))
+    if isinstance(t, T.ClassType) and not t.is_module:
+        from hybridjit.frontend.script import classes
+
+        return classes.attribute(c, v, name)
+    if t == T.ComplexType and name in ("real", "imag"):
+        return SimpleValue(c.call_builtin_values(f"aten::{name}", [v], {}))
+    return None
+
+
+def value_method(c: C, obj: Value, name: str, args: list[SugaredValue],
+                 kwargs: dict[str, SugaredValue]) -> SugaredValue | None:  # fmt: skip
+    t = obj.type
+    if isinstance(t, T.ClassType) and not t.is_module:
+        from hybridjit.frontend.script import classes
+
+        return classes.call_method(c, obj, name, args, kwargs)
+    if isinstance(t, T.TensorType) and name == "tolist":
+        c.fail("expected tensor.tolist() inside torch.jit.annotate or an annotated assignment")
+    if isinstance(t, T.TensorType) and name in TENSOR_DTYPE_METHODS and not args and not kwargs:
+        dtype = c.const(TENSOR_DTYPE_METHODS[name], T.IntType)
+        return SimpleValue(c.call_builtin_values("aten::to", [obj, dtype], {}))
+    if isinstance(t, T.TensorType) and name == "type" and args:
+        return SimpleValue(c.call_builtin_values("aten::to", [obj, args[0].value(c)], {}))
+    if isinstance(t, T.TensorType) and name in ("size", "view", "reshape", "permute", "expand",
+                                                "repeat", "new_zeros", "new_ones", "flip"):  # fmt: skip
+        return None
+    if t == T.StrType and name == "format":
+        vals = [a.value(c) for a in args]
+        return SimpleValue(c.call_builtin_values("aten::format", [obj, *vals], {}))
+    return None
+
+
+def setattr_(c: C, target: ast.Attribute, value: Value) -> None:
+    base = c.emit_expr(target.value)
+    setter = getattr(base, "set_attr", None)
+    if setter is None:
+        obj = base.value(c)
+        if isinstance(obj.type, T.ClassType):
+            from hybridjit.frontend.script import classes
+
+            classes.set_attribute(c, obj, target.attr, value)
+            return
+        c.fail(f"expected a module or class attribute to assign, found {base.describe()}")
+    setter(c, target.attr, value)
+
+
+_unused = (SugaredTuple, torch)

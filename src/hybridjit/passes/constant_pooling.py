@@ -1,0 +1,75 @@
+"""Constant pooling: hoist every constant to the top of the graph and merge duplicates.
+
+    graph(%x):                                  graph(%x):
+      %a = aten::add(%x, %1)                      %1 : int = prim::Constant[value=1]()
+      %1 : int = prim::Constant[value=1]()   ==>  %a = aten::add(%x, %1)
+      %2 : int = prim::Constant[value=1]()        %b = aten::mul(%a, %1)
+      %b = aten::mul(%a, %2)
+
+`prim::Uninitialized` placeholders are pooled the same way, as TorchScript does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hybridjit.ir.graph import Graph, Node
+
+POOLED = ("prim::Constant", "prim::Uninitialized")
+
+
+def _key(node: Node) -> Any:
+    attrs = []
+    for name, value in sorted(node.attributes.items()):
+        if isinstance(value, float):
+            value = ("float", repr(value))
+        elif isinstance(value, (list, dict)) or not _hashable(value):
+            value = ("id", id(value))
+        else:
+            value = (type(value).__name__, value)
+        attrs.append((name, value))
+    out = node.outputs[0].type
+    callee = getattr(out, "callee", None)
+    return (node.kind, str(out), out, tuple(attrs), id(callee) if callee is not None else None)
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def constant_pooling(graph: Graph) -> bool:
+    """Hoist and deduplicate constants; True if the graph changed."""
+    changed = False
+    seen: dict[Any, Node] = {}
+    anchor: Node | None = None
+    for node in list(graph.all_nodes()):
+        if node.kind not in POOLED or len(node.outputs) != 1:
+            continue
+        key = _key(node)
+        if key in seen:
+            node.outputs[0].replace_all_uses_with(seen[key].outputs[0])
+            node.destroy()
+            changed = True
+            continue
+        seen[key] = node
+        changed |= _hoist(graph, node, anchor)
+        anchor = node
+    return changed
+
+
+def _hoist(graph: Graph, node: Node, anchor: Node | None) -> bool:
+    block = graph.block
+    if anchor is None:
+        if node.owning_block is block and block.nodes and block.nodes[0] is node:
+            return False
+        node._unlink()
+        block.prepend(node)
+        return True
+    if node.owning_block is block and node.index() == anchor.index() + 1:
+        return False
+    node.move_after(anchor)
+    return True

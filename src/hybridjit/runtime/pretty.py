@@ -1,0 +1,90 @@
+"""`.code`: a graph as readable Python, like TorchScript's `.code`.
+
+It is the code generator's output with readable names in place of bound globals
+(`torch.zeros`, `torch.float64`, `CONSTANTS.c0`), type annotations on the signature, and no
+source comments::
+
+    def forward(self, x: Tensor) -> Tensor:
+        z = torch.ones([1], dtype=torch.int64)
+        for i in range(int(x)):
+            z = z.mul((i + 1))
+        return z
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from hybridjit.ir import types as T
+from hybridjit.ir.graph import Graph, Node
+from hybridjit.runtime.codegen import _NOT_IDENT, _Codegen, _Inliner
+
+_NAMESPACES = (("torch", torch), ("torch.nn.functional", torch.nn.functional),
+               ("torch.linalg", torch.linalg), ("torch.special", torch.special),
+               ("math", __import__("math")))  # fmt: skip
+
+
+def graph_to_code(graph: Graph, name: str = "forward") -> str:
+    """Readable Python-like source for `graph`, as the function `name`."""
+    return _Pretty(graph).function_source(name)
+
+
+class _Pretty(_Codegen):
+    def __init__(self, graph: Graph) -> None:
+        super().__init__(graph)
+        self._n_constants = 0
+
+    def bind(self, obj: Any, hint: str) -> str:
+        name = self._bound.get(id(obj))
+        if name is None:
+            name = self._bound[id(obj)] = self._readable(obj, hint)
+            self.globals[name] = obj
+        return name
+
+    def _readable(self, obj: Any, hint: str) -> str:
+        if isinstance(obj, (torch.dtype, torch.layout, torch.memory_format)):
+            return str(obj)
+        if isinstance(obj, torch.Tensor):
+            self._n_constants += 1
+            return f"CONSTANTS.c{self._n_constants - 1}"
+        if isinstance(obj, torch.device):
+            return f"torch.device({str(obj)!r})"
+        name = getattr(obj, "__name__", None)
+        for prefix, module in _NAMESPACES:
+            if name and getattr(module, name, None) is obj:
+                return f"{prefix}.{name}"
+        if type(obj).__name__ == "OpOverload":
+            return f"ops.{obj.name().replace('::', '.')}"
+        return hint
+
+    def callee(self, node: Node) -> str:
+        callee = node.inputs[0].type.callee  # type: ignore[attr-defined]
+        name = getattr(callee, "__name__", None) or node.inputs[0].node.attributes.get("name")
+        return _NOT_IDENT.sub("_", name or "fn")
+
+    def line(self, depth: int, text: str, node: Node | None = None) -> None:
+        super().line(depth, text, None)
+
+    def function_source(self, name: str) -> str:
+        self.function_name = name
+        params = []
+        for v in self.graph.inputs:
+            local = self.local(v)
+            is_self = isinstance(v.type, T.ClassType)
+            params.append(local if is_self else f"{local}: {v.type.python_str()}")
+        self.lines = [f"def {name}({', '.join(params)}) -> {_return_annotation(self.graph)}:"]
+        _Inliner(self).block(self.graph.block)
+        self.block(self.graph.block, 1)
+        outs = [self.src(v) for v in self.graph.outputs]
+        result = outs[0] if len(outs) == 1 else f"({', '.join(outs)}{',' if outs else ''})"
+        self.line(1, f"return {result}")
+        return "\n".join(self.lines) + "\n"
+
+
+def _return_annotation(graph: Graph) -> str:
+    types = [v.type.python_str() for v in graph.outputs]
+    if len(types) == 1:
+        return types[0]
+    return f"Tuple[{', '.join(types)}]" if types else "None"

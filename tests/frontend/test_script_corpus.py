@@ -1,0 +1,69 @@
+"""The differential corpus: eager vs hybridjit (codegen and interpreter) vs torch.jit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+import hybridjit
+from tests.corpus import script_programs
+from tests.corpus.script_rejections import REJECTIONS
+from tests.frontend.script_helpers import check_same_outcome, executors, outcome
+
+CASES = script_programs.CASES
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus_case_matches_eager(case) -> None:
+    try:
+        sf = hybridjit.script(case.fn)
+    except hybridjit.FrontendError as e:
+        if case.torchscript_ok:
+            raise
+        # Beyond TorchScript: a clean compile error is acceptable (not a crash).
+        pytest.xfail(f"not supported by hybridjit either: {str(e).splitlines()[0]}")
+    runners = executors(sf)
+    for args in case.inputs:
+        expected = outcome(case.fn, args)
+        for who, run in runners.items():
+            check_same_outcome(expected, outcome(run, args), f"{case.name}{args!r} [{who}]",
+                               case.atol)  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.torchscript_ok],
+                         ids=[c.name for c in CASES if c.torchscript_ok])  # fmt: skip
+def test_corpus_case_matches_torch_jit(case) -> None:
+    sf = hybridjit.script(case.fn)
+    oracle = torch.jit.script(case.fn)
+    for args in case.inputs:
+        expected, got = outcome(oracle, args), outcome(sf, args)
+        if expected[0] == "raise":
+            # torch.jit raises its own error class; hybridjit keeps eager's (checked above).
+            assert got[0] == "raise", f"{case.name}{args!r}: torch.jit raised, hybridjit did not"
+            continue
+        check_same_outcome(expected, got, f"{case.name}{args!r} [vs torch.jit]", case.atol)
+
+
+# Programs torch.jit rejects but hybridjit accepts on purpose (a superset of TorchScript).
+ACCEPTED_EXTENSIONS = {"rej_floordiv_augassign", "rej_comprehension_if"}
+
+
+def test_accepted_extensions_match_eager() -> None:
+    from tests.corpus import script_rejections as r
+
+    fd = hybridjit.script(r.rej_floordiv_augassign)
+    assert fd(7) == 3 and fd(-7) == -4
+    comp = hybridjit.script(r.rej_comprehension_if)
+    assert comp([3, -1, 0, 5]) == [3, 5]
+
+
+@pytest.mark.parametrize("rej", REJECTIONS, ids=[r.name for r in REJECTIONS])
+def test_rejection_names_the_culprit_line(rej) -> None:
+    if rej.name in ACCEPTED_EXTENSIONS:
+        pytest.skip("hybridjit accepts this on purpose")
+    with pytest.raises(hybridjit.FrontendError) as info:
+        hybridjit.script(rej.fn)
+    message = str(info.value)
+    assert re.search(re.escape(rej.culprit), message), message

@@ -1,0 +1,78 @@
+"""The registry: torch's operators as schemas, out variants excluded."""
+
+from __future__ import annotations
+
+from hybridjit.ops import registry
+from hybridjit.ops.prims import PRIMS, VARIADIC, is_structural, prim_info
+
+
+def _overloads(name: str) -> list[str]:
+    return [s.overload_name for s in registry.schemas_for(name)]
+
+
+def test_out_variants_are_excluded() -> None:
+    names = _overloads("aten::add")
+    assert "out" not in names and "Scalar_out" not in names
+    assert {"Tensor", "Scalar", "int", "float", "str", "t"} <= set(names)
+    assert not any(registry.is_out_variant(s) for s in registry.schemas_for("aten::max"))
+    assert "dim_max" not in _overloads("aten::max")  # kwarg-only mutable `max`, `max_values`
+
+
+def test_lookup_finds_out_variants_and_default_overloads() -> None:
+    out = registry.lookup("aten::add.out")
+    assert out is not None and registry.is_out_variant(out)
+    relu = registry.lookup("aten::relu")
+    assert relu is not None and str(relu) == "aten::relu(Tensor self) -> Tensor"
+    assert registry.lookup("aten::add.nonexistent") is None
+
+
+def test_torchscript_scalar_overloads_are_in_the_registry() -> None:
+    for qualified in ["aten::add.int", "aten::add.str", "aten::Int.Tensor", "aten::len.t",
+                      "aten::__getitem__.t", "aten::append.t", "aten::eq.int", "aten::__is__",
+                      "aten::dict", "aten::format", "prim::min.int", "prim::max.self_int",
+                      "prim::dtype", "prim::device", "prim::NumToTensor.Scalar"]:  # fmt: skip
+        assert registry.lookup(qualified) is not None, qualified
+
+
+def test_order_is_torch_order_c10_operators_first() -> None:
+    names = _overloads("aten::add")
+    assert names.index("Tensor") < names.index("Scalar") < names.index("int")
+
+
+def test_has_op() -> None:
+    assert registry.has_op("aten::relu") and registry.has_op("prim::min")
+    assert not registry.has_op("aten::no_such_op")
+    assert not registry.has_op("foo::relu") and not registry.has_op("relu")
+    assert not registry.has_op("aten::bad name")
+    assert not registry.has_op("prim::name")  # resolves to a plain builtin, not an operator
+
+
+def test_schemas_are_cached_and_copied() -> None:
+    first = registry.schemas_for("aten::mul")
+    first.clear()
+    assert registry.schemas_for("aten::mul")
+
+
+def test_op_overload_runs_eagerly() -> None:
+    import torch
+
+    schema = registry.lookup("aten::add.Tensor")
+    assert schema is not None
+    fn = registry.op_overload(schema)
+    assert fn(torch.ones(2), torch.ones(2), alpha=2).tolist() == [3.0, 3.0]
+
+
+def test_prim_table() -> None:
+    assert prim_info("prim::If").blocks == 2  # type: ignore[union-attr]
+    assert prim_info("prim::Loop").n_outputs == VARIADIC  # type: ignore[union-attr]
+    assert prim_info("prim::GetAttr").attributes == ("name",)  # type: ignore[union-attr]
+    assert prim_info("prim::Constant").n_inputs == 0  # type: ignore[union-attr]
+    assert not prim_info("prim::SetAttr").pure  # type: ignore[union-attr]
+    assert is_structural("prim::ListConstruct") and not is_structural("aten::add")
+    assert all(k.startswith("prim::") and v.kind == k for k, v in PRIMS.items())
+
+
+def test_has_op_agrees_with_schemas_for() -> None:
+    names = ["aten::add", "aten::relu", "aten::len", "aten::format", "aten::_foreach_add",
+             "aten::max_pool2d", "aten::sum", "prim::min", "prim::Print", "aten::abs"]  # fmt: skip
+    assert [registry.has_op(n) for n in names] == [bool(registry.schemas_for(n)) for n in names]
