@@ -1,12 +1,16 @@
 import torch
+
 import hybridjit
 
+
 def fn(x):
-    return torch.abs(2*x)
+    return torch.abs(2 * x)
+
 
 # This is how you define a traced function
 # Pass in both the function to be traced and an example input to ``hybridjit.trace``
 traced_fn = hybridjit.trace(fn, torch.rand(()))
+
 
 # This is how you define a script function
 # Apply this decorator directly to the function
@@ -17,11 +21,13 @@ def script_fn(x):
         z = z * (i + 1)
     return z
 
+
 # This is a normal module that can be traced.
 class TracedModule(torch.nn.Module):
     def forward(self, x):
         x = x.type(torch.float32)
-        return torch.floor(torch.sqrt(x) / 5.)
+        return torch.floor(torch.sqrt(x) / 5.0)
+
 
 # This is how you define a scripted module.
 # The module should inherit from ScriptModule and the forward should have the
@@ -34,21 +40,22 @@ class ScriptModule(hybridjit.ScriptModule):
             r = x / 2.0
         return r
 
+
 # This is a demonstration net that calls all of the different types of
 # methods and functions
 class Net(torch.nn.Module):
     def __init__(self):
-        super(Net, self).__init__()
+        super().__init__()
         # Modules must be attributes on the Module because if you want to trace
         # or script this Module, we must be able to inherit the submodules'
         # params.
         self.traced_module = hybridjit.trace(TracedModule(), torch.rand(()))
         self.script_module = ScriptModule()
 
-        print('traced_fn graph', traced_fn.graph)
-        print('script_fn graph', script_fn.graph)
-        print('TracedModule graph', self.traced_module.__getattr__('forward').graph)
-        print('ScriptModule graph', self.script_module.__getattr__('forward').graph)
+        print("traced_fn graph", traced_fn.graph)
+        print("script_fn graph", script_fn.graph)
+        print("TracedModule graph", self.traced_module.__getattr__("forward").graph)
+        print("ScriptModule graph", self.script_module.__getattr__("forward").graph)
 
     def forward(self, x):
         # Call a traced function
@@ -65,9 +72,10 @@ class Net(torch.nn.Module):
 
         return x
 
+
 # Instantiate this net and run it
 n = Net()
-print(n(torch.tensor([5]))) # 190.
+print(n(torch.tensor([5])))  # 190.
 
 n_traced = hybridjit.trace(n, torch.tensor([5]))
-print('n_traced graph', n_traced.graph)
+print("n_traced graph", n_traced.graph)

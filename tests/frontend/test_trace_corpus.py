@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import torch
+from tests.corpus.trace_programs import TRACE_CASES, TraceCase
 
 import hybridjit
 from hybridjit.runtime.function import function_from_graph
-from tests.corpus.trace_programs import TRACE_CASES, TraceCase
 
 
 def _clone(v: Any) -> Any:

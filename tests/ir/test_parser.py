@@ -14,7 +14,7 @@ import hybridjit
 from hybridjit.errors import IRParseError
 from hybridjit.ir.graph import SourceRange
 from hybridjit.ir.parser import MAX_DEPTH, parse_ir, parse_type
-from hybridjit.ir.printer import OPAQUE_TENSOR, print_graph
+from hybridjit.ir.printer import OPAQUE_TENSOR, EnumConstant, print_graph
 from hybridjit.ir.types import (
     TENSOR,
     ClassType,
@@ -38,7 +38,7 @@ NO_SOURCE_TEXTS = texts(False)
 def test_the_oracle_corpus_is_large_and_varied() -> None:
     assert len(scripted()) >= 30 and len(traced()) >= 30
     joined = "".join(t for _, t in ALL_TEXTS)
-    for feature in [
+    features = [
         "prim::Loop",
         "prim::If",
         "block1()",
@@ -51,7 +51,13 @@ def test_the_oracle_corpus_is_large_and_varied() -> None:
         "CPUFloatType",
         "<Tensor>",
         "{2.5}",
-    ]:
+        "value=[True",
+        "value=__torch__.",
+        'value={"',
+        "j]()",
+        "\\0)+",
+    ]
+    for feature in features:
         assert feature in joined, feature
 
 
@@ -77,11 +83,8 @@ graph(%x.1 : Tensor,
     assert [v.debug_name for v in g.inputs] == ["x.1", "n"]
     assert add.kind == "aten::add" and add.inputs == (g.inputs[0], g.inputs[1], g.outputs[1])
     assert add.source_range == SourceRange("dir/f.py", 4, 0) and add.scope == "__module.fc"
-    assert (
-        str(add.schema)
-        == "aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor"
-        or add.schema is not None
-    )  # noqa: E501
+    # The operator registry resolves the overload from the input types after parsing.
+    assert str(add.schema).startswith("aten::add.Scalar(Tensor self, Scalar other")
     fresh = g.insert_node("aten::neg", [g.inputs[0]], [TENSOR]).output
     assert int(fresh.debug_name) > 7  # unnamed values never collide with parsed numbers
 
@@ -115,6 +118,24 @@ graph():
     assert values[10] == "é\n\x01"
     assert values[11] == -math.inf
     assert values[12].shape == (1,) and values[12].dtype == torch.int64
+
+
+def test_enum_constants_and_unusual_names() -> None:
+    text = """\
+graph(%$acc1 : int):
+  %1 : Enum<__torch__.Color> = prim::Constant[value=__torch__.Color.RED]()
+  %2 : Enum<__torch__.Color>[] = prim::Constant[value=[__torch__.Color.RED]]()
+  %3 : int[] = prim::Constant[value=annotate(List[int], [])]()
+  return (%$acc1, %1, %2, %3)
+"""
+    g = parse_ir(text)
+    assert print_graph(g) == text
+    red = g.nodes()[0]["value"]
+    assert isinstance(red, EnumConstant) and (red.qualified_class, red.name) == (
+        "__torch__.Color",
+        "RED",
+    )
+    assert g.nodes()[2]["value"] == []
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,19 @@ def traced() -> list[tuple[str, torch._C.Graph]]:
     return out
 
 
+@functools.cache
+def propagated() -> list[tuple[str, torch._C.Graph]]:
+    """Scripted graphs after torch's constant propagation: list, tuple, dict, enum constants."""
+    out = []
+    for name, graph in scripted():
+        g = graph.copy()
+        torch._C._jit_pass_constant_propagation(g)
+        if str(g) != str(graph):
+            out.append((f"{name}.propagated", g))
+    return out
+
+
 def texts(print_source_ranges: bool = True) -> list[tuple[str, str]]:
     """Every oracle graph as text."""
-    return [(n, g.str(print_source_ranges)) for n, g in scripted() + traced()]
+    graphs = scripted() + traced() + propagated()
+    return [(n, g.str(print_source_ranges)) for n, g in graphs]

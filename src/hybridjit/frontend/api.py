@@ -1,13 +1,13 @@
 """The public scripting API: `script`, `script_method`, markers and helpers.
 
-    @hybridjit.script
-    def script_fn(x):
-        z = torch.ones([1], dtype=torch.int64)
-        for i in range(int(x)):
-            z = z * (i + 1)
-        return z
+@hybridjit.script
+def script_fn(x):
+    z = torch.ones([1], dtype=torch.int64)
+    for i in range(int(x)):
+        z = z * (i + 1)
+    return z
 
-    script_fn.graph   # graph(%x.1 : Tensor): ... prim::Loop ...
+script_fn.graph   # graph(%x.1 : Tensor): ... prim::Loop ...
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None
         return compile_function(obj)
     from hybridjit.errors import FrontendError
 
-    raise FrontendError(f"expected a function, nn.Module or class to script, found {type(obj).__name__}")
+    raise FrontendError(
+        f"expected a function, nn.Module or class to script, found {type(obj).__name__}"
+    )
 
 
 def script_method(fn: F) -> F:

@@ -139,7 +139,9 @@ def _trace_methods(module: torch.nn.Module, inputs: dict[str, tuple[Any, ...]], 
         for method_name, args in inputs.items():
             method = getattr(module, method_name)
             named = list(zip(_parameter_names(method, len(args)), args))
-            graph, _ = calls.trace_frame(state, module, named, lambda: method(*args), strict)
+            graph, _ = calls.trace_frame(
+                state, module, named, lambda m=method, a=args: m(*a), strict
+            )
             text = graph.str(print_source_ranges=False)
             state.methods.setdefault(id(module), {})[method_name] = (graph, text)
     return state

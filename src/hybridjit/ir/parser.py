@@ -26,7 +26,7 @@ import torch
 
 from hybridjit.errors import Error, IRParseError
 from hybridjit.ir.graph import Block, Graph, Node, SourceRange, Value
-from hybridjit.ir.printer import OPAQUE_TENSOR
+from hybridjit.ir.printer import OPAQUE_TENSOR, EnumConstant
 from hybridjit.ir.types import (
     DTYPE_BY_SCALAR_NAME,
     SIMPLE_TYPES,
@@ -48,7 +48,7 @@ from hybridjit.ir.types import (
 
 MAX_DEPTH = 200
 
-_NAME = re.compile(r"[\w.]+")
+_NAME = re.compile(r"[\w.$]+")
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 _KIND = re.compile(r"[A-Za-z_]\w*::\w+")
 _ATTR_NAME = re.compile(r"[A-Za-z_]\w*")
@@ -331,7 +331,7 @@ class _Parser:
             if _NUMBER.match(self.text, self.pos):
                 return self.parse_number()
             if _IDENT.match(self.text, self.pos):
-                return self.parse_word()
+                return self.parse_word(hint)
             raise self.error("an attribute value")
 
     def value_parsers(self) -> list[tuple[str, Callable[[Type | None], Any]]]:
@@ -360,11 +360,13 @@ class _Parser:
         except ValueError:
             raise self.error("a number", start) from None
 
-    def parse_word(self) -> Any:
+    def parse_word(self, hint: Type | None) -> Any:
         start = self.pos
         word = self.match(_IDENT, "a value").group()
         if word in _WORDS:
             return _WORDS[word]
+        if isinstance(hint, EnumType) and word.startswith(hint.qualified_name + "."):
+            return EnumConstant(hint.qualified_name, word[len(hint.qualified_name) + 1 :])
         self.pos = start
         return self.parse_type()
 

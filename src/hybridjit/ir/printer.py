@@ -18,6 +18,8 @@ Node lines are indented two spaces per nesting level; a node without outputs pri
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import itertools
 import math
 from typing import Any, Callable
@@ -25,7 +27,7 @@ from typing import Any, Callable
 import torch
 
 from hybridjit.ir.graph import Block, Graph, Node, Value
-from hybridjit.ir.types import DictType, ListType, TupleType, Type
+from hybridjit.ir.types import DictType, EnumType, ListType, TupleType, Type
 
 INPUT_SEPARATOR = ",\n      "
 MAX_TENSOR_DISPLAY = 10  # torch prints tensors with more elements as `<Tensor>`
@@ -39,6 +41,17 @@ class OpaqueTensor:
 
 
 OPAQUE_TENSOR = OpaqueTensor()
+
+
+@dataclasses.dataclass(frozen=True)
+class EnumConstant:
+    """An enum member read from text (`__torch__.Color.RED`) when its Python class is unknown."""
+
+    qualified_class: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.qualified_class}.{self.name}"
 
 
 def print_graph(graph: Graph, print_source_ranges: bool = True) -> str:
@@ -107,7 +120,16 @@ def format_attribute(value: Any, type_hint: Type | None = None) -> str:
         return str(int(value))
     if isinstance(value, (list, tuple, dict)):
         return format_ivalue(value, type_hint)
+    if isinstance(value, enum.Enum):
+        return format_enum(value, type_hint)
     return _format_scalar(value)
+
+
+def format_enum(value: enum.Enum, type_hint: Type | None = None) -> str:
+    """`__torch__.Color.RED`: the enum type's qualified name, then the member's name."""
+    if isinstance(type_hint, EnumType):
+        return f"{type_hint.qualified_name}.{value.name}"
+    return f"__torch__.{type(value).__qualname__}.{value.name}"
 
 
 def format_ivalue(value: Any, type_hint: Type | None = None) -> str:
@@ -122,6 +144,8 @@ def format_ivalue(value: Any, type_hint: Type | None = None) -> str:
         return _format_tuple(value, type_hint)
     if isinstance(value, dict):
         return _format_dict(value, type_hint)
+    if isinstance(value, enum.Enum):
+        return format_enum(value, type_hint)
     return _format_scalar(value)
 
 
@@ -237,6 +261,7 @@ _SCALAR_FORMATS: list[tuple[type | tuple[type, ...], Callable[[Any], str]]] = [
     (torch.Tensor, format_tensor),
     (OpaqueTensor, format_tensor),
     (torch.device, _format_device),
+    (EnumConstant, str),
     (Type, _format_type),
 ]
 
@@ -347,4 +372,11 @@ def _nd_text(values: torch.Tensor, linesize: int) -> str:
     return "\n".join(out)
 
 
-__all__ = ["OPAQUE_TENSOR", "format_attribute", "node_line", "print_graph", "quote_string"]
+__all__ = [
+    "OPAQUE_TENSOR",
+    "EnumConstant",
+    "format_attribute",
+    "node_line",
+    "print_graph",
+    "quote_string",
+]

@@ -269,12 +269,20 @@ def _no_tensors(fn: ScriptFunction, name: str) -> Any:
 
 
 def _graph_text(graph: Graph, where: str) -> str:
+    """The printed graph, checked to parse back: never write an archive that cannot load."""
+    from hybridjit.errors import Error
+    from hybridjit.ir.parser import parse_ir
     from hybridjit.ir.printer import print_graph
 
     try:
-        return print_graph(graph)
+        text = print_graph(graph)
     except (TypeError, ValueError) as e:
         raise ArchiveError(f"{where}: cannot print the graph: {e}") from None
+    try:
+        parse_ir(text)
+    except Error as e:
+        raise ArchiveError(f"{where}: the printed graph does not parse back: {e}") from None
+    return text
 
 
 def _plain(name: str) -> str:

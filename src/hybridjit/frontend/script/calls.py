@@ -22,8 +22,17 @@ from hybridjit.errors import FrontendError, SchemaError
 from hybridjit.frontend.script import special_forms
 from hybridjit.frontend.script.constants import constant_form, is_constant_value
 from hybridjit.frontend.script.sugared import (
-    BuiltinValue, ExceptionValue, Iteration, MethodValue, PythonValue, RangeValue,
-    SimpleValue, SpecialForm, SugaredTuple, SugaredValue, ZipValue,
+    BuiltinValue,
+    ExceptionValue,
+    Iteration,
+    MethodValue,
+    PythonValue,
+    RangeValue,
+    SimpleValue,
+    SpecialForm,
+    SugaredTuple,
+    SugaredValue,
+    ZipValue,
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.runtime.function import ScriptFunction
@@ -43,6 +52,9 @@ TENSOR_PROPERTIES: dict[str, tuple[str, T.Type]] = {
     "imag": ("aten::imag", T.TENSOR), "is_sparse": ("prim::is_sparse", T.BoolType),
     "is_quantized": ("prim::is_quantized", T.BoolType), "is_meta": ("prim::is_meta", T.BoolType),
     "is_cpu": ("prim::is_cpu", T.BoolType), "H": ("aten::numpy_T", T.TENSOR),
+    "is_nested": ("prim::is_nested", T.BoolType), "is_mkldnn": ("prim::is_mkldnn", T.BoolType),
+    "is_xpu": ("prim::is_xpu", T.BoolType), "is_mps": ("prim::is_mps", T.BoolType),
+    "mH": ("aten::mH", T.TENSOR), "itemsize": ("prim::itemsize", T.IntType),
 }  # fmt: skip
 SCHEMA_PROPERTIES = {"shape", "ndim", "T", "mT", "real", "imag", "dtype", "device", "layout",
                      "requires_grad", "is_cuda", "data", "grad", "is_cpu", "is_sparse",
@@ -137,7 +149,9 @@ class CallsMixin:
 
     def python_default(self: FunctionCompiler, value: Any, t: T.Type) -> SugaredValue:
         if isinstance(value, (list, tuple)) and isinstance(t, T.ListType):
-            return SimpleValue(self.make_list([self.resolve_python(v).value(self) for v in value], t.elem))
+            return SimpleValue(
+                self.make_list([self.resolve_python(v).value(self) for v in value], t.elem)
+            )
         return self.resolve_python(value)
 
     # -- builtin operators -------------------------------------------------------------------
@@ -286,7 +300,11 @@ class CallsMixin:
         return indexing.subscript_value(self, v, index)
 
     def static_int(self: FunctionCompiler, sv: SugaredValue) -> int | None:
-        if isinstance(sv, SimpleValue) and sv.v.node.kind == "prim::Constant" and sv.v.type == T.IntType:
+        if (
+            isinstance(sv, SimpleValue)
+            and sv.v.node.kind == "prim::Constant"
+            and sv.v.type == T.IntType
+        ):
             return sv.v.node["value"]
         return None
 
@@ -330,7 +348,9 @@ class CallsMixin:
             if op not in BINARY_OPS:
                 self.fail(f"expected a supported operator, found {op.__name__}")
             if op is ast.Mod and current.type == T.StrType:
-                result = self.call_builtin_values("aten::percentFormat", [current, *self.format_args(rhs)], {})
+                result = self.call_builtin_values(
+                    "aten::percentFormat", [current, *self.format_args(rhs)], {}
+                )
             else:
                 result = self.call_builtin_values(BINARY_OPS[op], [current, rhs], {})
         if isinstance(target, ast.Name):
@@ -350,11 +370,17 @@ class CallsMixin:
         if isinstance(t, (T.ListType, T.TensorType)) or t == T.StrType:
             length = self.call_builtin_values("aten::len", [v], {})
             if isinstance(t, T.TensorType):
-                item = lambda i: SimpleValue(self.call_builtin_values(  # noqa: E731
-                    "aten::select", [v, self.const(0), i], {}))
+                item = lambda i: SimpleValue(
+                    self.call_builtin_values(  # noqa: E731
+                        "aten::select", [v, self.const(0), i], {}
+                    )
+                )
             else:
-                item = lambda i: SimpleValue(self.call_builtin_values(  # noqa: E731
-                    "aten::__getitem__", [v, i], {}))
+                item = lambda i: SimpleValue(
+                    self.call_builtin_values(  # noqa: E731
+                        "aten::__getitem__", [v, i], {}
+                    )
+                )
             return Iteration(length=length, item=item)
         self.fail(f"expected an iterable, found a value of type '{t}'")
 
@@ -366,7 +392,9 @@ class CallsMixin:
         length = self.call_builtin_values("aten::__range_length", [start, r.stop, step], {})
 
         def item(i: Value) -> SugaredValue:
-            return SimpleValue(self.call_builtin_values("aten::__derive_index", [i, start, step], {}))
+            return SimpleValue(
+                self.call_builtin_values("aten::__derive_index", [i, start, step], {})
+            )
 
         return Iteration(length=length, item=item)
 
@@ -379,7 +407,10 @@ class CallsMixin:
             n = min(len(it.unrolled or []) for it in its)
             rows = [[it.unrolled[k] for it in its] for k in range(n)]  # type: ignore[index]
             if z.enumerate_start is not None:
-                rows = [[SimpleValue(self._enum_index(z, self.const(k))), *row] for k, row in enumerate(rows)]
+                rows = [
+                    [SimpleValue(self._enum_index(z, self.const(k))), *row]
+                    for k, row in enumerate(rows)
+                ]
             return Iteration(unrolled=[SugaredTuple(r) for r in rows])
         if any(it.unrolled is not None for it in its):
             self.fail("expected zip() of iterables of one kind, found modules mixed with values")
@@ -412,7 +443,9 @@ class CallsMixin:
         return collect_list(self, it)
 
     # -- exceptions and context managers -----------------------------------------------------
-    def exception_instance(self: FunctionCompiler, cls: type, args: list[SugaredValue]) -> SugaredValue:
+    def exception_instance(
+        self: FunctionCompiler, cls: type, args: list[SugaredValue]
+    ) -> SugaredValue:
         if not args:
             return ExceptionValue(cls, self.const(""))
         v = args[0].value(self)
@@ -434,7 +467,10 @@ class CallsMixin:
     def check_context_manager(self: FunctionCompiler, item: ast.withitem) -> None:
         expr = item.context_expr
         ok = isinstance(expr, ast.Call) and ast.unparse(expr.func).split(".")[-1] in (
-            "no_grad", "enable_grad", "inference_mode")
+            "no_grad",
+            "enable_grad",
+            "inference_mode",
+        )
         if not ok or item.optional_vars is not None:
             self.fail("expected 'with torch.no_grad():', found an unsupported context manager",
                       expr)  # fmt: skip

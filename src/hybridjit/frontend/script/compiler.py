@@ -36,8 +36,11 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
 
     def __init__(self, parsed: ParsedDef, scope: dict[str, Any], *,
                  self_factory: Callable[[Value], SugaredValue] | None = None,
-                 self_type: T.Type | None = None) -> None:  # fmt: skip
+                 self_type: T.Type | None = None,
+                 annotations: dict[str, Any] | None = None) -> None:  # fmt: skip
         self.parsed = parsed
+        # Annotation objects that replace the source's (an `@_overload` declaration's).
+        self.annotation_overrides = annotations
         self.scope = scope
         self.graph = Graph()
         self.env = Env(None, self.graph.block)
@@ -115,10 +118,19 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
                 v = self.graph.add_input(self.self_type or T.AnyType, a.arg)
                 self.env.set(a.arg, self.self_factory(v))
                 continue
-            t = self.annotation(a.annotation, a) if a.annotation is not None else T.TENSOR
+            t = self._param_type(a)
             self.env.set(a.arg, SimpleValue(self.graph.add_input(t, a.arg)))
 
+    def _param_type(self, a: ast.arg) -> T.Type:
+        overrides = self.annotation_overrides
+        if overrides is not None and a.arg in overrides:
+            return self.annotation(overrides[a.arg], a)  # type: ignore[arg-type]
+        return self.annotation(a.annotation, a) if a.annotation is not None else T.TENSOR
+
     def _annotated_return(self, fn: ast.FunctionDef) -> T.Type | None:
+        overrides = self.annotation_overrides
+        if overrides is not None and "return" in overrides:
+            return self.annotation(overrides["return"], fn)  # type: ignore[arg-type]
         if fn.returns is None:
             return None
         return self.annotation(fn.returns, fn.returns)
@@ -159,7 +171,7 @@ _IN_PROGRESS: set[Any] = set()
 
 def compile_function(fn: Any) -> ScriptFunction:
     """Compile a free Python function (cached: each function compiles once)."""
-    key = getattr(fn, "__code__", fn)
+    key = fn if hasattr(fn, "__hj_overload_of__") else getattr(fn, "__code__", fn)
     if key in _FUNCTIONS:
         return _FUNCTIONS[key]
     if key in _IN_PROGRESS:
@@ -167,7 +179,9 @@ def compile_function(fn: Any) -> ScriptFunction:
     _IN_PROGRESS.add(key)
     try:
         parsed = parse_def(fn)
-        graph = FunctionCompiler(parsed, function_scope(fn)).compile()
+        graph = FunctionCompiler(
+            parsed, function_scope(fn), annotations=overload_annotations(fn)
+        ).compile()
     finally:
         _IN_PROGRESS.discard(key)
     run_cleanup(graph)
@@ -177,6 +191,11 @@ def compile_function(fn: Any) -> ScriptFunction:
                         signature=python_signature(fn))  # fmt: skip
     _FUNCTIONS[key] = sf
     return sf
+
+
+def overload_annotations(fn: Any) -> dict[str, Any] | None:
+    """The annotations of the `@_overload` declaration `fn` was specialized to, if any."""
+    return dict(fn.__annotations__) if hasattr(fn, "__hj_overload_of__") else None
 
 
 def python_signature(fn: Any, drop_self: bool = False) -> inspect.Signature | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import operator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
@@ -68,7 +68,9 @@ class ExpressionsMixin:
                 return builder(node, type_hint)
             return builder(node)
 
-    def emit_value(self: FunctionCompiler, node: ast.expr, type_hint: T.Type | None = None) -> Value:
+    def emit_value(
+        self: FunctionCompiler, node: ast.expr, type_hint: T.Type | None = None
+    ) -> Value:
         sv = self.emit_expr(node, type_hint)
         with self.at(node):
             return sv.value(self)
@@ -95,14 +97,22 @@ class ExpressionsMixin:
         self.fail("expected an expression, found a lambda (lambdas aren't supported)")
 
     # -- containers --------------------------------------------------------------------------
-    def build_Tuple(self: FunctionCompiler, node: ast.Tuple, hint: T.Type | None = None) -> SugaredValue:
-        hints = hint.elems if isinstance(hint, T.TupleType) and len(hint.elems) == len(node.elts) else None
+    def build_Tuple(
+        self: FunctionCompiler, node: ast.Tuple, hint: T.Type | None = None
+    ) -> SugaredValue:
+        hints = (
+            hint.elems
+            if isinstance(hint, T.TupleType) and len(hint.elems) == len(node.elts)
+            else None
+        )
         items = [self.emit_expr(e, hints[i] if hints else None) for i, e in enumerate(node.elts)]
         if all(isinstance(i, SimpleValue) for i in items):
             return SimpleValue(SugaredTuple(items).value(self))
         return SugaredTuple(items)
 
-    def build_List(self: FunctionCompiler, node: ast.List, hint: T.Type | None = None) -> SugaredValue:
+    def build_List(
+        self: FunctionCompiler, node: ast.List, hint: T.Type | None = None
+    ) -> SugaredValue:
         elem_hint = hint.elem if isinstance(hint, T.ListType) else None
         if isinstance(hint, T.OptionalType) and isinstance(hint.elem, T.ListType):
             elem_hint = hint.elem.elem
@@ -116,11 +126,17 @@ class ExpressionsMixin:
             else:
                 elem = T.unify_all(v.type for v in values)
                 # Mixed element types make a list of a Union, as TorchScript infers.
-                elem = T.unrefined(elem) if elem is not None else T.make_union([v.type for v in values])
+                elem = (
+                    T.unrefined(elem)
+                    if elem is not None
+                    else T.make_union([v.type for v in values])
+                )
         values = [self.convert_to(v, elem, "a list element") for v in values]
         return self.emit("prim::ListConstruct", values, [T.ListType(elem)]).output
 
-    def build_Dict(self: FunctionCompiler, node: ast.Dict, hint: T.Type | None = None) -> SugaredValue:
+    def build_Dict(
+        self: FunctionCompiler, node: ast.Dict, hint: T.Type | None = None
+    ) -> SugaredValue:
         if any(k is None for k in node.keys):
             self.fail("expected key: value pairs, found a ** expansion in a dict literal")
         kh = hint.key if isinstance(hint, T.DictType) else None
@@ -141,13 +157,23 @@ class ExpressionsMixin:
             self.fail(f"expected a supported operator, found {type(node.op).__name__}")
         lhs = self.emit_expr(node.left)
         rhs = self.emit_expr(node.right)
-        if isinstance(node.op, ast.Add) and isinstance(lhs, SugaredTuple) and isinstance(rhs, SugaredTuple):
+        if (
+            isinstance(node.op, ast.Add)
+            and isinstance(lhs, SugaredTuple)
+            and isinstance(rhs, SugaredTuple)
+        ):
             return SugaredTuple(lhs.items + rhs.items)
         a, b = lhs.value(self), rhs.value(self)
-        if isinstance(a.type, T.TupleType) and isinstance(b.type, T.TupleType) and op == "aten::add":
+        if (
+            isinstance(a.type, T.TupleType)
+            and isinstance(b.type, T.TupleType)
+            and op == "aten::add"
+        ):
             return SimpleValue(self.tuple_concat(a, b))
         if op == "aten::mod" or (op == "aten::remainder" and a.type == T.StrType):
-            return SimpleValue(self.call_builtin_values("aten::percentFormat", [a, *self.format_args(b)], {}))
+            return SimpleValue(
+                self.call_builtin_values("aten::percentFormat", [a, *self.format_args(b)], {})
+            )
         return SimpleValue(self.binary(op, a, b))
 
     def str_contains(self: FunctionCompiler, s: Value, sub: Value) -> Value:
@@ -201,7 +227,10 @@ class ExpressionsMixin:
         from hybridjit.frontend.script.environment import Env
 
         if_node = self.emit("prim::If", [cond.value], [])
-        for key, expr, refine in (("t", node.body, cond.refine[0]), ("f", node.orelse, cond.refine[1])):
+        for key, expr, refine in (
+            ("t", node.body, cond.refine[0]),
+            ("f", node.orelse, cond.refine[1]),
+        ):
             block = if_node.add_block()
 
             def fill(expr: ast.expr = expr, key: str = key, refine: Refinements = refine) -> None:
@@ -209,8 +238,9 @@ class ExpressionsMixin:
                 results[key] = self.emit_value(expr)
 
             self.run_in_block(Env(self.env, block), block, fill)
-        joined = self.join_types("the conditional expression", results["t"].type,
-                                 results["f"].type, None, None)  # type: ignore[arg-type]
+        joined = self.join_types(
+            "the conditional expression", results["t"].type, results["f"].type, None, None
+        )  # type: ignore[arg-type]
         for block, key in zip(if_node.blocks, "tf"):
             block.register_output(results[key])
         return SimpleValue(if_node.add_output(joined))
@@ -222,6 +252,10 @@ class ExpressionsMixin:
         if cond.value is not None and cond.value.type != T.BoolType:
             with self.at(node):
                 cond.value = self.to_bool(cond.value)
+        v = cond.value
+        if v is not None and v.node.kind == "prim::Constant" and v.type == T.BoolType:
+            # A constant condition (e.g. a module constant) selects its branch at compile time.
+            return Cond(None, bool(v.node["value"]), cond.refine)
         return cond
 
     def emit_condition_value(self: FunctionCompiler, node: ast.expr) -> Cond:
@@ -290,9 +324,13 @@ class ExpressionsMixin:
             pairs = []
             left = node.left
             for op, right in zip(node.ops, node.comparators):
-                pairs.append(ast.copy_location(ast.Compare(left=left, ops=[op], comparators=[right]), node))
+                pairs.append(
+                    ast.copy_location(ast.Compare(left=left, ops=[op], comparators=[right]), node)
+                )
                 left = right
-            return self.emit_condition(ast.copy_location(ast.BoolOp(op=ast.And(), values=pairs), node))
+            return self.emit_condition(
+                ast.copy_location(ast.BoolOp(op=ast.And(), values=pairs), node)
+            )
         op, right_node = node.ops[0], node.comparators[0]
         lhs = self.emit_expr(node.left)
         rhs = self.emit_expr(right_node)
@@ -431,7 +469,9 @@ class ExpressionsMixin:
                 all(T.is_subtype(e, target_list.elem) for e in v.type.elems):  # fmt: skip
             return self.emit("prim::ListConstruct", self.unpack_tuple(v), [target_list]).output
         if t in (T.IntType, T.FloatType) and isinstance(v.type, T.TensorType):
-            return self.call_builtin_values("aten::Int" if t == T.IntType else "aten::Float", [v], {})
+            return self.call_builtin_values(
+                "aten::Int" if t == T.IntType else "aten::Float", [v], {}
+            )
         self.fail(f"expected {what} to have type '{t}', found type '{v.type}'")
 
 

@@ -190,7 +190,9 @@ def _tensor_setitem(c: C, base: Value, elts: list[ast.expr], value: Value) -> No
         c.call_builtin_values("aten::fill_", [view, value], {})
 
 
-def _view_for_assignment(c: C, base: Value, elts: list[ast.expr]) -> tuple[Value, list[tuple[int, Value]]]:
+def _view_for_assignment(
+    c: C, base: Value, elts: list[ast.expr]
+) -> tuple[Value, list[tuple[int, Value]]]:
     # Like tensor_view, but tensor indices are returned unapplied (for index_put_).
     dim = 0
     v = base

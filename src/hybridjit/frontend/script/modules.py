@@ -22,7 +22,9 @@ from hybridjit.frontend.script.constants import is_constant_value
 from hybridjit.frontend.script.objects import call_ignored, modifier
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
-    AnnotationError, qualified_name, type_from_python,
+    AnnotationError,
+    qualified_name,
+    type_from_python,
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.runtime.function import ScriptFunction
@@ -47,6 +49,7 @@ class ModuleInfo:
         self.constants: dict[str, Any] = {}
         self.attributes: dict[str, T.Type] = {}
         self.failed: dict[str, str] = {}
+        self.functions: dict[str, Any] = {}
         self.methods: dict[str, ScriptFunction] = {}
         self.compiling: set[str] = set()
 
@@ -71,23 +74,48 @@ class ModuleInfo:
             raise FrontendError(f"expected a method '{name}' on {self.cls.__name__}, found none")
         self.compiling.add(name)
         try:
-            sf = compile_method(self, fn, name)
+            sf = self._compile_overloaded(fn, name)
         finally:
             self.compiling.discard(name)
         self.methods[name] = sf
         self.type.methods[name] = sf
         return sf
 
+    def _compile_overloaded(self, fn: Any, name: str) -> ScriptFunction:
+        """Compile `fn`; with `@_overload_method` declarations, the first that compiles."""
+        from torch._jit_internal import _get_overloaded_methods
+
+        from hybridjit.frontend.script.objects import _with_annotations
+
+        try:
+            overloads = _get_overloaded_methods(fn, self.cls) or []
+        except Exception:  # noqa: BLE001 - no usable overloads
+            overloads = []
+        errors = []
+        for decl in overloads:
+            try:
+                return compile_method(self, _with_annotations(fn, decl), name)
+            except FrontendError as e:
+                errors.append(e)
+        if errors:
+            raise errors[0]
+        return compile_method(self, fn, name)
+
 
 def compile_method(info: ModuleInfo, fn: Any, name: str) -> ScriptFunction:
     from hybridjit.frontend.script.compiler import (
-        FunctionCompiler, function_scope, python_signature, run_cleanup,
+        FunctionCompiler,
+        function_scope,
+        overload_annotations,
+        python_signature,
+        run_cleanup,
     )  # fmt: skip
     from hybridjit.frontend.script.source import parse_def
 
-    parsed = parse_def(fn)
+    parsed = parse_def(getattr(fn, "__hj_overload_of__", fn))
     compiler = FunctionCompiler(parsed, function_scope(fn), self_type=info.type,
-                                self_factory=lambda v: ModuleValue(v, info))  # fmt: skip
+                                self_factory=lambda v: ModuleValue(v, info),
+                                annotations=overload_annotations(fn))  # fmt: skip
     graph = compiler.compile()
     run_cleanup(graph)
     return ScriptFunction(name, graph, qualified_name=f"{info.type.qualified_name}.{name}",
@@ -191,6 +219,9 @@ def _fill(info: ModuleInfo, module: torch.nn.Module) -> None:
                 continue
             info.constants[name] = tuple(value) if isinstance(value, list) else value
             continue
+        if inspect.isfunction(value) or inspect.isbuiltin(value):
+            info.functions[name] = value  # a function attribute is a compile-time constant
+            continue
         try:
             info.attributes[name] = _attribute_type(module, name, value, annotations)
         except TypeError as e:
@@ -208,7 +239,8 @@ def _type_key(info: ModuleInfo) -> Any:
     return (info.cls, tuple(sorted((k, str(t)) for k, t in info.params.items())),
             tuple(sorted((k, str(t)) for k, t in info.attributes.items())), consts,
             tuple(sorted((k, s.type.qualified_name) for k, s in info.submodules.items())),
-            tuple(sorted(info.failed)))  # fmt: skip
+            tuple(sorted(info.failed)),
+            tuple(sorted((k, id(f)) for k, f in info.functions.items())))  # fmt: skip
 
 
 # -- the scripted result ---------------------------------------------------------------------
@@ -318,7 +350,7 @@ class ModuleValue(SugaredValue):
     def has_attribute(self, name: str) -> bool:
         i = self.info
         return name in i.params or name in i.submodules or name in i.constants or \
-            name in i.attributes or i.python_method(name) is not None  # fmt: skip
+            name in i.attributes or name in i.functions or i.python_method(name) is not None  # fmt: skip
 
     def attr(self, c: C, name: str) -> SugaredValue:
         i = self.info
@@ -328,6 +360,8 @@ class ModuleValue(SugaredValue):
             return ModuleValue(v, sub)
         if name in i.constants:
             return c.resolve_python(i.constants[name])
+        if name in i.functions:
+            return c.resolve_python(i.functions[name])
         t = i.params.get(name) or i.attributes.get(name)
         if t is not None:
             if t == T.NoneType:
@@ -355,7 +389,9 @@ class ModuleValue(SugaredValue):
         c.emit("prim::SetAttr", [self.v, value], [], {"name": name})
 
     def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-        return ModuleMethod(self, "forward", self.info.python_method("forward")).call(c, args, kwargs)
+        return ModuleMethod(self, "forward", self.info.python_method("forward")).call(
+            c, args, kwargs
+        )
 
     # containers: ModuleList / Sequential / ModuleDict
     def _items(self, c: C) -> list[tuple[str, ModuleValue]]:
@@ -385,7 +421,11 @@ class ModuleValue(SugaredValue):
         return self.attr(c, str(k))
 
     def container_method(self, c: C, name: str) -> SugaredValue | None:
-        if isinstance(self.info.module, torch.nn.ModuleDict) and name in ("items", "keys", "values"):
+        if isinstance(self.info.module, torch.nn.ModuleDict) and name in (
+            "items",
+            "keys",
+            "values",
+        ):
             items = self._items(c)
             rows: list[SugaredValue] = {
                 "items": [SugaredTuple([SimpleValue(c.const(k)), m]) for k, m in items],

@@ -78,6 +78,44 @@ def call_function(c: C, fn: Any, args: list[SugaredValue],
     return c.call_script_function(sf, args, dict(kwargs))
 
 
+def _no_grad_embedding_renorm(
+    c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]
+) -> SugaredValue:
+    weight, input_, max_norm, norm_type = (a.value(c) for a in args)
+    detached = c.call_builtin_values("aten::detach", [weight], {})
+    c.call_builtin_values("aten::embedding_renorm_", [detached, input_, max_norm, norm_type], {})
+    return SimpleValue(c.const(None))
+
+
+def _ntuple(n: int) -> Any:
+    def handler(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        v = args[0].value(c)
+        if isinstance(v.type, T.ListType):
+            return SimpleValue(v)
+        if isinstance(v.type, T.TupleType):
+            return SimpleValue(c.make_list(c.unpack_tuple(v), None))
+        return SimpleValue(c.make_list([v] * n, None))
+
+    return handler
+
+
+def _register_torch_helpers() -> None:
+    """Helpers torch.nn uses that TorchScript treats as builtins."""
+    import torch.nn.functional as F
+    from torch.nn.modules import utils
+
+    from hybridjit.frontend.script import special_forms
+
+    for n, name in ((1, "_single"), (2, "_pair"), (3, "_triple"), (4, "_quadruple")):
+        special_forms.register(getattr(utils, name), _ntuple(n))
+    special_forms.register(F._no_grad_embedding_renorm_, _no_grad_embedding_renorm)
+    if hasattr(F, "assert_int_or_pair"):
+        special_forms.register(F.assert_int_or_pair, lambda c, a, k: SimpleValue(c.const(None)))
+
+
+_register_torch_helpers()
+
+
 def call_ignored(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, SugaredValue],
                  unused: bool, prefix: list[Value] | None = None) -> SugaredValue:  # fmt: skip
     """A call left to Python (`@ignore`) or replaced by a raise (`@unused`)."""
@@ -86,7 +124,9 @@ def call_ignored(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, Suga
 
     ret = inspect.signature(fn).return_annotation
     try:
-        out_type = T.TENSOR if ret is inspect.Signature.empty else annotation_type(ret, function_scope(fn))
+        out_type = (
+            T.TENSOR if ret is inspect.Signature.empty else annotation_type(ret, function_scope(fn))
+        )
     except AnnotationError as e:
         c.fail(f"expected an annotated return type on ignored function {fn.__name__}: {e}")
     if unused:
@@ -119,7 +159,9 @@ def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue]
         sig = inspect.signature(decl)
         params = list(sig.parameters.values())
         try:
-            formal = [annotation_type(p.annotation, function_scope(decl)) for p in params[: len(actual)]]
+            formal = [
+                annotation_type(p.annotation, function_scope(decl)) for p in params[: len(actual)]
+            ]
         except Exception:  # noqa: BLE001
             continue
         if all(T.is_subtype(a, f) for a, f in zip(actual, formal)):
@@ -136,7 +178,9 @@ def _with_annotations(fn: Any, decl: Any) -> Any:
 
     key = (fn, decl)
     if key not in _OVERLOADED:
-        copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__)
+        copy = types.FunctionType(
+            fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__
+        )
         copy.__annotations__ = dict(decl.__annotations__)
         copy.__hj_overload_of__ = fn  # type: ignore[attr-defined]
         _OVERLOADED[key] = copy
@@ -158,7 +202,9 @@ def _boolean_dispatch(c: C, info: dict[str, Any], args: list[SugaredValue],
     return call_function(c, target, args, kwargs)
 
 
-def _construct(c: C, cls: type, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+def _construct(
+    c: C, cls: type, args: list[SugaredValue], kwargs: dict[str, SugaredValue]
+) -> SugaredValue:
     from hybridjit.frontend.script.types_from_annotations import named_tuple_type
 
     if issubclass(cls, tuple) and hasattr(cls, "_fields"):
@@ -202,6 +248,8 @@ def value_attribute(c: C, v: Value, name: str) -> SugaredValue | None:
         from hybridjit.frontend.script import classes
 
         return classes.attribute(c, v, name)
+    if t == T.DeviceType and name in ("type", "index"):
+        return SimpleValue(c.call_builtin_values(f"prim::{name}", [v], {}))
     if t == T.ComplexType and name in ("real", "imag"):
         return SimpleValue(c.call_builtin_values(f"aten::{name}", [v], {}))
     return None

@@ -78,7 +78,7 @@ def _range(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> S
 
 
 def _enumerate(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-    start = (args[1] if len(args) > 1 else kwargs.get("start"))
+    start = args[1] if len(args) > 1 else kwargs.get("start")
     return ZipValue([args[0]], start.value(c) if start is not None else c.const(0))
 
 
@@ -96,7 +96,9 @@ def _isinstance(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue])
     static = isinstance_static(c, subject.type, args[1])
     if static is None:
         types = list(type_targets(c, args[1]) or [])
-        return SimpleValue(c.emit("prim::isinstance", [subject], [T.BoolType], {"types": types}).output)
+        return SimpleValue(
+            c.emit("prim::isinstance", [subject], [T.BoolType], {"types": types}).output
+        )
     return StaticBool(c, static)
 
 
@@ -110,7 +112,11 @@ def _getattr(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) ->
 
 
 def _const_str(c: C, sv: SugaredValue) -> str:
-    if isinstance(sv, SimpleValue) and sv.v.node.kind == "prim::Constant" and sv.v.type == T.StrType:
+    if (
+        isinstance(sv, SimpleValue)
+        and sv.v.node.kind == "prim::Constant"
+        and sv.v.type == T.StrType
+    ):
         return sv.v.node["value"]
     c.fail("expected a string literal attribute name")
 
@@ -345,8 +351,11 @@ class AnnotateForm(SugaredValue):
         expr = node.args[1]
         if _is_tolist(expr):
             base = c.emit_value(expr.func.value)  # type: ignore[attr-defined]
-            return SimpleValue(c.emit("prim::tolist", [base, c.const(_list_dim(t)),
-                                                       c.const(_list_elem_code(t))], [t]).output)
+            return SimpleValue(
+                c.emit(
+                    "prim::tolist", [base, c.const(_list_dim(t)), c.const(_list_elem_code(t))], [t]
+                ).output
+            )
         v = c.emit_value(expr, t)
         return SimpleValue(c.convert_to(v, t, "the annotated value"))
 

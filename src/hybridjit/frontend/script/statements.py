@@ -6,7 +6,12 @@ import ast
 from typing import TYPE_CHECKING, Any, Callable
 
 from hybridjit.frontend.script.environment import (
-    BREAK_FLAG, CONTINUE_FLAG, RET_FLAG, RET_VAL, Env, is_hidden,
+    BREAK_FLAG,
+    CONTINUE_FLAG,
+    RET_FLAG,
+    RET_VAL,
+    Env,
+    is_hidden,
 )  # fmt: skip
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredValue
 from hybridjit.ir import types as T
@@ -146,7 +151,9 @@ class StatementsMixin:
         self.env.dead = self.env.dead or (t.dead and f.dead)
         self.env.exited = self.env.exited or (t.exited and f.exited)
 
-    def _branch_values(self: FunctionCompiler, name: str, t: Env, f: Env) -> tuple[Value, Value] | None:
+    def _branch_values(
+        self: FunctionCompiler, name: str, t: Env, f: Env
+    ) -> tuple[Value, Value] | None:
         st, sf = t.lookup(name), f.lookup(name)
         if is_hidden(name):
             if st is None or sf is None:
@@ -179,7 +186,9 @@ class StatementsMixin:
             dummy = self.uninitialized(live.type)
         return (dummy, live) if dead_is_true else (live, dummy)
 
-    def join_types(self: FunctionCompiler, name: str, a: T.Type, b: T.Type, t: Env, f: Env) -> T.Type:
+    def join_types(
+        self: FunctionCompiler, name: str, a: T.Type, b: T.Type, t: Env, f: Env
+    ) -> T.Type:
         from hybridjit.frontend.script.compiler import UNKNOWN
 
         if a == UNKNOWN:
@@ -399,7 +408,9 @@ class StatementsMixin:
         counter = block.add_input(T.IntType, counter_name)
         env = Env(self.env, block)
         for name in carried:
-            env.set(name, SimpleValue(block.add_input(types[name], None if is_hidden(name) else name)))
+            env.set(
+                name, SimpleValue(block.add_input(types[name], None if is_hidden(name) else name))
+            )
         outs: list[Value] = []
 
         def fill() -> None:

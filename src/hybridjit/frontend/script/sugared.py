@@ -87,7 +87,9 @@ class SugaredTuple(SugaredValue):
 
     def value(self, c: C) -> Value:
         vals = [i.value(c) for i in self.items]
-        return c.emit("prim::TupleConstruct", vals, [T.TupleType(tuple(v.type for v in vals))]).output
+        return c.emit(
+            "prim::TupleConstruct", vals, [T.TupleType(tuple(v.type for v in vals))]
+        ).output
 
     def static_items(self) -> list[SugaredValue] | None:
         return self.items

@@ -170,7 +170,7 @@ def _record_compiled_call(state: TracingState, fn: ScriptFunction, args: tuple[A
         f = graph.constant(None, T.FunctionType(callee=fn), state.source_range())
         f.node["name"] = fn.name
         head, rest, kind, attrs = [f], args, "prim::CallFunction", {}
-    want = [v.type for v in fn.graph.inputs[len(fn.graph.inputs) - len(rest):]]
+    want = [v.type for v in fn.graph.inputs[len(fn.graph.inputs) - len(rest) :]]
     make = materializer(state)
     inputs = head + [make(a, t) for a, t in zip(rest, want)]
     result = _FUNCTION_CALL(fn, *args)

@@ -76,13 +76,13 @@ def compare_graphs(first: list[Graph], again: list[Graph]) -> None:
 
 
 def _first_divergence(first: list[Graph], again: list[Graph]) -> str:
-    plain = [canonical_text(g).splitlines() for g in (*first, *again)]
-    ranged = [canonical_text(g, True).splitlines() for g in (*first, *again)]
-    n = len(first)
-    for (pa, ra), (pb, rb) in zip(zip(plain[:n], ranged[:n]), zip(plain[n:], ranged[n:])):
-        for i, (la, lb) in enumerate(zip(pa, pb)):
-            if la != lb and i < len(ra) and " # " in ra[i]:
-                return f"\n\tFirst diverging operator, traced at: {ra[i].split(' # ')[-1]}"
+    """Where the first trace's first differing node came from (file:line)."""
+    for a, b in zip(first, again):
+        plain_a, plain_b = canonical_text(a).splitlines(), canonical_text(b).splitlines()
+        ranged = canonical_text(a, source_ranges=True).splitlines()
+        for i, (la, lb) in enumerate(zip(plain_a, plain_b)):
+            if la != lb and i < len(ranged) and " # " in ranged[i]:
+                return f"\n\tFirst diverging operator, traced at: {ranged[i].split(' # ')[-1]}"
     return ""
 
 

@@ -51,6 +51,14 @@ NONDETERMINISTIC = (
 )
 
 
+def unrecorded_message(func: object) -> str:
+    name = getattr(func, "__qualname__", None) or repr(func)
+    return (
+        f"hybridjit could not record the call of {name}: its result is a constant in the "
+        "trace, which might not generalize to other inputs."
+    )
+
+
 def conversion_message(method: str) -> str:
     return f"Converting a tensor to {CONVERSIONS[method]}{_GENERALIZE}"
 
@@ -65,5 +73,6 @@ def warn_at(message: str, site: types.FrameType | None) -> None:
         message, TracerWarning, site.f_code.co_filename, site.f_lineno,
         module=module_globals.get("__name__", "<unknown>"),
         registry=module_globals.setdefault("__warningregistry__", {}),
-        module_globals=module_globals,
+        # Without a file (`python -c`) the loader cannot give the source line: skip it.
+        module_globals=module_globals if "__file__" in module_globals else None,
     )  # fmt: skip

@@ -87,7 +87,9 @@ def output_value(state: TracingState, v: Any, strict: bool = False) -> Value:
     if isinstance(v, list):
         elems = [output_value(state, e, strict) for e in v]
         elem = T.unify_all(e.type for e in elems) or T.TENSOR
-        return graph.insert_node("prim::ListConstruct", elems, [T.ListType(T.unrefined(elem))]).output
+        return graph.insert_node(
+            "prim::ListConstruct", elems, [T.ListType(T.unrefined(elem))]
+        ).output
     if isinstance(v, dict):
         return _dict_output(state, v, strict)
     return materializer(state)(v, T.type_of_value(v))

@@ -9,7 +9,7 @@ handled by the first of:
 3. for a Python-level function (`F.normalize`, `Tensor.__rdiv__`): its body, traced call by
    call (`redispatch_function` with the mode re-entered);
 4. otherwise it runs untraced: what it returns is a Python value, or a tensor that the graph
-   will hold as a constant.
+   will hold as a constant (with a TracerWarning saying so).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode, redispatch_function
 
-from hybridjit.frontend.tracer import special
+from hybridjit.frontend.tracer import hazards, special
 from hybridjit.frontend.tracer.record import NOT_RECORDED, record
 from hybridjit.frontend.tracer.state import TracingState
 
@@ -53,16 +53,35 @@ class TraceMode(TorchFunctionMode):
         if _is_python(call.func):
             with self:
                 return redispatch_function(call.func, call.types, call.args, call.kwargs)
-        return call.run()
+        result = call.run()
+        if _has_tensor(result):
+            hazards.warn_at(hazards.unrecorded_message(call.func), call.state.site)
+        return result
 
 
 def _builtin_name(func: Any) -> str | None:
     from hybridjit.ops.builtins import builtin_name
 
     try:
-        return builtin_name(func) or _operator_method_name(func)
+        return builtin_name(func) or _operator_method_name(func) or _property_name(func)
     except TypeError:
         return None
+
+
+def _property_name(func: Any) -> str | None:
+    """`x.T` arrives as the `__get__` of a getset descriptor: its op is the attribute's."""
+    from hybridjit.ops.builtins import tensor_attribute_name
+
+    if getattr(func, "__name__", None) != "__get__":
+        return None
+    name = tensor_attribute_name(getattr(func.__self__, "__name__", ""))
+    return name if name is not None and name.startswith("aten::") else None
+
+
+def _has_tensor(v: Any) -> bool:
+    if isinstance(v, torch.Tensor):
+        return True
+    return isinstance(v, (list, tuple)) and any(_has_tensor(e) for e in v)
 
 
 # Reflected methods that keep `(self, other)` order: the op is commutative, and torch.jit

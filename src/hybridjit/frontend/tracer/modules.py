@@ -9,6 +9,7 @@ torch.jit does; scripted submodules are kept as they are.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
@@ -162,10 +163,21 @@ def build(state: TracingState, module: torch.nn.Module,
         traced._modules[name] = None if sub is None else build(state, sub, memo)
     object.__setattr__(traced, "training", module.training)
     for name, (graph, _) in state.methods.get(id(module), {}).items():
-        qualified = f"{cls.qualified_name}.{name}"
-        traced._hj_define(name, ScriptFunction(name, graph, qualified_name=qualified))
+        method = ScriptFunction(name, graph, qualified_name=f"{cls.qualified_name}.{name}",
+                                signature=signature_of(graph))  # fmt: skip
+        traced._hj_define(name, method)
     _describe(traced, cls)
     return traced
+
+
+def signature_of(graph: Graph) -> inspect.Signature:
+    """Parameters named after the graph's inputs (`%x.1` -> `x`), all positional-or-keyword."""
+    names: list[str] = []
+    for i, v in enumerate(graph.inputs):
+        name = v.debug_name.split(".")[0] if v.has_debug_name() else f"input{i}"
+        names.append(name if name.isidentifier() and name not in names else f"input{i}")
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(n, kind) for n in names])
 
 
 def _describe(traced: torch.nn.Module, cls: T.ClassType) -> None:

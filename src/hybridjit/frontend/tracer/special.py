@@ -69,10 +69,7 @@ def _size(call: Call) -> Any:
 
 
 def _shape_of(state: TracingState, x: Tensor) -> tuple[Tensor, ...]:
-    return tuple(
-        _size_tensor(state, "aten::size", [x, i], n)
-        for i, n in enumerate(x.shape)
-    )
+    return tuple(_size_tensor(state, "aten::size", [x, i], n) for i, n in enumerate(x.shape))
 
 
 def _shape(call: Call) -> Any:

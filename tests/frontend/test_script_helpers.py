@@ -73,7 +73,9 @@ def check_same_outcome(expected: tuple[str, Any], got: tuple[str, Any], who: str
     if kind == "raise":
         assert gkind == "raise", f"{who}: expected {value.__name__}, got result {gvalue!r}"
         runtime_error = issubclass(value, RuntimeError) and issubclass(gvalue, RuntimeError)
-        assert gvalue is value or runtime_error, f"{who}: expected {value.__name__}, got {gvalue.__name__}"
+        assert gvalue is value or runtime_error, (
+            f"{who}: expected {value.__name__}, got {gvalue.__name__}"
+        )
         return
     assert gkind == "ok", f"{who}: expected {value!r}, raised {gvalue.__name__}"
     assert same(value, gvalue, atol), f"{who}: expected {value!r}, got {gvalue!r}"

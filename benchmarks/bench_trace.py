@@ -1,0 +1,170 @@
+"""Traced models: hybridjit.trace vs torch.jit.trace vs eager, batch 1.
+
+Run as `python benchmarks/bench_trace.py [--quick]`.  One process; every round calls each
+contender once per model (round-robin, so drift in machine load hits all alike); the table
+shows the median time per call and its ratio to eager.
+
+Models: the tutorial's Net (traced top level calling a traced function, a scripted function,
+a traced module and a scripted module), and a 3-layer MLP module (8 -> 64 -> 64 -> 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import runpy
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import hybridjit
+
+warnings.filterwarnings("ignore")
+torch.set_num_threads(1)
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "seed_tutorial.py"
+
+
+class MLP(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = nn.Linear(8, 64), nn.Linear(64, 64), nn.Linear(64, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+def _product(x: torch.Tensor) -> torch.Tensor:
+    z = torch.ones([1], dtype=torch.int64)
+    for i in range(int(x)):
+        z = z * (i + 1)
+    return z
+
+
+def _halve_even(x: torch.Tensor) -> torch.Tensor:
+    r = -x
+    if int(torch.fmod(x, 2.0)) == 0.0:
+        r = x / 2.0
+    return r
+
+
+class EagerNet(nn.Module):
+    """The tutorial's Net in plain eager PyTorch."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _product(torch.abs(2 * x)).type(torch.float32)
+        return _halve_even(torch.floor(torch.sqrt(x) / 5.0))
+
+
+class TorchNet(nn.Module):
+    """The tutorial's Net built from torch.jit pieces (the contender hybridjit replaces)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            return torch.abs(2 * x)
+
+        @torch.jit.script
+        def script_fn(x: torch.Tensor) -> torch.Tensor:
+            z = torch.ones([1], dtype=torch.int64)
+            for i in range(int(x)):
+                z = z * (i + 1)
+            return z
+
+        class Floor(nn.Module):
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                x = x.type(torch.float32)
+                return torch.floor(torch.sqrt(x) / 5.0)
+
+        class Branch(torch.jit.ScriptModule):
+            @torch.jit.script_method
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                r = -x
+                if int(torch.fmod(x, 2.0)) == 0.0:
+                    r = x / 2.0
+                return r
+
+        self.fn = torch.jit.trace(fn, torch.rand(()))
+        self.script_fn = script_fn
+        self.traced_module = torch.jit.trace(Floor(), torch.rand(()))
+        self.script_module = Branch()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.fn(x)
+        x = self.script_fn(x)
+        return self.script_module(self.traced_module(x))
+
+
+def tutorial_contenders() -> dict[str, Callable[..., Any]]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        tutorial = runpy.run_path(str(EXAMPLE), run_name="seed_tutorial")
+    x = torch.tensor([5])
+    return {
+        "eager": EagerNet(),
+        "torch.jit": torch.jit.trace(TorchNet(), x),
+        "hybridjit": tutorial["n_traced"],
+    }
+
+
+def mlp_contenders() -> dict[str, Callable[..., Any]]:
+    model, x = MLP().eval(), torch.randn(1, 8)
+    return {
+        "eager": model,
+        "torch.jit": torch.jit.trace(model, x),
+        "hybridjit": hybridjit.trace(model, x),
+    }
+
+
+MODELS: list[tuple[str, Callable[[], dict[str, Callable[..., Any]]], tuple[Any, ...]]] = [
+    ("tutorial Net (x=5)", tutorial_contenders, (torch.tensor([5]),)),
+    ("MLP 3 layers, b=1", mlp_contenders, (torch.randn(1, 8),)),
+]
+
+
+def _time(fn: Callable[..., Any], args: tuple[Any, ...], number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn(*args)
+    return (time.perf_counter() - start) / number
+
+
+def bench(runners: dict[str, Callable[..., Any]], args: tuple[Any, ...], rounds: int
+          ) -> dict[str, float]:  # fmt: skip
+    for run in runners.values():  # warm up (torch.jit profiles its first calls)
+        for _ in range(5):
+            run(*args)
+    number = max(1, int(2e-3 / max(_time(runners["eager"], args, 1), 1e-7)))
+    samples: dict[str, list[float]] = {name: [] for name in runners}
+    with torch.no_grad():
+        for _ in range(rounds):
+            for name, run in runners.items():
+                samples[name].append(_time(run, args, number))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    rounds = 15 if parser.parse_args(argv).quick else 61
+    names = ["eager", "torch.jit", "hybridjit"]
+    print(f"{'model':20}" + "".join(f"{n:>20}" for n in names) + f"{'hj/jit':>9}")
+    for title, make, args in MODELS:
+        medians = bench(make(), args, rounds)
+        eager = medians["eager"]
+        cells = "".join(f"{medians[n] * 1e6:10.1f}µs ({medians[n] / eager:5.2f})" for n in names)
+        print(f"{title:20}{cells}{medians['hybridjit'] / medians['torch.jit']:9.2f}")
+    print("(each cell: median time per call, and in parentheses its ratio to eager)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
