@@ -124,6 +124,9 @@ def cmd_dot(args: argparse.Namespace) -> int:
     contents = _load(args)
     fn = _pick(contents, args.method)
     text = graph_to_dot(fn.graph, fn.name)
+    if args.format == "dot" and not args.output:
+        print(text, end="")
+        return EXIT_OK
     data = text.encode() if args.format == "dot" else _graphviz(text, args.format)
     if args.output:
         with open(args.output, "wb") as f:

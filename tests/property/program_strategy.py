@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib.util
+import math
 import shutil
 import sys
 import tempfile
@@ -364,6 +365,45 @@ def programs(draw: Any, helpers: bool = True) -> Program:
     returns_tensor = draw(st.booleans()) or bool(helper)
     parts += ["", draw(function_source(FN_NAME, returns_tensor, helper)), ""]
     return Program("\n".join(parts), returns_tensor, helper is not None)
+
+
+# ---------------------------------------------------------------- running
+
+
+def script_fresh(fn: Callable[..., Any]) -> Any:
+    """`hybridjit.script(fn)` with the frontend's per-function caches emptied first.
+
+    The frontend caches compiled functions by `__code__`, and code objects compare by value:
+    `generated` of one example can equal `generated` of another that calls a different
+    `helper`, and the cache would hand back the wrong one (reported; see
+    test_equal_code_in_two_modules_compiles_separately).  Clearing keeps examples independent.
+    """
+    import hybridjit
+    from hybridjit.frontend.script import compiler
+
+    clear = getattr(compiler, "clear_caches", None)
+    if clear is not None:
+        clear()
+    return hybridjit.script(fn)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Bitwise-equal results: same Python types, tensors equal in dtype, shape and values
+    (NaN equal to NaN), floats equal (NaN equal to NaN)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, torch.Tensor):
+        return (
+            a.dtype == b.dtype
+            and a.shape == b.shape
+            and torch.equal(a.isnan(), b.isnan())
+            and bool((a == b).logical_or(a.isnan()).all())
+        )
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
 
 
 # ---------------------------------------------------------------- loading

@@ -27,7 +27,7 @@ import hybridjit
 from corpus import script_programs, trace_programs
 
 # Enum members are instances of Python classes the archive cannot hold (yet): refused on save.
-KNOWN_UNSAVEABLE = {"script_enum_select_by_int": "cannot print an attribute of Python type Color"}
+KNOWN_UNSAVEABLE = {"script_enum_select_by_int": "cannot save the enum constant"}
 PLAIN = (torch.Tensor, int, float, bool, str, complex, type(None), torch.device)
 
 CHILD = textwrap.dedent("""

@@ -97,7 +97,7 @@ def mutate(mutation: tuple[Any, ...]) -> bytes:
     return rebuild(items)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutations)
 def test_mutated_archives_load_or_raise_hybridjit_errors(mutation: tuple[Any, ...]) -> None:
     check_load(mutate(mutation))

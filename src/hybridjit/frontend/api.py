@@ -12,7 +12,7 @@ script_fn.graph   # graph(%x.1 : Tensor): ... prim::Loop ...
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, TypeVar
 
 import torch
 
@@ -86,16 +86,17 @@ def export(fn: F) -> F:
     return fn
 
 
-class Final(Generic[T_]):
-    """`x: Final[int]` marks a module attribute as a constant (as `torch.jit.Final`)."""
-
-
-Final = torch.jit.Final  # type: ignore[misc,assignment]  # the same marker, so either works
+# `x: Final[int]` marks a module attribute as a constant; the same marker as torch.jit's.
+Final = torch.jit.Final
 
 
 def Attribute(value: T_, type: Any) -> T_:  # noqa: N802 - torch.jit's spelling
-    """In eager mode the value itself; in `__init__` of a ScriptModule, declares its type."""
-    return value
+    """`self.x = Attribute([], List[int])` in `__init__`: declares the attribute's type.
+
+    It is torch.jit's own marker (a NamedTuple), so either spelling works; the compiler
+    unwraps it when the module is compiled.
+    """
+    return torch.jit.Attribute(value, type)  # type: ignore[return-value]
 
 
 def annotate(the_type: Any, the_value: T_) -> T_:

@@ -17,7 +17,7 @@ from hybridjit.ir.graph import Block, Graph, Node
 SIDE_EFFECT_PREFIXES = ("prim::RaiseException", "prim::Print", "prim::SetAttr",
                         "prim::CallFunction", "prim::CallMethod", "aten::_set_item",
                         "prim::Enter", "prim::Exit", "aten::warn", "prim::AddStatValue",
-                        "aten::Delete")  # fmt: skip
+                        "aten::Delete", "aten::set_grad_enabled", "aten::manual_seed")  # fmt: skip
 
 
 def has_side_effects(node: Node) -> bool:
@@ -30,6 +30,8 @@ def has_side_effects(node: Node) -> bool:
         return True
     if schema is not None:
         if any(getattr(a, "is_write", False) for a in schema.arguments):
+            return True
+        if not schema.returns:  # an op that returns nothing runs for its effect
             return True
     elif node.kind.endswith("_") and not node.kind.endswith("__"):
         return True

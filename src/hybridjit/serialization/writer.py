@@ -8,6 +8,7 @@ constants in graphs are printed as `<Tensor>` and listed by reference in the fun
 
 from __future__ import annotations
 
+import enum
 import inspect
 import re
 from typing import Any
@@ -127,6 +128,9 @@ class _Writer:
         refs = []
         for node in graph.all_nodes():
             check_kind_for_save(node.kind, where)
+            if isinstance(node.attributes.get("value"), enum.Enum):
+                raise ArchiveError(f"{where}: cannot save the enum constant {node.attributes['value']}: "
+                                   "an enum needs its Python class, which archives do not hold")  # fmt: skip
             if node.kind == "prim::Constant" and isinstance(
                 node.attributes.get("value"), torch.Tensor
             ):

@@ -64,6 +64,10 @@ EXCEPTION_NAMES = {cls: f"builtins.{cls.__name__}" for cls in vars(builtins).val
                    if isinstance(cls, type) and issubclass(cls, BaseException)}  # fmt: skip
 
 
+# Overload resolution is a pure function of the argument types: remember its answers.
+_MATCHES: dict[Any, Any] = {}
+
+
 def _builtin_name(obj: Any) -> str | None:
     try:
         from hybridjit.ops.builtins import builtin_name
@@ -165,9 +169,12 @@ class CallsMixin:
                             kwargs: dict[str, Value], self_value: Value | None = None) -> Value:  # fmt: skip
         from hybridjit.ops.resolution import match_call
 
+        key = (name, tuple(a.type for a in args), tuple((k, v.type) for k, v in kwargs.items()),
+               self_value.type if self_value is not None else None)  # fmt: skip
         try:
-            m = match_call(name, [a.type for a in args], {k: v.type for k, v in kwargs.items()},
-                           self_value.type if self_value is not None else None)  # fmt: skip
+            m = _MATCHES.get(key)
+            if m is None:
+                m = _MATCHES[key] = match_call(name, list(key[1]), dict(key[2]), key[3])
         except SchemaError as e:
             self.fail(f"expected arguments matching {name}, found none that match:\n{e}")
         inputs = [self._bind_source(src, args, kwargs, self_value) for src in m.inputs]
@@ -369,18 +376,12 @@ class CallsMixin:
             return self.value_iteration(keys)
         if isinstance(t, (T.ListType, T.TensorType)) or t == T.StrType:
             length = self.call_builtin_values("aten::len", [v], {})
-            if isinstance(t, T.TensorType):
-                item = lambda i: SimpleValue(
-                    self.call_builtin_values(  # noqa: E731
-                        "aten::select", [v, self.const(0), i], {}
-                    )
-                )
-            else:
-                item = lambda i: SimpleValue(
-                    self.call_builtin_values(  # noqa: E731
-                        "aten::__getitem__", [v, i], {}
-                    )
-                )
+            op = "aten::select" if isinstance(t, T.TensorType) else "aten::__getitem__"
+
+            def item(i: Value) -> SugaredValue:
+                args = [v, self.const(0), i] if op == "aten::select" else [v, i]
+                return SimpleValue(self.call_builtin_values(op, args, {}))
+
             return Iteration(length=length, item=item)
         self.fail(f"expected an iterable, found a value of type '{t}'")
 
@@ -464,16 +465,16 @@ class CallsMixin:
         self.call_builtin_values("prim::RaiseException", [msg, self.const(name)], {})
         self.env.dead = self.env.exited = True
 
-    def check_context_manager(self: FunctionCompiler, item: ast.withitem) -> None:
+    def check_context_manager(self: FunctionCompiler, item: ast.withitem) -> bool:
+        """The grad mode a supported context manager sets (no_grad/enable_grad/inference_mode)."""
         expr = item.context_expr
-        ok = isinstance(expr, ast.Call) and ast.unparse(expr.func).split(".")[-1] in (
-            "no_grad",
-            "enable_grad",
-            "inference_mode",
-        )
-        if not ok or item.optional_vars is not None:
-            self.fail("expected 'with torch.no_grad():', found an unsupported context manager",
-                      expr)  # fmt: skip
+        name = ast.unparse(expr.func).split(".")[-1] if isinstance(expr, ast.Call) else ""
+        if name not in GRAD_MODES or item.optional_vars is not None:
+            self.fail("expected 'with torch.no_grad():', found an unsupported context manager", expr)
+        return GRAD_MODES[name]
+
+
+GRAD_MODES = {"no_grad": False, "enable_grad": True, "inference_mode": False}
 
 
 class FunctionValue(SugaredValue):

@@ -22,7 +22,9 @@ from hybridjit.frontend.script.expressions import ExpressionsMixin
 from hybridjit.frontend.script.source import ParsedDef, fail, parse_def
 from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
-from hybridjit.frontend.script.types_from_annotations import AnnotationError, annotation_type
+from hybridjit.frontend.script.types_from_annotations import (
+    AnnotationError, Scope, annotation_type,
+)  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node, SourceRange, Value
 from hybridjit.runtime.function import ScriptFunction
@@ -34,7 +36,7 @@ UNKNOWN = T._Simple("Unknown", "Unknown")
 class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, ComprehensionsMixin):
     """Compiles one function body; `self_value` is the sugared `self` of a method."""
 
-    def __init__(self, parsed: ParsedDef, scope: dict[str, Any], *,
+    def __init__(self, parsed: ParsedDef, scope: Scope, *,
                  self_factory: Callable[[Value], SugaredValue] | None = None,
                  self_type: T.Type | None = None,
                  annotations: dict[str, Any] | None = None) -> None:  # fmt: skip
@@ -48,21 +50,23 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
         self.self_type = self_type
         self.return_type: T.Type | None = None
         self.uses_ret_flag = False
-        self._ranges: list[SourceRange] = []
+        self._ranges: list[ast.AST] = []
+        self._range_memo: dict[ast.AST, SourceRange] = {}
         self.sites: dict[Value, SourceRange | None] = {}  # where each variable value was assigned
 
     # -- source ranges and errors -------------------------------------------------------------
-    @contextlib.contextmanager
-    def at(self, node: ast.AST) -> Iterator[None]:
-        self._ranges.append(self.parsed.range(node))
-        try:
-            yield
-        finally:
-            self._ranges.pop()
+    def at(self, node: ast.AST) -> _At:
+        return _At(self, node)
 
     @property
     def where(self) -> SourceRange | None:
-        return self._ranges[-1] if self._ranges else None
+        if not self._ranges:
+            return None
+        node = self._ranges[-1]
+        found = self._range_memo.get(node)
+        if found is None:
+            found = self._range_memo[node] = self.parsed.range(node)
+        return found
 
     def fail(self, message: str, node: ast.AST | None = None,
              where: SourceRange | None = None) -> NoReturn:  # fmt: skip
@@ -153,16 +157,31 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
         self.fail(f"expected a defined variable, found undefined name '{name}'", node)
 
 
-def function_scope(fn: Any) -> dict[str, Any]:
-    """Globals plus closure cells: where names in `fn`'s body resolve."""
-    scope = dict(getattr(fn, "__globals__", {}))
+class _At:
+    """`with compiler.at(node):` -- nodes emitted inside carry `node`'s source range."""
+
+    __slots__ = ("c", "node")
+
+    def __init__(self, c: FunctionCompiler, node: ast.AST) -> None:
+        self.c, self.node = c, node
+
+    def __enter__(self) -> None:
+        self.c._ranges.append(self.node)
+
+    def __exit__(self, *exc: object) -> None:
+        self.c._ranges.pop()
+
+
+def function_scope(fn: Any) -> Scope:
+    """Closure cells over globals: where names in `fn`'s body resolve (nothing is copied)."""
+    cells: dict[str, Any] = {}
     code = getattr(fn, "__code__", None)
     closure = getattr(fn, "__closure__", None) or ()
     if code is not None:
         for name, cell in zip(code.co_freevars, closure):
             with contextlib.suppress(ValueError):
-                scope[name] = cell.cell_contents
-    return scope
+                cells[name] = cell.cell_contents
+    return Scope(getattr(fn, "__globals__", {}), cells)
 
 
 _FUNCTIONS: dict[Any, ScriptFunction] = {}
@@ -216,3 +235,16 @@ def run_cleanup(graph: Graph) -> None:
 
     eliminate_dead_code(graph)
     constant_pooling(graph)
+
+
+def clear_caches() -> None:
+    """Forget every compiled function, module type and parsed source (benchmarks use this
+    to time cold compiles)."""
+    from hybridjit.frontend.script import calls, classes, modules, source
+
+    _FUNCTIONS.clear()
+    calls._MATCHES.clear()
+    modules._TYPES.clear()
+    modules._NAMES.clear()
+    classes._CLASSES.clear()
+    source._CACHE.clear()

@@ -11,6 +11,7 @@ parameters and buffers.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from typing import TYPE_CHECKING, Any
@@ -127,6 +128,7 @@ _TYPES: dict[Any, ModuleInfo] = {}
 _NAMES: dict[str, int] = {}
 
 
+@functools.lru_cache(maxsize=None)
 def _class_annotations(cls: type) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls, include_extras=True)
@@ -219,6 +221,10 @@ def _fill(info: ModuleInfo, module: torch.nn.Module) -> None:
                 continue
             info.constants[name] = tuple(value) if isinstance(value, list) else value
             continue
+        declared = attribute_marker_type(value)
+        if declared is not None:
+            info.attributes[name] = declared
+            continue
         if inspect.isfunction(value) or inspect.isbuiltin(value):
             info.functions[name] = value  # a function attribute is a compile-time constant
             continue
@@ -232,6 +238,22 @@ def _fill(info: ModuleInfo, module: torch.nn.Module) -> None:
             if is_constant_value(value):
                 info.constants[name] = value
     info.attributes["training"] = T.BoolType
+
+
+def attribute_marker_type(value: Any) -> T.Type | None:
+    """The declared type of `hybridjit.Attribute(v, T)` / `torch.jit.Attribute(v, T)`."""
+    if isinstance(value, torch.jit.Attribute):
+        try:
+            return type_from_python(value.type)
+        except AnnotationError as e:
+            raise FrontendError(f"expected a TorchScript type in Attribute(), found {e}") from None
+    return None
+
+
+def _unwrap_attributes(module: torch.nn.Module) -> None:
+    for name, value in list(vars(module).items()):
+        if isinstance(value, torch.jit.Attribute):
+            object.__setattr__(module, name, value.value)
 
 
 def _type_key(info: ModuleInfo) -> Any:
@@ -252,14 +274,24 @@ def script_module(module: torch.nn.Module) -> ScriptModule:
     return _instantiate(info)
 
 
+def _user_functions(cls: type) -> dict[str, Any]:
+    """Functions defined on `cls` and its bases below nn.Module / ScriptModule."""
+    out: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if klass in (object, torch.nn.Module, ScriptModule) or klass.__module__ == "typing":
+            continue
+        for name, value in vars(klass).items():
+            if inspect.isfunction(value):
+                out[name] = value
+    return out
+
+
 def _entry_methods(info: ModuleInfo) -> list[str]:
     names = []
     if info.python_method("forward") is not None and not _is_default_forward(info):
         names.append("forward")
-    for name in dir(info.cls):
-        fn = info.python_method(name)
-        if fn is not None and name != "forward" and (
-            modifier(fn) == "export" or getattr(fn, "_hj_export", False)):  # fmt: skip
+    for name, fn in _user_functions(info.cls).items():
+        if name != "forward" and (modifier(fn) == "export" or getattr(fn, "_hj_export", False)):
             names.append(name)
     return names
 
@@ -291,7 +323,9 @@ def _instantiate(info: ModuleInfo) -> ScriptModule:
         sm._modules[name] = sub
     for name in info.attributes:
         if name != "training":
-            object.__setattr__(sm, name, getattr(module, name))
+            value = getattr(module, name)
+            object.__setattr__(sm, name, getattr(value, "value", value)
+                               if isinstance(value, torch.jit.Attribute) else value)  # fmt: skip
     for name, value in info.constants.items():
         if name not in info.submodules:
             object.__setattr__(sm, name, value)
@@ -303,9 +337,8 @@ def _instantiate(info: ModuleInfo) -> ScriptModule:
 
 def _copy_python_methods(info: ModuleInfo, sm: ScriptModule) -> None:
     """Ignored methods stay callable from Python on the scripted module."""
-    for name in dir(info.cls):
-        fn = info.python_method(name)
-        if fn is not None and modifier(fn) in ("ignore", "unused") and name not in sm._hj_methods:
+    for name, fn in _user_functions(info.cls).items():
+        if modifier(fn) in ("ignore", "unused") and name not in sm._hj_methods:
             object.__setattr__(sm, name, fn.__get__(sm))
 
 
@@ -314,8 +347,7 @@ def _construction_hook(instance: ScriptModule) -> None:
     from hybridjit.frontend.api import SCRIPT_METHOD_MARK
 
     cls = type(instance)
-    names = [n for n in dir(cls) if getattr(inspect.getattr_static(cls, n, None),
-                                            SCRIPT_METHOD_MARK, False)]  # fmt: skip
+    names = [n for n, f in _user_functions(cls).items() if getattr(f, SCRIPT_METHOD_MARK, False)]
     if not names and cls is ScriptModule:
         return
     info = ModuleInfo(instance, instance._hj_type)
@@ -323,6 +355,7 @@ def _construction_hook(instance: ScriptModule) -> None:
         if sub is not None and not isinstance(sub, ScriptModule):
             instance._modules[name] = script_module(sub)
     _fill(info, instance)
+    _unwrap_attributes(instance)
     info.type.attributes.update({**info.params, **info.attributes,
                                  **{k: s.type for k, s in info.submodules.items()}})  # fmt: skip
     object.__setattr__(instance, "_hj_info", info)

@@ -41,8 +41,7 @@ def parse_def(obj: Any) -> ParsedDef:
     if key in _CACHE:
         return _CACHE[key]
     try:
-        lines, start = inspect.getsourcelines(obj)
-        filename = inspect.getsourcefile(obj) or "<unknown>"
+        lines, start, filename = _fast_source(obj) or _inspect_source(obj)
     except (OSError, TypeError) as e:
         name = getattr(obj, "__qualname__", repr(obj))
         raise FrontendError(
@@ -61,6 +60,44 @@ def parse_def(obj: Any) -> ParsedDef:
     parsed = ParsedDef(node, filename, max(start, 1) - 1, indent, source)  # type: ignore[arg-type]
     _CACHE[key] = parsed
     return parsed
+
+
+def _inspect_source(obj: Any) -> tuple[list[str], int, str]:
+    lines, start = inspect.getsourcelines(obj)
+    return lines, start, inspect.getsourcefile(obj) or "<unknown>"
+
+
+def _code_lines(code: Any) -> int:
+    """The last source line with bytecode in `code` or the code objects nested in it."""
+    last = max((line for _, _, line in code.co_lines() if line), default=code.co_firstlineno)
+    for const in code.co_consts:
+        if hasattr(const, "co_lines"):
+            last = max(last, _code_lines(const))
+    return last
+
+
+def _fast_source(obj: Any) -> tuple[list[str], int, str] | None:
+    """A function's lines from linecache and its code object's line table -- much cheaper
+    than `inspect.getsourcelines`, which tokenizes; None when that is not possible."""
+    code = getattr(obj, "__code__", None)
+    if code is None or code.co_name == "<lambda>":
+        return None
+    filename = code.co_filename
+    all_lines = linecache.getlines(filename)
+    start = code.co_firstlineno
+    if not all_lines or start > len(all_lines):
+        return None
+    head = all_lines[start - 1]
+    indent = len(head) - len(head.lstrip())
+    end = _code_lines(code)
+    while end < len(all_lines):
+        nxt = all_lines[end]
+        if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent and not nxt.lstrip().startswith(")"):
+            break
+        end += 1
+    while end > start and not all_lines[end - 1].strip():
+        end -= 1
+    return all_lines[start - 1 : end], start, filename
 
 
 def format_error(message: str, where: SourceRange | None) -> str:

@@ -46,8 +46,23 @@ def contains_nontail_return(body: list[ast.stmt]) -> bool:
     return any(isinstance(n, ast.Return) for n in nested)
 
 
+_KINDS_MEMO: dict[tuple[int, bool], tuple[list[ast.stmt], set[type]]] = {}
+
+
+def _kinds(stmts: list[ast.stmt], into_loops: bool) -> set[type]:
+    key = (id(stmts), into_loops)
+    hit = _KINDS_MEMO.get(key)
+    if hit is None or hit[0] is not stmts:
+        hit = _KINDS_MEMO[key] = (stmts, {type(n) for n in _walk_stmts(stmts, into_loops)})
+    return hit[1]
+
+
 def _has(stmts: list[ast.stmt], kind: type) -> bool:
-    return any(isinstance(n, kind) for n in _walk_stmts(stmts, into_loops=False))
+    return kind in _kinds(stmts, False)
+
+
+def _has_return(stmts: list[ast.stmt]) -> bool:
+    return ast.Return in _kinds(stmts, True)
 
 
 def assigned_names(stmts: list[ast.stmt]) -> list[str]:
@@ -118,7 +133,7 @@ class StatementsMixin:
             block = node.add_block()
             env = Env(self.env, block)
             envs.append(env)
-            self.run_in_block(env, block, lambda: (self.apply_refinements(refinements), block_fn()))
+            self.run_in_block(env, block, _then(self, refinements, block_fn))
         self.merge_branches(node, envs[0], envs[1])
         return node
 
@@ -306,9 +321,19 @@ class StatementsMixin:
             self.emit_delete(target)
 
     def build_With(self: FunctionCompiler, stmt: ast.With) -> None:
-        for item in stmt.items:
-            self.check_context_manager(item)
+        """`with torch.no_grad():` as grad-mode switches around the body::
+
+        prev = is_grad_enabled(); set_grad_enabled(False); <body>; set_grad_enabled(prev)
+        """
+        modes = [self.check_context_manager(item) for item in stmt.items]
+        saved = []
+        for mode in modes:
+            saved.append(self.call_builtin_values("aten::is_grad_enabled", [], {}))
+            self.call_builtin_values("aten::set_grad_enabled", [self.const(mode)], {})
         self.emit_statements(stmt.body)
+        with self.at(stmt):
+            for prev in reversed(saved):
+                self.call_builtin_values("aten::set_grad_enabled", [prev], {})
 
     def build_While(self: FunctionCompiler, stmt: ast.While) -> None:
         if stmt.orelse:
@@ -360,7 +385,7 @@ class StatementsMixin:
                   while_test: ast.expr | None = None) -> None:  # fmt: skip
         stmts = body if target is None else [ast.Assign([target], ast.Constant(0)), *body]
         carried = [n for n in assigned_names(stmts) if self.env.lookup(n) is not None]
-        has_return = any(isinstance(n, ast.Return) for n in _walk_stmts(body))
+        has_return = _has_return(body)
         if has_return:
             carried += [RET_FLAG, RET_VAL]
         carried = [n for n in carried if isinstance(self.env.lookup(n), SimpleValue)]
@@ -454,6 +479,14 @@ class StatementsMixin:
         with self.at(while_test):
             cond = self.emit_condition(while_test)
         return self.const(cond.static) if cond.static is not None else cond.value
+
+
+def _then(c: FunctionCompiler, refinements: dict, fn: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        c.apply_refinements(refinements)
+        fn()
+
+    return run
 
 
 def _deadish(env: Env) -> bool:

@@ -123,16 +123,39 @@ def enum_type(cls: type[enum.Enum]) -> T.EnumType:
     return T.EnumType(qualified_name(cls), value_type, tuple(m.name for m in members))
 
 
+class Scope(dict):  # type: ignore[type-arg]
+    """A function's closure cells, falling back to its globals (a dict for `eval` locals)."""
+
+    def __init__(self, globals_: dict[str, Any], cells: dict[str, Any]) -> None:
+        super().__init__(cells)
+        self.globals = globals_
+
+    def __missing__(self, name: str) -> Any:
+        return self.globals[name]
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self.globals
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[name] if name in self else default
+
+
+_CODE_CACHE: dict[str, Any] = {}
+
+
 def eval_annotation(expr: ast.expr | str | Any, scope: dict[str, Any]) -> Any:
     """Evaluate an annotation expression (AST or string) in the function's scope."""
-    if isinstance(expr, str):
-        expr = ast.parse(expr, mode="eval").body
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-        return eval_annotation(expr.value, scope)
-    if not isinstance(expr, ast.AST):
+        expr = expr.value
+    if isinstance(expr, ast.AST):
+        expr = ast.unparse(expr)
+    if not isinstance(expr, str):
         return expr
-    code = compile(ast.Expression(expr), "<annotation>", "eval")
-    return eval(code, dict(scope))  # noqa: S307 - annotations are the user's own code
+    code = _CODE_CACHE.get(expr)
+    if code is None:
+        code = _CODE_CACHE[expr] = compile(expr, "<annotation>", "eval")
+    globals_ = scope.globals if isinstance(scope, Scope) else scope
+    return eval(code, globals_, scope)  # noqa: S307 - annotations are the user's own code
 
 
 def annotation_type(expr: Any, scope: dict[str, Any]) -> T.Type:

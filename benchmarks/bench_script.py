@@ -1,0 +1,153 @@
+"""Scripting benchmarks: compile time and steady-state call time, hybridjit vs torch.jit.
+
+Run as `python benchmarks/bench_script.py`.  One process; contenders are interleaved round
+by round and the median of the rounds is reported, with ratios (lower is better for
+hybridjit).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import warnings
+from typing import Any, Callable, List
+
+import torch
+from torch import nn
+
+import hybridjit
+from hybridjit.frontend.script.compiler import clear_caches
+
+warnings.filterwarnings("ignore")
+torch.manual_seed(0)
+
+
+def script_fn(x):
+    z = torch.ones([1], dtype=torch.int64)
+    for i in range(int(x)):
+        z = z * (i + 1)
+    return z
+
+
+def lstm_loop(xs: torch.Tensor, h: torch.Tensor, c: torch.Tensor, w_ih: torch.Tensor,
+              w_hh: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # fmt: skip
+    """An LSTM cell unrolled over time by a data-dependent loop."""
+    for t in range(xs.size(0)):
+        gates = xs[t] @ w_ih.t() + h @ w_hh.t() + b
+        i, f, g, o = gates.chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+    return h
+
+
+def greedy_decode(h: torch.Tensor, w: torch.Tensor, max_len: int) -> List[int]:
+    """Greedy decoding: a `while` loop that stops on a data-dependent token."""
+    tokens: List[int] = []
+    while len(tokens) < max_len:
+        logits = torch.tanh(h @ w)
+        tok = int(torch.argmax(logits))
+        tokens.append(tok)
+        if tok == 0:
+            break
+        h = logits
+    return tokens
+
+
+def _median_time(fn: Callable[[], Any], number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def interleaved(contenders: dict[str, Callable[[], Any]], rounds: int, number: int) -> dict[str, float]:
+    """Median seconds per call of each contender, timed round-robin."""
+    samples: dict[str, list[float]] = {k: [] for k in contenders}
+    for fn in contenders.values():
+        fn()  # warm up
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            samples[name].append(_median_time(fn, number))
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def _fresh_class(cls: type) -> type:
+    """A new subclass, so neither compiler can reuse a type compiled in an earlier round."""
+    return type(cls.__name__, (cls,), {"__module__": cls.__module__})
+
+
+def _fresh_function(fn: Any) -> Any:
+    import types
+
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__)
+    copy.__module__ = fn.__module__
+    copy.__qualname__ = fn.__qualname__
+    return copy
+
+
+def compile_times(rounds: int) -> None:
+    print("\n## Compile time (ms, median of %d cold compiles)" % rounds)
+    print(f"{'program':28} {'torch.jit':>10} {'hybridjit':>10} {'ratio':>7}")
+    subjects: dict[str, Callable[[], Any]] = {
+        "script_fn": lambda: _fresh_function(script_fn),
+        "nn.LSTM(64, 64)": lambda: _fresh_class(nn.LSTM)(64, 64),
+        "nn.TransformerEncoderLayer": lambda: _fresh_class(nn.TransformerEncoderLayer)(64, 4),
+    }
+    for name, make in subjects.items():
+        times: dict[str, list[float]] = {"torch.jit": [], "hybridjit": []}
+        for _ in range(rounds):
+            obj = make()
+            t0 = time.perf_counter()
+            torch.jit.script(obj)
+            times["torch.jit"].append(time.perf_counter() - t0)
+            obj = make()
+            clear_caches()
+            t0 = time.perf_counter()
+            hybridjit.script(obj)
+            times["hybridjit"].append(time.perf_counter() - t0)
+        tj, hj = (statistics.median(times[k]) * 1e3 for k in ("torch.jit", "hybridjit"))
+        print(f"{name:28} {tj:10.2f} {hj:10.2f} {hj / tj:7.2f}")
+
+
+def call_times(rounds: int) -> None:
+    print("## Steady-state call time (us per call, median of %d rounds)" % rounds)
+    print(f"{'program':28} {'eager':>10} {'torch.jit':>10} {'hybridjit':>10} "
+          f"{'hj/eager':>9} {'hj/jit':>7}")  # fmt: skip
+    lstm = nn.LSTM(64, 64).eval()
+    layer = nn.TransformerEncoderLayer(64, 4).eval()
+    seq, x = torch.randn(10, 4, 64), torch.tensor(5.0)
+    xs, h, c = torch.randn(20, 4, 32), torch.zeros(4, 32), torch.zeros(4, 32)
+    w_ih, w_hh, b = torch.randn(128, 32), torch.randn(128, 32), torch.randn(128)
+    hd, wd = torch.randn(1, 16), torch.randn(16, 16)
+    cases: dict[str, tuple[Any, tuple[Any, ...], int]] = {
+        "script_fn": (script_fn, (x,), 2000),
+        "nn.LSTM(64, 64)": (lstm, (seq,), 200),
+        "nn.TransformerEncoderLayer": (layer, (seq,), 200),
+        "lstm-style loop": (lstm_loop, (xs, h, c, w_ih, w_hh, b), 200),
+        "greedy decoding (while)": (greedy_decode, (hd, wd, 30), 500),
+    }
+    with torch.no_grad():
+        for name, (obj, args, number) in cases.items():
+            tj, hj = torch.jit.script(obj), hybridjit.script(obj)
+            contenders = {"eager": lambda: obj(*args), "torch.jit": lambda: tj(*args),
+                          "hybridjit": lambda: hj(*args)}  # fmt: skip
+            try:
+                tj(*args)
+            except Exception:  # noqa: BLE001 - torch.jit 2.13 cannot call a scripted nn.LSTM
+                del contenders["torch.jit"]
+            result = interleaved(contenders, rounds, number)
+            e, m = result["eager"] * 1e6, result["hybridjit"] * 1e6
+            t = result.get("torch.jit", float("nan")) * 1e6
+            print(f"{name:28} {e:10.1f} {t:10.1f} {m:10.1f} {m / e:9.2f} {m / t:7.2f}")
+
+
+def main(argv: list[str]) -> None:
+    rounds = int(argv[1]) if len(argv) > 1 else 5
+    torch.set_num_threads(1)
+    call_times(rounds)  # first: torch.jit's caches must not see the subclasses below
+    compile_times(rounds)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

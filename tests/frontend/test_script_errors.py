@@ -1,0 +1,107 @@
+"""Compile errors: FrontendError naming expected vs found, file:line, the line and `~~~`."""
+
+from __future__ import annotations
+
+import re
+from typing import List
+
+import pytest
+import torch
+
+import hybridjit
+
+
+def uses_undefined(x: int) -> int:
+    return x + nowhere  # noqa: F821
+
+
+def branch_mismatch(flag: bool) -> int:
+    if flag:
+        v = 1
+    else:
+        v = "one"
+    return 0
+
+
+def wrong_arity(x: torch.Tensor) -> torch.Tensor:
+    return torch.relu(x, x, x)
+
+
+def bad_annotation(x: "NoSuchType") -> int:  # noqa: F821
+    return 1
+
+
+def calls_unscriptable(x: int) -> int:
+    return len(open("f"))  # noqa: SIM115
+
+
+def unsupported_statement(xs: List[int]) -> int:
+    try:
+        return xs[0]
+    except IndexError:
+        return 0
+
+
+def _expect(fn, *patterns: str) -> str:
+    with pytest.raises(hybridjit.FrontendError) as info:
+        hybridjit.script(fn)
+    msg = str(info.value)
+    for p in patterns:
+        assert re.search(p, msg), msg
+    return msg
+
+
+def test_undefined_name_points_at_it() -> None:
+    msg = _expect(uses_undefined, r"undefined name 'nowhere'", re.escape("return x + nowhere"))
+    assert re.search(r'File ".*test_script_errors\.py", line 15', msg)
+    assert msg.rstrip().endswith("<--- HERE")
+    caret = msg.rstrip().splitlines()[-1]
+    assert caret.strip().startswith("~")
+
+
+def test_branch_type_mismatch_names_both_types() -> None:
+    _expect(branch_mismatch, r"'int' in the true branch and 'str' in the false branch",
+            re.escape('v = "one"'))  # fmt: skip
+
+
+def test_wrong_arity_lists_the_candidates() -> None:
+    _expect(wrong_arity, r"aten::relu", re.escape("torch.relu(x, x, x)"))
+
+
+def test_bad_annotation() -> None:
+    _expect(bad_annotation, r"expected a TorchScript type annotation", "NoSuchType")
+
+
+def test_non_scriptable_callee() -> None:
+    _expect(calls_unscriptable, re.escape('open("f")'))
+
+
+def test_unsupported_statement_names_it() -> None:
+    _expect(unsupported_statement, r"expected a supported statement, found Try", re.escape("try:"))
+
+
+def test_errors_are_hybridjit_errors_not_tracebacks() -> None:
+    from tests.corpus.script_rejections import REJECTIONS
+
+    for rej in REJECTIONS:
+        try:
+            hybridjit.script(rej.fn)
+        except hybridjit.FrontendError:
+            pass
+        except Exception as e:  # noqa: BLE001
+            pytest.fail(f"{rej.name}: internal error {type(e).__name__}: {e}")
+
+
+def test_raise_keeps_python_exception_type_at_run_time() -> None:
+    def f(x: int) -> int:
+        if x < 0:
+            raise ValueError("negative")
+        assert x != 3, "three"
+        return x
+
+    sf = hybridjit.script(f)
+    with pytest.raises(ValueError):
+        sf(-1)
+    with pytest.raises(AssertionError):
+        sf(3)
+    assert sf(2) == 2
