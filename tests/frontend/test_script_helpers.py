@@ -30,6 +30,8 @@ def same(a: Any, b: Any, atol: float = 0.0) -> bool:
     if isinstance(a, float):
         if math.isnan(a):
             return math.isnan(b)
+        if a == b:
+            return True
         return abs(a - b) <= atol if atol else a == b
     if isinstance(a, enum.Enum):
         return a is b

@@ -134,10 +134,13 @@ class _Codegen:
             origin = next((v.node for v in vals if v.node in self.inlined), None)
             self.line(depth, f"{', '.join(lhs)} = {', '.join(rhs)}", origin)
 
-    def function_source(self, name: str) -> str:
+    def header(self, name: str) -> str:
         self.function_name = self._fresh(name)
         params = [self.local(v) for v in self.graph.inputs]
-        self.lines = [f"def {self.function_name}({', '.join(params)}):"]
+        return f"def {self.function_name}({', '.join(params)}):"
+
+    def function_source(self, name: str) -> str:
+        self.lines = [self.header(name)]
         _Inliner(self).block(self.graph.block)
         self.block(self.graph.block, 1)
         outs = [self.src(v) for v in self.graph.outputs]

@@ -67,20 +67,14 @@ class _Pretty(_Codegen):
     def line(self, depth: int, text: str, node: Node | None = None) -> None:
         super().line(depth, text, None)
 
-    def function_source(self, name: str) -> str:
+    def header(self, name: str) -> str:
         self.function_name = name
         params = []
         for v in self.graph.inputs:
             local = self.local(v)
             is_self = isinstance(v.type, T.ClassType)
             params.append(local if is_self else f"{local}: {v.type.python_str()}")
-        self.lines = [f"def {name}({', '.join(params)}) -> {_return_annotation(self.graph)}:"]
-        _Inliner(self).block(self.graph.block)
-        self.block(self.graph.block, 1)
-        outs = [self.src(v) for v in self.graph.outputs]
-        result = outs[0] if len(outs) == 1 else f"({', '.join(outs)}{',' if outs else ''})"
-        self.line(1, f"return {result}")
-        return "\n".join(self.lines) + "\n"
+        return f"def {name}({', '.join(params)}) -> {_return_annotation(self.graph)}:"
 
 
 def _return_annotation(graph: Graph) -> str:

@@ -121,7 +121,7 @@ class CallsMixin:
                              kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
         inputs = self.bind_signature(sf.name, sf.signature, sf.graph.inputs, args, kwargs)
         fn_const = self.emit("prim::Constant", [], [T.FunctionType(sf)], {"name": sf.name}).output
-        out_types = [o.type for o in sf.graph.outputs]
+        out_types = [T.unrefined(o.type) for o in sf.graph.outputs]
         return SimpleValue(self.emit("prim::CallFunction", [fn_const, *inputs], out_types).output)
 
     def bind_signature(self: FunctionCompiler, name: str, sig: inspect.Signature | None,
@@ -145,7 +145,8 @@ class CallsMixin:
             else:
                 self.fail(f"expected argument '{p.name}' in the call to {name}(), found none")
             v = sv.value(self)
-            out.append(self.convert_to(v, formal.type, f"argument '{p.name}' of {name}()"))
+            want = T.unrefined(formal.type)
+            out.append(self.convert_to(v, want, f"argument '{p.name}' of {name}()"))
         if kwargs:
             self.fail(f"expected keyword arguments of {name}(), found unknown "
                       f"'{next(iter(kwargs))}'")  # fmt: skip

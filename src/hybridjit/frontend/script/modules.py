@@ -163,8 +163,14 @@ def _attribute_type(module: torch.nn.Module, name: str, value: Any,
 
 def module_info(module: torch.nn.Module) -> ModuleInfo:
     """The (shared) concrete type of `module`."""
-    if isinstance(module, ScriptModule) and getattr(module, "_hj_info", None) is not None:
-        return module._hj_info  # type: ignore[no-any-return]
+    if isinstance(module, ScriptModule):
+        if getattr(module, "_hj_info", None) is not None:
+            return module._hj_info  # type: ignore[no-any-return]
+        # Traced or loaded: its type and compiled methods are already there.
+        info = ModuleInfo(module, module._hj_type)
+        _fill(info, module)
+        info.methods = dict(module._hj_methods)
+        return info
     info = ModuleInfo(module, T.ClassType("?", True))
     _fill(info, module)
     key = _type_key(info)
@@ -513,7 +519,7 @@ class ModuleMethod(SugaredValue):
         if sig is not None and len(sig.parameters) == len(sf.graph.inputs):
             sig = sig.replace(parameters=list(sig.parameters.values())[1:])
         inputs = c.bind_signature(self.name, sig, formals, args, dict(kwargs))
-        outs = [o.type for o in sf.graph.outputs]
+        outs = [T.unrefined(o.type) for o in sf.graph.outputs]
         node = c.emit("prim::CallMethod", [self.owner.v, *inputs], outs, {"name": self.name})
         return SimpleValue(node.output)
 
