@@ -20,14 +20,14 @@ def branch_mismatch(flag: bool) -> int:
         v = 1
     else:
         v = "one"
-    return 0
+    return 0 if v else 1
 
 
 def wrong_arity(x: torch.Tensor) -> torch.Tensor:
     return torch.relu(x, x, x)
 
 
-def bad_annotation(x: "NoSuchType") -> int:  # noqa: F821
+def bad_annotation(x: NoSuchType) -> int:  # noqa: F821
     return 1
 
 

@@ -176,3 +176,25 @@ def test_none_attribute_prunes_the_branch(bias: bool) -> None:
     x = torch.randn(2)
     torch.testing.assert_close(s(x), m(x))
     assert ("aten::add" in str(s.graph)) == bias
+
+
+class Introspective(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = len(self.layers)
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, nn.Linear):
+                x = layer(x) + i
+            else:
+                x = layer(x) * n
+        return self.layers[-1](x)
+
+
+def test_len_enumerate_and_isinstance_on_module_lists() -> None:
+    m = Introspective()
+    s = hybridjit.script(m)
+    x = torch.randn(3, 2)
+    torch.testing.assert_close(s(x), m(x))

@@ -503,7 +503,9 @@ def _python_binding(schema: Any) -> tuple[str, Any] | None:
     for module in (torch, torch._C._nn, torch._C._linalg, torch._C._special, torch._C._fft):
         fn = getattr(module, name, None)
         if _is_builtin(fn):
-            return ("function", fn)
+            # torch._C._nn & co. do not always share the schema's defaults (mse_loss's
+            # `reduction`), so every argument is passed to them explicitly.
+            return ("function", fn) if module is torch else ("function_all_args", fn)
     return None
 
 
@@ -548,13 +550,15 @@ def _make_converter(table: tuple[Any, ...]) -> Callable[[Any], Any]:
 _CONVERTERS = {id(t): _make_converter(t) for t in _ENUM_TABLES.values()}
 
 
-def _call_args(schema: Any, ops: Sequence[Operand], binder: Binder, skip: int) -> str:
+def _call_args(schema: Any, ops: Sequence[Operand], binder: Binder, skip: int,
+               elide_defaults: bool = True) -> str:  # fmt: skip
     """`a, b, name=c`: schema arguments as the Python binding takes them."""
     args = list(zip(schema.arguments, ops))[skip:]
+    is_default = _is_default if elide_defaults else lambda a, o: False
     positional = [(a, o) for a, o in args if not a.kwarg_only]
-    while positional and _is_default(*positional[-1]):
+    while positional and is_default(*positional[-1]):
         positional.pop()
-    keyword = [(a, o) for a, o in args if a.kwarg_only and not _is_default(a, o)]
+    keyword = [(a, o) for a, o in args if a.kwarg_only and not is_default(a, o)]
     parts = [_convert_src(a, o, binder) for a, o in positional]
     parts += [f"{a.name}={_convert_src(a, o, binder)}" for a, o in keyword]
     return ", ".join(parts)
@@ -575,7 +579,8 @@ def _tensor_emit(schema: Any) -> Emit:
         if kind == "method":
             return wrap.format(f"{ops[0].src}.{target}({_call_args(schema, ops, binder, 1)})")
         fn = binder.bind(target, target.__name__)
-        return wrap.format(f"{fn}({_call_args(schema, ops, binder, 0)})")
+        elide = kind != "function_all_args"
+        return wrap.format(f"{fn}({_call_args(schema, ops, binder, 0, elide)})")
 
     return emit
 

@@ -177,7 +177,12 @@ class CallsMixin:
             if m is None:
                 m = _MATCHES[key] = match_call(name, list(key[1]), dict(key[2]), key[3])
         except SchemaError as e:
-            self.fail(f"expected arguments matching {name}, found none that match:\n{e}")
+            found = ", ".join(
+                [str(a.type) for a in args] + [f"{k}={v.type}" for k, v in kwargs.items()]
+            )
+            receiver = f"{self_value.type}." if self_value is not None else ""
+            self.fail(f"expected arguments matching an overload of {receiver}{name}, found ({found})",
+                      detail=str(e))  # fmt: skip
         inputs = [self._bind_source(src, args, kwargs, self_value) for src in m.inputs]
         inputs += [args[i] for i in m.extra]
         node = self.emit(m.schema.name, inputs, list(m.return_types), schema=m.schema)
@@ -350,8 +355,10 @@ class CallsMixin:
             if isinstance(target, ast.Name):
                 return
         elif isinstance(current.type, T.ListType) and op is ast.Add:
-            self.call_builtin_values("aten::extend", [current, rhs], {})
-            return
+            self.call_builtin_values("aten::add_", [current, rhs], {})  # list.__iadd__
+            if isinstance(target, ast.Name):
+                return
+            result = current
         else:
             if op not in BINARY_OPS:
                 self.fail(f"expected a supported operator, found {op.__name__}")
@@ -359,8 +366,10 @@ class CallsMixin:
                 result = self.call_builtin_values(
                     "aten::percentFormat", [current, *self.format_args(rhs)], {}
                 )
+            elif op is ast.Add and isinstance(current.type, T.TupleType):
+                result = self.tuple_concat(current, rhs)
             else:
-                result = self.call_builtin_values(BINARY_OPS[op], [current, rhs], {})
+                result = self.binary(BINARY_OPS[op], current, rhs)
         if isinstance(target, ast.Name):
             prev = self.env.lookup(target.id)
             if isinstance(prev, SimpleValue) and not T.is_subtype(result.type, prev.v.type):
@@ -471,7 +480,9 @@ class CallsMixin:
         expr = item.context_expr
         name = ast.unparse(expr.func).split(".")[-1] if isinstance(expr, ast.Call) else ""
         if name not in GRAD_MODES or item.optional_vars is not None:
-            self.fail("expected 'with torch.no_grad():', found an unsupported context manager", expr)
+            self.fail(
+                "expected 'with torch.no_grad():', found an unsupported context manager", expr
+            )
         return GRAD_MODES[name]
 
 

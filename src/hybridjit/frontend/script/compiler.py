@@ -12,7 +12,7 @@ import ast
 import builtins
 import contextlib
 import inspect
-from typing import Any, Callable, Iterator, NoReturn
+from typing import Any, Callable, NoReturn
 
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.script.calls import CallsMixin
@@ -23,7 +23,9 @@ from hybridjit.frontend.script.source import ParsedDef, fail, parse_def
 from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
-    AnnotationError, Scope, annotation_type,
+    AnnotationError,
+    Scope,
+    annotation_type,
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node, SourceRange, Value
@@ -69,8 +71,10 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
         return found
 
     def fail(self, message: str, node: ast.AST | None = None,
-             where: SourceRange | None = None) -> NoReturn:  # fmt: skip
-        fail(message, where or (self.parsed.range(node) if node is not None else self.where))
+             where: SourceRange | None = None, detail: str | None = None) -> NoReturn:  # fmt: skip
+        """Raise a FrontendError at `node` (or `where`, or the current statement)."""
+        at = where or (self.parsed.range(node) if node is not None else self.where)
+        fail(message, at, detail)
 
     # -- emitting ----------------------------------------------------------------------------
     def emit(self, kind: str, inputs: list[Value] | tuple[Value, ...], out_types: list[T.Type],

@@ -128,7 +128,7 @@ _TYPES: dict[Any, ModuleInfo] = {}
 _NAMES: dict[str, int] = {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _class_annotations(cls: type) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls, include_extras=True)
@@ -510,10 +510,10 @@ class ModuleMethod(SugaredValue):
         if isinstance(info.module, ScriptModule) and self.name in info.module._hj_methods:
             sf = info.module._hj_methods[self.name]
         else:
-            try:
+            from hybridjit.frontend.script.objects import called_from
+
+            with called_from(c, f"{info.cls.__name__}.{self.name}"):
                 sf = info.method(self.name)
-            except FrontendError:
-                raise
         formals = sf.graph.inputs[1:]
         sig = sf.signature
         if sig is not None and len(sig.parameters) == len(sf.graph.inputs):

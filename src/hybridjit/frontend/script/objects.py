@@ -74,8 +74,29 @@ def call_function(c: C, fn: Any, args: list[SugaredValue],
     overloads = _overloads(fn)
     if overloads:
         fn = _pick_overload(c, fn, overloads, args, kwargs)
-    sf = compile_function(fn)
+    with called_from(c, getattr(fn, "__qualname__", "?")):
+        sf = compile_function(fn)
     return c.call_script_function(sf, args, dict(kwargs))
+
+
+class called_from:  # noqa: N801 - used as a context manager
+    """Add "`callee` is being compiled since it was called from here" to a callee's error."""
+
+    def __init__(self, c: C, callee: str) -> None:
+        self.c, self.callee = c, callee
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
+        from hybridjit.errors import FrontendError
+        from hybridjit.frontend.script.source import format_error
+
+        if isinstance(error, FrontendError) and not getattr(error, "_hj_context", False):
+            note = format_error(f"'{self.callee}' is being compiled since it was called from here",
+                                self.c.where)  # fmt: skip
+            error.args = (f"{error.args[0]}\n{note}",)
+            error._hj_context = True  # type: ignore[attr-defined]
 
 
 def _no_grad_embedding_renorm(

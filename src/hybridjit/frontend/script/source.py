@@ -92,7 +92,11 @@ def _fast_source(obj: Any) -> tuple[list[str], int, str] | None:
     end = _code_lines(code)
     while end < len(all_lines):
         nxt = all_lines[end]
-        if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent and not nxt.lstrip().startswith(")"):
+        if (
+            nxt.strip()
+            and len(nxt) - len(nxt.lstrip()) <= indent
+            and not nxt.lstrip().startswith(")")
+        ):
             break
         end += 1
     while end > start and not all_lines[end - 1].strip():
@@ -107,5 +111,6 @@ def format_error(message: str, where: SourceRange | None) -> str:
     return f'{message}:\n  File "{where.filename}", line {where.line}\n{where.highlight()}'
 
 
-def fail(message: str, where: SourceRange | None) -> NoReturn:
-    raise FrontendError(format_error(message, where))
+def fail(message: str, where: SourceRange | None, detail: str | None = None) -> NoReturn:
+    text = format_error(message, where)
+    raise FrontendError(f"{text}\n{detail}" if detail else text) from None

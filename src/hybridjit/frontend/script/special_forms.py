@@ -68,6 +68,16 @@ def _conversion(name: str, target: T.Type) -> Handler:
     return handler
 
 
+def _len(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    static = getattr(args[0], "static_len", None) if len(args) == 1 else None
+    if static is not None:
+        return SimpleValue(c.const(static()))
+    items = args[0].static_items() if len(args) == 1 else None
+    if items is not None:
+        return SimpleValue(c.const(len(items)))
+    return c.call_builtin("aten::len", args, kwargs)
+
+
 def _range(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
     vals = [c.convert_to(a.value(c), T.IntType, "a range() bound") for a in args]
     if not 1 <= len(vals) <= 3:
@@ -92,6 +102,9 @@ def _print(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> S
 
 
 def _isinstance(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    module_check = _module_isinstance(args[0], args[1])
+    if module_check is not None:
+        return StaticBool(c, module_check)
     subject = args[0].value(c)
     static = isinstance_static(c, subject.type, args[1])
     if static is None:
@@ -178,7 +191,7 @@ def _register(obj: Any, handler: Handler) -> None:
 
 
 for _obj, _h in (
-    (builtins.len, _op("aten::len")), (builtins.range, _range),
+    (builtins.len, _len), (builtins.range, _range),
     (builtins.int, _conversion("aten::Int", T.IntType)),
     (builtins.float, _conversion("aten::Float", T.FloatType)),
     (builtins.bool, _conversion("aten::Bool", T.BoolType)),
@@ -227,6 +240,9 @@ def static_condition(c: C, node: ast.Call) -> Cond | None:
         return None
     subject = c.emit_expr(node.args[0])
     kinds = c.emit_expr(node.args[1])
+    module_check = _module_isinstance(subject, kinds)
+    if module_check is not None:
+        return Cond(None, module_check)
     t = subject.value(c).type
     static = isinstance_static(c, t, kinds)
     targets = type_targets(c, kinds)
@@ -240,6 +256,19 @@ def static_condition(c: C, node: ast.Call) -> Cond | None:
     v = c.emit("prim::isinstance", [subject.value(c)], [T.BoolType],
                {"types": list(targets or [])}).output  # fmt: skip
     return Cond(v, None, refine)
+
+
+def _module_isinstance(subject: SugaredValue, kinds: SugaredValue) -> bool | None:
+    """`isinstance(self.sub, nn.Linear)`: decided on the Python module object."""
+    info = getattr(subject, "info", None)
+    module = getattr(info, "module", None)
+    if module is None:
+        return None
+    items = kinds.static_items() or [kinds]
+    classes = tuple(getattr(k, "obj", None) for k in items)
+    if not all(isinstance(k, type) for k in classes):
+        return None
+    return isinstance(module, classes)
 
 
 def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
