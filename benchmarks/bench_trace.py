@@ -14,9 +14,7 @@ import argparse
 import contextlib
 import io
 import runpy
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +24,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import hybridjit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import bench, print_header, print_row  # noqa: E402
 
 warnings.filterwarnings("ignore")
 torch.set_num_threads(1)
@@ -131,38 +132,14 @@ MODELS: list[tuple[str, Callable[[], dict[str, Callable[..., Any]]], tuple[Any, 
 ]
 
 
-def _time(fn: Callable[..., Any], args: tuple[Any, ...], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        fn(*args)
-    return (time.perf_counter() - start) / number
-
-
-def bench(runners: dict[str, Callable[..., Any]], args: tuple[Any, ...], rounds: int
-          ) -> dict[str, float]:  # fmt: skip
-    for run in runners.values():  # warm up (torch.jit profiles its first calls)
-        for _ in range(5):
-            run(*args)
-    number = max(1, int(2e-3 / max(_time(runners["eager"], args, 1), 1e-7)))
-    samples: dict[str, list[float]] = {name: [] for name in runners}
-    with torch.no_grad():
-        for _ in range(rounds):
-            for name, run in runners.items():
-                samples[name].append(_time(run, args, number))
-    return {name: statistics.median(s) for name, s in samples.items()}
-
-
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     rounds = 15 if parser.parse_args(argv).quick else 61
     names = ["eager", "torch.jit", "hybridjit"]
-    print(f"{'model':20}" + "".join(f"{n:>20}" for n in names) + f"{'hj/jit':>9}")
+    print_header("model", names, "hj/jit")
     for title, make, args in MODELS:
-        medians = bench(make(), args, rounds)
-        eager = medians["eager"]
-        cells = "".join(f"{medians[n] * 1e6:10.1f}µs ({medians[n] / eager:5.2f})" for n in names)
-        print(f"{title:20}{cells}{medians['hybridjit'] / medians['torch.jit']:9.2f}")
+        print_row(title, bench(make(), args, rounds), names, ("hybridjit", "torch.jit"))
     print("(each cell: median time per call, and in parentheses its ratio to eager)")
 
 

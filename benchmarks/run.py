@@ -8,10 +8,9 @@ median time per call and its ratio to eager.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 import warnings
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -20,6 +19,9 @@ from torch import Tensor
 
 import hybridjit
 from hybridjit.runtime.function import function_from_graph
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import bench, print_header, print_row  # noqa: E402
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 torch.set_num_threads(1)
@@ -83,37 +85,13 @@ PROGRAMS: list[tuple[str, Callable[..., Any], tuple[Any, ...]]] = [
 
 
 def contenders(fn: Callable[..., Any]) -> dict[str, Callable[..., Any]]:
-    scripted = torch.jit.script(fn)
-    # The inlined graph: calls to F.relu etc. are not bound to callees in parsed text.
-    graph = hybridjit.parse_ir(str(scripted.inlined_graph))
+    scripted = hybridjit.script(fn)
     return {
         "eager": fn,
-        "torch.jit": scripted,
-        "hj codegen": function_from_graph(graph, "codegen"),
-        "hj interp": function_from_graph(graph, "interpreter"),
+        "torch.jit": torch.jit.script(fn),
+        "hj codegen": scripted,
+        "hj interp": function_from_graph(scripted.graph, "interpreter"),
     }
-
-
-def _time(fn: Callable[..., Any], args: tuple[Any, ...], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        fn(*args)
-    return (time.perf_counter() - start) / number
-
-
-def bench(fn: Callable[..., Any], args: tuple[Any, ...], rounds: int) -> dict[str, float]:
-    runners = contenders(fn)
-    for run in runners.values():  # warm up (torch.jit profiles its first calls)
-        for _ in range(3):
-            run(*args)
-    once = _time(fn, args, 1)
-    number = max(1, int(2e-3 / max(once, 1e-7)))
-    samples: dict[str, list[float]] = {name: [] for name in runners}
-    with torch.no_grad():
-        for _ in range(rounds):
-            for name, run in runners.items():
-                samples[name].append(_time(run, args, number))
-    return {name: statistics.median(s) for name, s in samples.items()}
 
 
 def main(argv: list[str]) -> None:
@@ -121,13 +99,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     rounds = 15 if parser.parse_args(argv).quick else 61
     names = ["eager", "torch.jit", "hj codegen", "hj interp"]
-    print(f"{'program':18}" + "".join(f"{n:>18}" for n in names) + f"{'codegen/jit':>13}")
+    print_header("program", names, "codegen/jit")
     for title, fn, args in PROGRAMS:
-        medians = bench(fn, args, rounds)
-        eager = medians["eager"]
-        cells = "".join(f"{medians[n] * 1e6:9.1f}µs ({medians[n] / eager:5.2f})" for n in names)
-        ratio = medians["hj codegen"] / medians["torch.jit"]
-        print(f"{title:18}{cells}{ratio:13.2f}")
+        medians = bench(contenders(fn), args, rounds)
+        print_row(title, medians, names, ("hj codegen", "torch.jit"))
     print("(each cell: median time per call, and in parentheses its ratio to eager)")
 
 

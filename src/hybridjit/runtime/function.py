@@ -43,6 +43,7 @@ class ScriptFunction:
         self.signature = signature
         self.executor = executor
         self._graph = graph
+        self._arity = len(graph.inputs)
         self._compiled: Callable[..., Any] | None = None
 
     @property
@@ -52,6 +53,7 @@ class ScriptFunction:
     @graph.setter
     def graph(self, graph: Graph) -> None:
         self._graph = graph
+        self._arity = len(graph.inputs)
         self._compiled = None
 
     @property
@@ -74,7 +76,7 @@ class ScriptFunction:
         return self._compiled
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or (self.signature is not None and len(args) < len(self._graph.inputs)):
+        if kwargs or len(args) != self._arity:
             args = self._bind(args, kwargs)
         return (self._compiled or self.compiled())(*args)
 
@@ -82,7 +84,8 @@ class ScriptFunction:
         from hybridjit.errors import Error
 
         if self.signature is None:
-            raise Error(f"{self.name}() takes positional arguments only")
+            raise Error(f"{self.name}() expected {self._arity} positional arguments, "
+                        f"got {len(args)}{' and keywords' if kwargs else ''}")
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as e:
