@@ -42,6 +42,36 @@ def _torch_modules() -> dict[str, tuple[nn.Module, tuple[torch.Tensor, ...]]]:
 MODULES = _torch_modules()
 
 
+def _more_modules() -> dict[str, tuple[nn.Module, tuple[torch.Tensor, ...]]]:
+    torch.manual_seed(1)
+    x4 = torch.randn(2, 3, 8, 8)
+    return {
+        "Conv2d-reflect": (nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), (x4,)),
+        "MaxPool2d": (nn.MaxPool2d(2), (x4,)),
+        "AdaptiveAvgPool2d": (nn.AdaptiveAvgPool2d((2, 2)), (x4,)),
+        "ELU": (nn.ELU(), (x4,)),
+        "Upsample": (nn.Upsample(scale_factor=2, mode="nearest"), (x4,)),
+        "Embedding-max_norm": (nn.Embedding(10, 3, max_norm=1.0), (torch.tensor([1, 2]),)),
+        "LSTM-bidirectional": (nn.LSTM(4, 5, batch_first=True, bidirectional=True),
+                               (torch.randn(2, 3, 4),)),
+        "TransformerDecoderLayer": (nn.TransformerDecoderLayer(8, 2, 16),
+                                    (torch.randn(3, 2, 8), torch.randn(4, 2, 8))),
+        "CrossEntropyLoss": (nn.CrossEntropyLoss(), (torch.randn(4, 5), torch.tensor([1, 0, 4, 2]))),
+    }  # fmt: skip
+
+
+MORE_MODULES = _more_modules()
+
+
+@pytest.mark.parametrize("name", list(MORE_MODULES))
+def test_more_torch_modules_script_and_match_eager(name: str) -> None:
+    module, args = MORE_MODULES[name]
+    module.eval()
+    scripted = hybridjit.script(module)
+    with torch.no_grad():
+        torch.testing.assert_close(scripted(*args), module(*args))
+
+
 @pytest.mark.parametrize("name", list(MODULES))
 def test_torch_module_scripts_and_matches_eager(name: str) -> None:
     module, args = MODULES[name]

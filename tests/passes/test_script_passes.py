@@ -10,6 +10,7 @@ from hybridjit.ir.verifier import verify
 from hybridjit.passes.constant_pooling import constant_pooling
 from hybridjit.passes.dce import eliminate_dead_code
 from hybridjit.passes.inline import inline_calls
+from hybridjit.passes.simplify_if import simplify_if_outputs
 
 
 def _helper(x: int) -> int:
@@ -100,6 +101,33 @@ graph(%x : int):
 """,
         )
         assert not constant_pooling(g)
+
+    def test_simplify_if_forwards_the_condition_and_shared_values(self) -> None:
+        g = parse_ir(
+            """graph(%c : bool, %x : int):
+  %t : bool = prim::Constant[value=1]()
+  %f : bool = prim::Constant[value=0]()
+  %a : bool, %b : int = prim::If(%c)
+    block0():
+      -> (%t, %x)
+    block1():
+      -> (%f, %x)
+  %r : (bool, int) = prim::TupleConstruct(%a, %b)
+  return (%r)"""
+        )
+        assert simplify_if_outputs(g)
+        eliminate_dead_code(g)
+        verify(g)
+        self.assertExpectedInline(
+            g.str(False),
+            """\
+graph(%c : bool,
+      %x : int):
+  %r : (bool, int) = prim::TupleConstruct(%c, %x)
+  return (%r)
+""",
+        )
+        assert not simplify_if_outputs(g)
 
     def test_inline_replaces_calls_of_script_functions(self) -> None:
         f = hybridjit.script(_caller)

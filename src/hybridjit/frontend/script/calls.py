@@ -119,14 +119,16 @@ class CallsMixin:
 
     def call_script_function(self: FunctionCompiler, sf: ScriptFunction, args: list[SugaredValue],
                              kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
-        inputs = self.bind_signature(sf.name, sf.signature, sf.graph.inputs, args, kwargs)
+        inputs = self.bind_signature(sf.name, sf.signature, sf.graph.inputs, args, kwargs,
+                                     getattr(sf, "broadcast_sizes", None))  # fmt: skip
         fn_const = self.emit("prim::Constant", [], [T.FunctionType(sf)], {"name": sf.name}).output
         out_types = [T.unrefined(o.type) for o in sf.graph.outputs]
         return SimpleValue(self.emit("prim::CallFunction", [fn_const, *inputs], out_types).output)
 
     def bind_signature(self: FunctionCompiler, name: str, sig: inspect.Signature | None,
                        formals: list[Value], args: list[SugaredValue],
-                       kwargs: dict[str, SugaredValue]) -> list[Value]:  # fmt: skip
+                       kwargs: dict[str, SugaredValue],
+                       broadcast: dict[int, int] | None = None) -> list[Value]:  # fmt: skip
         """Match call arguments to a script function's parameters (defaults as constants)."""
         params = list(sig.parameters.values()) if sig is not None else []
         if len(params) != len(formals):
@@ -146,6 +148,9 @@ class CallsMixin:
                 self.fail(f"expected argument '{p.name}' in the call to {name}(), found none")
             v = sv.value(self)
             want = T.unrefined(formal.type)
+            size = (broadcast or {}).get(i)
+            if size and v.type in (T.IntType, T.FloatType) and not T.is_subtype(v.type, want):
+                v = self.make_list([v] * size, None)  # BroadcastingListN: one value fills N
             out.append(self.convert_to(v, want, f"argument '{p.name}' of {name}()"))
         if kwargs:
             self.fail(f"expected keyword arguments of {name}(), found unknown "

@@ -26,6 +26,8 @@ from hybridjit.frontend.script.types_from_annotations import (
     AnnotationError,
     Scope,
     annotation_type,
+    broadcast_size,
+    eval_annotation,
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node, SourceRange, Value
@@ -45,6 +47,7 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
         self.parsed = parsed
         # Annotation objects that replace the source's (an `@_overload` declaration's).
         self.annotation_overrides = annotations
+        self.broadcast: dict[int, int] = {}  # parameter index -> N of BroadcastingListN
         self.scope = scope
         self.graph = Graph()
         self.env = Env(None, self.graph.block)
@@ -127,7 +130,27 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
                 self.env.set(a.arg, self.self_factory(v))
                 continue
             t = self._param_type(a)
+            n = self._broadcast_size(a)
+            if n is not None:
+                self.broadcast[i] = n
             self.env.set(a.arg, SimpleValue(self.graph.add_input(t, a.arg)))
+
+    def _broadcast_size(self, a: ast.arg) -> int | None:
+        overrides = self.annotation_overrides
+        ann = overrides.get(a.arg) if overrides is not None else None
+        ann = ann if ann is not None else a.annotation
+        if ann is None or "BroadcastingList" not in (
+            ann
+            if isinstance(ann, str)
+            else ast.unparse(ann)
+            if isinstance(ann, ast.AST)
+            else repr(ann)
+        ):
+            return None
+        try:
+            return broadcast_size(eval_annotation(ann, self.scope))
+        except Exception:  # noqa: BLE001 - the annotation error is reported elsewhere
+            return None
 
     def _param_type(self, a: ast.arg) -> T.Type:
         overrides = self.annotation_overrides
@@ -202,9 +225,11 @@ def compile_function(fn: Any) -> ScriptFunction:
     _IN_PROGRESS.add(key)
     try:
         parsed = parse_def(fn)
-        graph = FunctionCompiler(
+        compiler = FunctionCompiler(
             parsed, function_scope(fn), annotations=overload_annotations(fn)
-        ).compile()
+        )
+        graph = compiler.compile()
+
     finally:
         _IN_PROGRESS.discard(key)
     run_cleanup(graph)
@@ -212,6 +237,7 @@ def compile_function(fn: Any) -> ScriptFunction:
 
     sf = ScriptFunction(fn.__name__, graph, qualified_name=qualified_name(fn),
                         signature=python_signature(fn))  # fmt: skip
+    sf.broadcast_sizes = compiler.broadcast  # type: ignore[attr-defined]
     _FUNCTIONS[key] = sf
     return sf
 
@@ -236,7 +262,9 @@ def run_cleanup(graph: Graph) -> None:
     """The passes TorchScript runs before returning a graph."""
     from hybridjit.passes.constant_pooling import constant_pooling
     from hybridjit.passes.dce import eliminate_dead_code
+    from hybridjit.passes.simplify_if import simplify_if_outputs
 
+    simplify_if_outputs(graph)
     eliminate_dead_code(graph)
     constant_pooling(graph)
 

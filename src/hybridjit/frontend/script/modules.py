@@ -35,7 +35,9 @@ if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler as C
     from hybridjit.ir.graph import Value
 
-_NN_MODULE_ATTRS = set(torch.nn.Module().__dict__) | {"_hj_methods", "_hj_type", "_hj_constructed"}
+_NN_MODULE_ATTRS = set(torch.nn.Module().__dict__) | {
+    "_hj_methods", "_hj_type", "_hj_constructed", "_hj_info", "_hj_original",
+}  # fmt: skip
 _CONTAINERS = (torch.nn.ModuleList, torch.nn.Sequential, torch.nn.ModuleDict)
 
 
@@ -219,7 +221,8 @@ def _fill(info: ModuleInfo, module: torch.nn.Module) -> None:
         else:
             info.submodules[name] = module_info(sub if isinstance(sub, ScriptModule) else sub)
     for name, value in vars(module).items():
-        if name in _NN_MODULE_ATTRS or name in info.params or name in info.submodules:
+        if name in _NN_MODULE_ATTRS or name.startswith("_hj_") or name in info.params or \
+                name in info.submodules:  # fmt: skip
             continue
         if name in constants:
             if not is_constant_value(value):
@@ -354,8 +357,8 @@ def _construction_hook(instance: ScriptModule) -> None:
 
     cls = type(instance)
     names = [n for n, f in _user_functions(cls).items() if getattr(f, SCRIPT_METHOD_MARK, False)]
-    if not names and cls is ScriptModule:
-        return
+    if not names:
+        return  # nothing to compile (e.g. a traced module built by the tracer)
     info = ModuleInfo(instance, instance._hj_type)
     for name, sub in list(instance._modules.items()):
         if sub is not None and not isinstance(sub, ScriptModule):

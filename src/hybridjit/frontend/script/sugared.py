@@ -136,12 +136,44 @@ class BuiltinValue(SugaredValue):
 
         if not inspect.isfunction(self.py_obj):
             return c.call_builtin(self.name, args, kwargs)
-        # A Python function with a builtin twin (F.relu): fall back to its source when
-        # the operator does not accept the call (e.g. `inplace=`).
+        # A Python function with a builtin twin (F.relu, F.elu): use its source when the
+        # operator would bind the arguments differently (`F.elu(x, 1.0, inplace)` must not
+        # pass `inplace` as the operator's `scale`) or does not accept them at all.
+        if not _same_parameters(self.py_obj, self.name, c, args, kwargs) and \
+                _SOURCE_OK.get(self.py_obj, True):  # fmt: skip
+            try:
+                return c.call_python(self.py_obj, args, kwargs)
+            except FrontendError:
+                _SOURCE_OK[self.py_obj] = False  # e.g. torch.split: only the operator works
         try:
             return c.call_builtin(self.name, args, kwargs)
         except FrontendError:
             return c.call_python(self.py_obj, args, kwargs)
+
+
+_SOURCE_OK: dict[Any, bool] = {}
+
+
+def _same_parameters(fn: Any, op: str, c: C, args: list[SugaredValue],
+                     kwargs: dict[str, SugaredValue]) -> bool:  # fmt: skip
+    """Whether the Python parameters that receive the arguments have the operator's names."""
+    import inspect
+
+    from hybridjit.ops.registry import schemas_for
+
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return True
+    used = params[: len(args)] + list(kwargs)
+    used = ["self" if n == "input" else n for n in used]
+    return any(
+        all(n in names for n in used) and names[: len(args)] == used[: len(args)]
+        for names in (
+            ["self" if a.name == "input" else a.name for a in sch.arguments]
+            for sch in schemas_for(op)
+        )
+    )
 
 
 class SpecialForm(SugaredValue):

@@ -82,6 +82,8 @@ def _from_generic(origin: Any, args: tuple[Any, ...], ann: Any) -> T.Type:
 
 
 def _from_class(cls: type) -> T.Type:
+    if issubclass(cls, Broadcast):
+        return T.ListType(type_from_python(cls.elem))
     if issubclass(cls, tuple) and hasattr(cls, "_fields"):
         return named_tuple_type(cls)
     if issubclass(cls, enum.Enum):
@@ -143,6 +145,37 @@ class Scope(dict):  # type: ignore[type-arg]
 _CODE_CACHE: dict[str, Any] = {}
 
 
+class Broadcast:
+    """Base of the classes `BroadcastingList2[int]` evaluates to: a list of 2 ints that also
+    accepts a single int (a class, so it can sit inside `Optional[...]`)."""
+
+    size = 0
+    elem: Any = None
+
+
+class _BroadcastFactory:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.made: dict[Any, type] = {}
+
+    def __getitem__(self, elem: Any) -> type:
+        if elem not in self.made:
+            name = f"BroadcastingList{self.size}"
+            self.made[elem] = type(name, (Broadcast,), {"size": self.size, "elem": elem})
+        return self.made[elem]
+
+
+BROADCASTING = {f"BroadcastingList{n}": _BroadcastFactory(n) for n in (1, 2, 3)}
+
+
+def broadcast_size(ann: Any) -> int | None:
+    """N for an (optional) BroadcastingListN annotation object, else None."""
+    for candidate in (ann, *typing.get_args(ann)):
+        if isinstance(candidate, type) and issubclass(candidate, Broadcast):
+            return candidate.size
+    return None
+
+
 def eval_annotation(expr: ast.expr | str | Any, scope: dict[str, Any]) -> Any:
     """Evaluate an annotation expression (AST or string) in the function's scope."""
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
@@ -155,6 +188,9 @@ def eval_annotation(expr: ast.expr | str | Any, scope: dict[str, Any]) -> Any:
     if code is None:
         code = _CODE_CACHE[expr] = compile(expr, "<annotation>", "eval")
     globals_ = scope.globals if isinstance(scope, Scope) else scope
+    names = code.co_names
+    if any(n in BROADCASTING for n in names):
+        scope = Scope(globals_, {**dict(scope), **BROADCASTING})
     return eval(code, globals_, scope)  # noqa: S307 - annotations are the user's own code
 
 
