@@ -22,6 +22,7 @@ import pytest
 import torch
 
 import hybridjit
+from hybridjit.ir.printer import EnumConstant
 from corpus import script_programs
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph
@@ -58,8 +59,8 @@ def _parse(fn: Callable[..., Any], executor: str) -> Graph:
         if isinstance(node.output.type, T.FunctionType):
             callee = _resolve(fn, node["name"])
             node.output.type = T.FunctionType(callee=_compiled(callee, executor))
-        elif isinstance(node.attributes.get("value"), T.ClassType):
-            node["value"] = _enum_member(node["value"].qualified_name)
+        elif isinstance(node.attributes.get("value"), EnumConstant):
+            node["value"] = _enum_member(str(node["value"]))
     return graph
 
 

@@ -88,3 +88,41 @@ def test_script_module_compiles_at_construction_and_runs() -> None:
 def test_graph_prints_source_ranges() -> None:
     text = str(hybridjit.script(script_fn).graph)
     assert "test_script_tutorial.py:12:" in text  # the for loop's line
+
+
+def traced_fn_source(x):
+    return torch.abs(2 * x)
+
+
+class TracedPart(torch.nn.Module):
+    def forward(self, x):
+        x = x.type(torch.float32)
+        return torch.floor(torch.sqrt(x) / 5.0)
+
+
+class Net(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.traced_module = hybridjit.trace(TracedPart(), torch.rand(()))
+        self.script_module = TutorialModule()
+
+    def forward(self, x):
+        x = TRACED_FN(x)
+        x = SCRIPT_FN(x)
+        x = self.traced_module(x)
+        return self.script_module(x)
+
+
+TRACED_FN = None
+SCRIPT_FN = hybridjit.script(script_fn)
+
+
+def test_scripting_the_whole_tutorial_net_composes_trace_and_script() -> None:
+    global TRACED_FN
+    TRACED_FN = hybridjit.trace(traced_fn_source, torch.rand(()))
+    net = Net()
+    scripted = hybridjit.script(net)
+    assert torch.equal(scripted(torch.tensor([5])), net(torch.tensor([5])))
+    assert torch.equal(scripted(torch.tensor([5])), torch.tensor([190.0]))
+    calls = [n.kind for n in scripted.graph.nodes() if n.kind.startswith("prim::Call")]
+    assert calls == ["prim::CallFunction"] * 2 + ["prim::CallMethod"] * 2

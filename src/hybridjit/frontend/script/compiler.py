@@ -98,6 +98,19 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
 
     # -- the function ------------------------------------------------------------------------
     def compile(self) -> Graph:
+        """Build the graph; a compiler bug still surfaces as a located FrontendError."""
+        try:
+            return self._compile()
+        except (FrontendError, RecursionError):
+            raise
+        except Exception as e:  # noqa: BLE001
+            from hybridjit.frontend.script.source import format_error
+
+            raise FrontendError(format_error(
+                f"expected to compile this, but the compiler failed ({type(e).__name__}: {e})",
+                self.where)) from e  # fmt: skip
+
+    def _compile(self) -> Graph:
         fn = self.parsed.node
         if isinstance(fn, ast.AsyncFunctionDef):
             self.fail("expected a plain function, found 'async def' (async isn't supported)", fn)

@@ -102,7 +102,7 @@ def qualified_name(obj: Any) -> str:
     module = getattr(obj, "__module__", "") or ""
     name = getattr(obj, "__qualname__", getattr(obj, "__name__", "?"))
     name = name.replace("<locals>.", "")
-    if module in ("__main__", ""):
+    if module in ("__main__", "") or not module.replace(".", "_").isidentifier():
         return f"__torch__.{name}"
     return f"__torch__.{module}.{name}"
 
