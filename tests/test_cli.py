@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +20,12 @@ from hybridjit.cli import main
 from hybridjit.serialization.tensors import write_safetensors
 from serialization.archive_edits import small_module
 from serialization.helpers import function_from_torch
+
+
+class Color(enum.Enum):
+    RED = 1
+    GREEN = 2
+
 
 SCRIPT = shutil.which("hybridjit", path=os.path.dirname(sys.executable))
 
@@ -91,6 +99,13 @@ def test_run_takes_files_and_literals(archives: dict[str, Path], arg: str) -> No
     assert str(expected.detach()) in done.stdout
 
 
+@pytest.mark.parametrize("arg", ["npy", "x"])
+def test_the_executable_runs_on_tensor_files(archives: dict[str, Path], arg: str) -> None:
+    done = real_cli("run", str(archives["function"]), str(archives[arg]), "5", via_script=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "tensor([[6., 6., 6.]])"
+
+
 def test_run_a_function_with_a_number(archives: dict[str, Path]) -> None:
     done = real_cli("run", str(archives["function"]), "[1.0, 2.0]", "5")
     assert done.returncode == 0, done.stderr
@@ -139,3 +154,173 @@ def test_help_lists_every_command() -> None:
     for command in ("show", "graph", "code", "run", "dot", "verify"):
         assert command in done.stdout
     assert "exit status" in done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# `code` and `dot` on programs with nested blocks
+
+
+class Nested(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for _ in range(2):
+            if bool(x.sum() > 0):
+                x = self.lin(x)
+            else:
+                while bool(x.sum() < 0):
+                    x = x + 1
+        return x
+
+
+def labelled(x: torch.Tensor) -> str:
+    s = 'quote " brace { newline \n backslash \\ end'
+    if bool(x.sum() > 0):
+        s = s + "}"
+    return s
+
+
+@pytest.fixture(scope="module")
+def nested(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("nested")
+    module, function = root / "nested.hj", root / "labelled.hj"
+    hybridjit.save(hybridjit.script(Nested()), module)
+    hybridjit.save(hybridjit.script(labelled), function)
+    return {"module": module, "function": function}
+
+
+def test_code_prints_every_level_of_a_module_archive(nested: dict[str, Path]) -> None:
+    done = real_cli("code", str(nested["module"]), via_script=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("def forward(self, ")
+    for fragment in ("for ", "if ", "else:", "break", "self.lin"):
+        assert fragment in done.stdout, fragment
+    compile(done.stdout, "code", "exec")  # the printed code is valid Python syntax
+
+
+_DOT_TOKEN = re.compile(r'\s*(->|[{}\[\];,=]|"(?:[^"\\\n]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*|-?\d+)')
+
+
+def dot_tokens(text: str) -> list[str]:
+    tokens, pos = [], 0
+    while text[pos:].strip():
+        m = _DOT_TOKEN.match(text, pos)
+        assert m, f"not a DOT token at {text[pos : pos + 40]!r}"
+        tokens.append(m.group(1))
+        pos = m.end()
+    return tokens
+
+
+class DotChecker:
+    """A recursive-descent reader of the DOT grammar `graph_to_dot` uses; edges must join
+    declared nodes.  Records how deeply clusters nest."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens, self.pos, self.nodes, self.depth, self.deepest = (
+            dot_tokens(text),
+            0,
+            set(),
+            0,
+            0,
+        )
+
+    def take(self, expected: str | None = None) -> str:
+        token = self.tokens[self.pos]
+        assert expected is None or token == expected, (expected, token, self.pos)
+        self.pos += 1
+        return token
+
+    def peek(self) -> str:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else ""
+
+    def graph(self) -> None:
+        self.take("digraph")
+        self.take()
+        self.stmts()
+        assert self.pos == len(self.tokens), "text after the graph"
+
+    def stmts(self) -> None:
+        self.take("{")
+        while self.peek() != "}":
+            self.stmt()
+            if self.peek() == ";":
+                self.take()
+        self.take("}")
+
+    def stmt(self) -> None:
+        first = self.take()
+        if first == "subgraph":
+            self.take()
+            self.depth += 1
+            self.deepest = max(self.deepest, self.depth)
+            self.stmts()
+            self.depth -= 1
+        elif self.peek() == "=":
+            self.take()
+            self.take()
+        elif first in ("graph", "node", "edge"):
+            self.attrs()
+        elif self.peek() == "->":
+            while self.peek() == "->":
+                self.take()
+                target = self.take()
+                assert {first, target} <= self.nodes, f"edge {first} -> {target} before a node"
+            self.attrs()
+        else:
+            self.nodes.add(first)
+            self.attrs()
+
+    def attrs(self) -> None:
+        if self.peek() != "[":
+            return
+        self.take("[")
+        while self.peek() != "]":
+            self.take()
+            self.take("=")
+            self.take()
+            if self.peek() in (",", ";"):
+                self.take()
+        self.take("]")
+
+
+@pytest.mark.parametrize("which", ["module", "function"])
+def test_dot_is_valid_for_nested_blocks(nested: dict[str, Path], which: str) -> None:
+    done = cli("dot", str(nested[which]))
+    assert done.returncode == 0, done.stderr
+    checker = DotChecker(done.stdout)
+    checker.graph()
+    assert checker.deepest >= (3 if which == "module" else 1)
+    if which == "function":
+        assert r"quote \" brace { newline \\n backslash \\\\ end" in done.stdout
+    if shutil.which("dot"):
+        rendered = subprocess.run(["dot", "-Tsvg"], input=done.stdout, capture_output=True,
+                                  text=True, check=False)  # fmt: skip
+        assert rendered.returncode == 0, rendered.stderr
+
+
+def test_dot_checker_rejects_broken_dot() -> None:
+    for bad in ("digraph g { a -> b; }", 'digraph g { a [label="x"; }', "digraph g { a; "):
+        with pytest.raises((AssertionError, IndexError)):
+            DotChecker(bad).graph()
+
+
+# ---------------------------------------------------------------------------------------------
+# archives with enum constants
+
+
+def colour(i: int) -> Color:
+    if i == 1:
+        return Color.RED
+    return Color.GREEN
+
+
+def test_run_and_show_an_archive_with_enum_constants(tmp_path: Path) -> None:
+    path = tmp_path / "colour.hj"
+    hybridjit.save(hybridjit.script(colour), path)
+    done = real_cli("run", str(path), "1")
+    assert done.returncode == 0 and done.stdout.strip() == "Color.RED", done.stderr
+    assert cli("graph", str(path)).stdout.count(f"__torch__.{__name__}.Color.") == 2
+    shown = cli("show", str(path)).stdout
+    assert f"enum __torch__.{__name__}.Color: RED=1, GREEN=2" in shown

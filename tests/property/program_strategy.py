@@ -5,9 +5,9 @@ A generated program is a module with `generated(x: Tensor, n: int) -> tuple[int,
 calls.  Bodies mix int, float and Tensor locals, arithmetic (`//` and `%` with divisors
 guarded against zero), comparisons, `and`/`or`/`not`, ternaries, `if/elif/else`,
 `for i in range(k)` (k <= 4, possibly data dependent and nested), counter-bounded `while`
-loops, `break`/`continue` and early `return` in branches.  Every local is assigned before
-the first statement that could branch, and keeps one type, so TorchScript's typing rules
-accept every program.
+loops, `break`/`continue` and early `return` in branches, and `f += ...` on floats.  Every
+local is assigned before the first statement that could branch and keeps one type, so
+TorchScript's typing rules accept every program.
 
 Int assignments are clamped to [-INT_BOUND, INT_BOUND] and expressions are at most
 MAX_DEPTH deep, so no intermediate int leaves int64 (TorchScript would wrap where Python
@@ -235,6 +235,11 @@ def _assign_float(draw: Any, scope: Scope) -> list[str]:
     return [f"{draw(st.sampled_from(scope.floats))} = {draw(float_expr(scope, 2))}"]
 
 
+def _augment_float(draw: Any, scope: Scope) -> list[str]:
+    op = draw(st.sampled_from(("+=", "-=", "*=")))
+    return [f"{draw(st.sampled_from(scope.floats))} {op} {draw(float_expr(scope, 1))}"]
+
+
 def _tensor_update(draw: Any, scope: Scope) -> list[str]:
     options = (
         "t = t * 2 + x",
@@ -283,6 +288,7 @@ def _while(draw: Any, scope: Scope) -> list[str]:
 SIMPLE_STATEMENTS: dict[str, Callable[[Any, Scope], list[str]]] = {
     "assign_int": _assign_int,
     "assign_float": _assign_float,
+    "augment_float": _augment_float,
     "tensor": _tensor_update,
     "call": _call_helper,
 }
@@ -295,7 +301,7 @@ COMPOUND_STATEMENTS: dict[str, Callable[[Any, Scope], list[str]]] = {
 
 @st.composite
 def statement(draw: Any, scope: Scope) -> list[str]:
-    kinds = ["assign_int", "assign_float"] + ["tensor"] * scope.tensor
+    kinds = ["assign_int", "assign_float", "augment_float"] + ["tensor"] * scope.tensor
     kinds += ["call"] * (scope.helper is not None)
     if scope.nesting < MAX_NESTING:
         kinds += list(COMPOUND_STATEMENTS)
@@ -370,6 +376,15 @@ def programs(draw: Any, helpers: bool = True) -> Program:
 # ---------------------------------------------------------------- running
 
 
+def budget(ci_examples: int) -> int:
+    """`ci_examples` under the default (CI) profile; the profile's own, larger count under
+    `HYPOTHESIS_PROFILE=long`, so deep fuzzing needs no edit."""
+    from hypothesis import settings
+
+    profile_examples = settings.default.max_examples
+    return profile_examples if profile_examples > 100 else ci_examples
+
+
 def script_fresh(fn: Callable[..., Any]) -> Any:
     """`hybridjit.script(fn)` with the frontend's per-function caches emptied first.
 
@@ -388,7 +403,7 @@ def script_fresh(fn: Callable[..., Any]) -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Bitwise-equal results: same Python types, tensors equal in dtype, shape and values
+    """Exactly equal results: same Python types, tensors equal in dtype, shape and values
     (NaN equal to NaN), floats equal (NaN equal to NaN)."""
     if isinstance(a, tuple) and isinstance(b, tuple):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))

@@ -9,9 +9,10 @@ from typing import Any, Callable
 
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, reject, settings
 from tests.property.program_strategy import (
     Program,
+    budget,
     inputs,
     load,
     programs,
@@ -38,7 +39,7 @@ def torchscript_or_none(fn: Callable[..., Any]) -> Any:
         return None
 
 
-@settings(max_examples=60)
+@settings(max_examples=budget(60))
 @given(programs())
 def test_scripted_program_matches_eager_under_both_executors(program: Program) -> None:
     fn = load(program)
@@ -48,7 +49,7 @@ def test_scripted_program_matches_eager_under_both_executors(program: Program) -
     assert_agrees(program, fn, interpreted, "interpreter")
 
 
-@settings(max_examples=40)
+@settings(max_examples=budget(40))
 @given(programs())
 def test_graph_text_round_trips_and_verifies(program: Program) -> None:
     scripted = script_fresh(load(program))
@@ -63,27 +64,65 @@ def test_graph_text_round_trips_and_verifies(program: Program) -> None:
     assert_agrees(program, load(program), run, "parsed inlined graph")
 
 
-@settings(max_examples=40)
+def torchscript_matches_eager(expected: Any, got: Any) -> bool:
+    """Equal results, allowing TorchScript's one known deviation: its peephole pass rewrites
+    `n / 1` on ints to `n`, so an int arrives where Python computes a float."""
+    if isinstance(expected, tuple) and isinstance(got, tuple) and len(expected) == len(got):
+        return all(torchscript_matches_eager(e, g) for e, g in zip(expected, got))
+    if type(expected) is float and type(got) is int and float(got) == expected:
+        return True
+    return same(expected, got)
+
+
+def source(body: str) -> Program:
+    """A hand-written program in the generator's shape (for regression examples)."""
+    header = "import torch\nfrom torch import Tensor\n\n\n"
+    return Program(header + textwrap.dedent(body).lstrip(), False, False)
+
+
+# TorchScript's own result is `(3, 3)`: an int where Python has `3.0`.
+INT_DIV_ONE = source("""
+    def generated(x: Tensor, n: int) -> tuple[int, float]:
+        return (n, n / (1 if 1 != 0 else 1))
+""")
+
+
+@settings(max_examples=budget(40))
 @given(programs())
+@example(INT_DIV_ONE)
 def test_scripted_program_matches_torchscript(program: Program) -> None:
+    """torch.jit agrees with eager (up to its known deviation) and hybridjit agrees with
+    eager, so hybridjit agrees with torch.jit wherever torch.jit is right."""
     fn = load(program)
     jitted = torchscript_or_none(fn)
     assume(jitted is not None)
-    # TorchScript follows Python for int `//` and `%` and IEEE floats, so it must agree with
-    # eager; where it agrees, hybridjit must agree with it.
-    assert_agrees(program, fn, jitted, "torch.jit vs eager")
-    assert_agrees(program, jitted, script_fresh(fn), "hybridjit vs torch.jit")
+    scripted = script_fresh(fn)
+    for x, n in inputs():
+        expected, by_jit, ours = fn(x.clone(), n), jitted(x.clone(), n), scripted(x.clone(), n)
+        assert torchscript_matches_eager(expected, by_jit), (
+            f"torch.jit, n={n}: {by_jit!r}\n{program}"
+        )
+        assert same(expected, ours), (
+            f"hybridjit, n={n}: expected {expected!r}, got {ours!r}\n{program}"
+        )
 
 
-@settings(max_examples=25)
+@settings(max_examples=budget(25))
 @given(programs())
+@example(INT_DIV_ONE)
 def test_torchscript_graph_text_parses_and_runs(program: Program) -> None:
     """torch.jit's own printed (inlined) graph of the program is read and run by hybridjit."""
     fn = load(program)
     jitted = torchscript_or_none(fn)
     assume(jitted is not None)
     parsed = hybridjit.parse_ir(str(jitted.inlined_graph))
-    verify(parsed)
+    try:
+        verify(parsed)
+    except hybridjit.VerificationError as e:
+        # The `n / 1` peephole leaves an int where torch.jit's own graph declares a float; the
+        # verifier is right to refuse that graph.
+        assert "has type int, expected a subtype of float" in str(e), str(e)
+        reject()
     for executor in ("codegen", "interpreter"):
         run = hybridjit.function_from_graph(parsed.copy(), executor)
         assert_agrees(program, fn, run, f"torch.jit graph under {executor}")

@@ -3,8 +3,8 @@ the same as eager under both executors, and a second run changes nothing (return
 prints the same text).
 
 Scripted graphs arrive already cleaned up (the frontend runs DCE and constant pooling), so
-each example also draws a variant that gives the passes work: constants copied next to each
-use, dead copies of pure nodes, or the graph with its calls inlined.
+every example is also run through variants that give the passes work: constants copied next
+to each use, dead copies of pure nodes, calls inlined, and all three together.
 """
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ import pkgutil
 from typing import Any, Callable
 
 import pytest
-from hypothesis import event, given, settings
-from tests.property.program_strategy import Program, inputs, load, programs, same, script_fresh
+from hypothesis import event, example, given, settings
+from tests.property.program_strategy import (
+    Program,
+    budget,
+    inputs,
+    load,
+    programs,
+    same,
+    script_fresh,
+)
 
 import hybridjit
 import hybridjit.passes
@@ -127,9 +135,36 @@ def assert_fixpoint(pass_: Pass, graph: Graph, who: str) -> None:
 # ---------------------------------------------------------------- properties
 
 
+# Bugs the properties found in passes owned elsewhere (reported); strict=False so a fix
+# shows up as XPASS rather than failing the run.
+KNOWN_PASS_BUGS = {
+    "simplify_if.simplify_if_outputs": "not idempotent: one pre-order sweep misses outer Ifs "
+    "that become simplifiable once an inner If is simplified (see NESTED_RETURNS)",
+}
+
+# Found by the pass property: an inner If whose two branches both return, inside an outer If.
+NESTED_RETURNS = Program(
+    """import torch
+from torch import Tensor
+
+
+def generated(x: Tensor, n: int) -> tuple[int, float]:
+    if n < 9:
+        if n < 7:
+            return (1, 0.5)
+        else:
+            return (2, 1.5)
+    return (3, 2.5)
+""",
+    False,
+    False,
+)
+
+
 @pytest.mark.parametrize("name", sorted(PASSES))
-@settings(max_examples=25)
+@settings(max_examples=budget(25))
 @given(program=programs())
+@example(program=NESTED_RETURNS)
 def test_pass_preserves_meaning_and_is_idempotent(name: str, program: Program) -> None:
     pass_ = PASSES[name]
     for variant, graph in variant_graphs(program).items():
@@ -138,10 +173,20 @@ def test_pass_preserves_meaning_and_is_idempotent(name: str, program: Program) -
         event(f"{variant}: changed={changed}")
         verify(graph)
         assert_runs_like_eager(program, graph, f"{name} on {variant}")
-        assert_fixpoint(pass_, graph, name)
+        if name not in KNOWN_PASS_BUGS:  # those are checked by the xfail test below
+            assert_fixpoint(pass_, graph, name)
 
 
-@settings(max_examples=20)
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=r))
+             for n, r in KNOWN_PASS_BUGS.items()])  # fmt: skip
+def test_known_pass_bug_is_idempotent_on_its_minimal_example(name: str) -> None:
+    graph = variant_graphs(NESTED_RETURNS)["scripted"]
+    PASSES[name](graph)
+    assert_fixpoint(PASSES[name], graph, name)
+
+
+@settings(max_examples=budget(20))
 @given(program=programs())
 def test_all_passes_together_reach_a_fixpoint(program: Program) -> None:
     for variant, graph in variant_graphs(program).items():
@@ -156,7 +201,7 @@ def test_all_passes_together_reach_a_fixpoint(program: Program) -> None:
             assert_fixpoint(pass_, graph, name)
 
 
-@settings(max_examples=25)
+@settings(max_examples=budget(25))
 @given(program=programs())
 def test_constant_pooling_then_dce_restore_the_scripted_graph(program: Program) -> None:
     """Undoing pooling and adding dead copies is exactly what the two passes take back out:

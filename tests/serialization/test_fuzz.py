@@ -1,12 +1,14 @@
 """Property: whatever is done to a valid archive, `load` either works or raises hybridjit.Error.
 
 Mutations: byte flips anywhere, truncation, flips inside one (decompressed) entry, JSON edits
-at random paths, and entries dropped or duplicated.  CI runs a few hundred examples; the slow
-test runs 10,000 (`pytest -m slow tests/serialization/test_fuzz.py`).
+at random paths, and entries dropped or duplicated; and, on an archive holding an enum, edits
+of its enum record and flips in its graph text.  CI runs 600 examples; the slow tests run
+10,000 + 2,000 (`pytest -m slow tests/serialization/test_fuzz.py`).
 """
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 from typing import Any
@@ -19,6 +21,7 @@ from hypothesis import strategies as st
 import hybridjit
 
 from .archive_edits import entries, rebuild, small_archive
+from .helpers import save_bytes
 
 GOOD = small_archive()
 ENTRIES = entries(GOOD)
@@ -97,7 +100,7 @@ def mutate(mutation: tuple[Any, ...]) -> bytes:
     return rebuild(items)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(mutations)
 def test_mutated_archives_load_or_raise_hybridjit_errors(mutation: tuple[Any, ...]) -> None:
     check_load(mutate(mutation))
@@ -110,5 +113,55 @@ def test_mutated_archives_long_run(mutation: tuple[Any, ...]) -> None:
     check_load(mutate(mutation))
 
 
-def test_the_unmutated_archive_loads() -> None:
+class Color(enum.Enum):
+    RED = 1
+    GREEN = 2
+
+
+def pick(i: int) -> Color:
+    if i == 1:
+        return Color.RED
+    return Color.GREEN
+
+
+ENUM_GOOD = save_bytes(hybridjit.script(pick))
+ENUM_ENTRIES = entries(ENUM_GOOD)
+enum_edits = st.tuples(
+    st.sampled_from(sorted(n for n in ENUM_ENTRIES if not n.endswith(".safetensors"))),
+    st.lists(st.integers(0, 50), max_size=6), json_values, st.integers(0, 10**6),
+    st.integers(0, 255),
+)  # fmt: skip
+
+
+def mutate_enum_archive(edit: tuple[Any, ...]) -> bytes:
+    """A JSON edit (model.json: mostly its "enums" record) or a byte flip in a graph entry."""
+    name, path, value, position, byte = edit
+    items = dict(ENUM_ENTRIES)
+    if name.endswith(".json"):
+        doc = json.loads(items[name])
+        if name == "model.json":
+            doc["enums"] = edit_json_path(doc["enums"], path, value) if path else doc["enums"]
+        else:
+            doc = edit_json_path(doc, path, value)
+        items[name] = json.dumps(doc).encode()
+    else:
+        items[name] = flip_bytes(items[name], [(position, byte)])
+    return rebuild(items)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(enum_edits)
+def test_mutated_enum_archives_load_or_raise_hybridjit_errors(edit: tuple[Any, ...]) -> None:
+    check_load(mutate_enum_archive(edit))
+
+
+@pytest.mark.slow
+@settings(max_examples=2_000, deadline=None, suppress_health_check=list(HealthCheck))
+@given(enum_edits)
+def test_mutated_enum_archives_long_run(edit: tuple[Any, ...]) -> None:
+    check_load(mutate_enum_archive(edit))
+
+
+def test_the_unmutated_archives_load() -> None:
+    assert hybridjit.load(io.BytesIO(ENUM_GOOD))(1).name == "RED"
     assert hybridjit.load(io.BytesIO(GOOD))(torch.ones(1, 3)).shape == (1, 2)

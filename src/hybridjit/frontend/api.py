@@ -12,11 +12,18 @@ script_fn.graph   # graph(%x.1 : Tensor): ... prim::Loop ...
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+import contextlib
+import gc
+from typing import Any, Callable, Iterator, TypeVar
 
 import torch
 
+# Everything a first `script(fn)` needs is loaded with the public API, as `import torch` loads
+# torch.jit: the first compile pays for compiling, not for importing.
+from hybridjit.frontend.script import compiler as _compiler  # noqa: F401
 from hybridjit.frontend.script import modules as _modules  # noqa: F401 - registers the hook
+from hybridjit.ops import resolution as _resolution  # noqa: F401
+from hybridjit.passes import constant_pooling as _cp, dce as _dce, simplify_if as _si  # noqa: F401
 from hybridjit.frontend.script.objects import IGNORE_MARK
 
 T_ = TypeVar("T_")
@@ -29,6 +36,27 @@ EXPORT_MARK = "_hj_export"
 def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None,
            example_inputs: Any = None) -> Any:  # fmt: skip
     """Compile a function, an `nn.Module` instance (recursively) or a class to graphs."""
+    with collector_paused():
+        return _script(obj)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Compiling allocates tens of thousands of objects that all stay alive (ASTs, graphs,
+    schemas). Left on, the cyclic GC runs dozens of young collections over them, and every
+    tenth of those may set off a full collection of the whole heap (~80 ms with torch
+    imported). Paused, the survivors are promoted in one young collection afterwards, so
+    fewer collections run at all, not the same ones later."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _script(obj: Any) -> Any:
     from hybridjit.runtime.function import ScriptFunction
     from hybridjit.runtime.module import ScriptModule
 

@@ -306,14 +306,11 @@ _FUNCTION_SOURCES: list[tuple[str, tuple[Step, ...], str | int]] = [
 
 
 @functools.cache
-def _builtin_functions() -> dict[str, tuple[BuiltinFunction, ...]]:
-    table: dict[str, list[BuiltinFunction]] = {}
-    for text, body, result in _FUNCTION_SOURCES:
-        fn = BuiltinFunction(parse_schema(text), body, result)
-        table.setdefault(fn.schema.name, []).append(fn)
-    return {name: tuple(fns) for name, fns in table.items()}
-
-
 def builtin_functions_for(name: str) -> tuple[BuiltinFunction, ...]:
     """The script-defined overloads of `name` (`aten::add` has `add(int a, Tensor b)`...)."""
-    return _builtin_functions().get(name, ())
+    # Only this name's sources are parsed: a cold first compile touches few of them.
+    return tuple(
+        BuiltinFunction(parse_schema(text), body, result)
+        for text, body, result in _FUNCTION_SOURCES
+        if text.startswith(f"{name}(")
+    )

@@ -94,6 +94,8 @@ class Operand:
 
     src: str
     value: Any = NOT_CONSTANT
+    # The element sources of a list literal nested into this use (an inlined ListConstruct).
+    elements: tuple[str, ...] | None = None
 
     @property
     def is_constant(self) -> bool:
@@ -111,12 +113,15 @@ class OpImpl:
     is its first input (`l.append(x)` returns `l`).  Expressions are atoms (calls, subscripts
     or parenthesized), so codegen may nest them as operands; `in_order` says that the
     expression evaluates its operands left to right, once each (so nesting keeps the order).
+    `iter_emit`, for ops returning a list: an expression for the same elements as any
+    iterable (no `list(...)` copy), for a result that is only unpacked.
     """
 
     run: Callable[..., Any]
     emit: Emit
     stmt: bool = False
     in_order: bool = True
+    iter_emit: Emit | None = None
 
 
 def _template(text: str) -> Emit:
@@ -550,16 +555,45 @@ def _make_converter(table: tuple[Any, ...]) -> Callable[[Any], Any]:
 _CONVERTERS = {id(t): _make_converter(t) for t in _ENUM_TABLES.values()}
 
 
+# Bindings whose one positional `int[]` argument also takes its elements as varargs
+# (`x.view(2, 3)`): torch's argument parser reads those ~0.7 µs faster than a list.
+_VARARGS_SIZE = frozenset({"aten::view", "aten::reshape", "aten::permute", "aten::expand",
+                           "aten::repeat", "aten::ones", "aten::zeros", "aten::flip"})  # fmt: skip
+
+
+def _varargs_size(schema: Any, positional: list[tuple[Any, Operand]]) -> str | None:
+    """The elements of the sole positional int-list argument, when they may go as varargs."""
+    if schema.name not in _VARARGS_SIZE or len(positional) != 1:
+        return None
+    arg, operand = positional[0]
+    if not (isinstance(arg.type, T.ListType) and arg.type.elem == T.IntType):
+        return None
+    if operand.elements is not None:
+        items = operand.elements
+    elif operand.is_constant and isinstance(operand.value, (list, tuple)):
+        items = tuple(_int_src(v) for v in operand.value)
+    else:
+        return None
+    return ", ".join(items) if items else None
+
+
+def _int_src(v: Any) -> str:
+    return f"({v!r})" if v < 0 else repr(v)
+
+
 def _call_args(schema: Any, ops: Sequence[Operand], binder: Binder, skip: int,
                elide_defaults: bool = True) -> str:  # fmt: skip
     """`a, b, name=c`: schema arguments as the Python binding takes them."""
     args = list(zip(schema.arguments, ops))[skip:]
     is_default = _is_default if elide_defaults else lambda a, o: False
     positional = [(a, o) for a, o in args if not a.kwarg_only]
+    varargs = _varargs_size(schema, positional)
     while positional and is_default(*positional[-1]):
         positional.pop()
     keyword = [(a, o) for a, o in args if a.kwarg_only and not is_default(a, o)]
     parts = [_convert_src(a, o, binder) for a, o in positional]
+    if varargs is not None and positional:
+        parts = [varargs]
     parts += [f"{a.name}={_convert_src(a, o, binder)}" for a, o in keyword]
     return ", ".join(parts)
 
@@ -568,12 +602,12 @@ def _returns_list(schema: Any) -> bool:
     return len(schema.returns) == 1 and isinstance(schema.returns[0].type, T.ListType)
 
 
-def _tensor_emit(schema: Any) -> Emit:
+def _tensor_emit(schema: Any, as_list: bool = True) -> Emit:
     binding = _python_binding(schema)
     if binding is None:
         return _overload_emit(schema)
     kind, target = binding
-    wrap = "list({})" if _returns_list(schema) else "{}"
+    wrap = "list({})" if as_list and _returns_list(schema) else "{}"
 
     def emit(ops: Sequence[Operand], binder: Binder) -> str:
         if kind == "method":
@@ -650,9 +684,28 @@ _TENSOR_EMITS: dict[str, Callable[[Any], Emit]] = {
 }
 
 
+def _select_emit(ops: Sequence[Operand], binder: Binder) -> str:
+    """`aten::select.int(x, dim, i)` with a constant dim → `x[:, i]` (Python's fast path)."""
+    x, dim, index = ops
+    if dim.is_constant and type(dim.value) is int and dim.value >= 0:
+        return f"{x.src}[{':, ' * dim.value}{index.src}]"
+    return f"{x.src}.select({dim.src}, {index.src})"
+
+
+_TENSOR_EMITS: dict[str, Callable[[Any], Emit]] = {
+    **_TENSOR_EMITS,
+    "aten::select.int": lambda schema: _select_emit,
+}
+
+
 def _tensor_impl(schema: Any) -> OpImpl:
-    make_emit = _TENSOR_EMITS.get(schema.name, _tensor_emit)
-    return OpImpl(_tensor_run(schema), make_emit(schema))
+    make_emit = _TENSOR_EMITS.get(schema.qualified_overload) or _TENSOR_EMITS.get(
+        schema.name, _tensor_emit
+    )
+    iter_emit = None
+    if make_emit is _tensor_emit and _returns_list(schema) and _python_binding(schema):
+        iter_emit = _tensor_emit(schema, as_list=False)
+    return OpImpl(_tensor_run(schema), make_emit(schema), iter_emit=iter_emit)
 
 
 def _tensor_run(schema: Any) -> Callable[..., Any]:

@@ -13,7 +13,7 @@ in registration order), which is the order overload resolution tries them. Out v
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
@@ -34,13 +34,7 @@ def schemas_for(name: str) -> list[Schema]:
 @functools.cache
 def has_op(name: str) -> bool:
     """Whether `name` (`aten::relu`) names an operator with at least one callable overload."""
-    packet = _packet(name)
-    if packet is None:
-        return False
-    schemas = (
-        torch._C._get_schema(name, "" if ov == "default" else ov) for ov in packet.overloads()
-    )
-    return not all(_torch_is_out_variant(s) for s in schemas)
+    return bool(_call_overloads(name))
 
 
 def _torch_is_out_variant(fs: Any) -> bool:
@@ -51,12 +45,28 @@ def _torch_is_out_variant(fs: Any) -> bool:
 def lookup(qualified_overload: str) -> Schema | None:
     """The schema of one overload, `aten::add.Tensor` (out variants included), or None."""
     name, _, overload = qualified_overload.partition(".")
-    return next((s for s in _all_schemas(name) if s.overload_name == overload), None)
+    if (overload or "default") not in _overloads(name):
+        return None
+    return _schema(name, overload or "default")
 
 
 def all_schemas_for(name: str) -> list[Schema]:
     """Every overload of `name`, out variants included."""
-    return list(_all_schemas(name))
+    return [_schema(name, ov) for ov in _overloads(name)]
+
+
+def iter_schemas(name: str) -> Iterator[Schema]:
+    """`schemas_for(name)`, converted one overload at a time as the caller goes.
+
+    Overload resolution stops at the first overload that fits, so on a cold start it only
+    pays for converting the overloads it tried.
+    """
+    return (_schema(name, ov) for ov in _call_overloads(name))
+
+
+def n_call_overloads(name: str) -> int:
+    """`len(schemas_for(name))`, without converting any schema."""
+    return len(_call_overloads(name))
 
 
 def op_overload(schema: Schema) -> Any:
@@ -72,17 +82,29 @@ def is_out_variant(schema: Schema) -> bool:
     return any(a.kwarg_only and a.is_write for a in schema.arguments)
 
 
-@functools.cache
 def _call_schemas(name: str) -> tuple[Schema, ...]:
-    return tuple(s for s in _all_schemas(name) if not is_out_variant(s))
+    return tuple(iter_schemas(name))
 
 
 @functools.cache
-def _all_schemas(name: str) -> tuple[Schema, ...]:
+def _overloads(name: str) -> tuple[str, ...]:
     packet = _packet(name)
-    if packet is None:
-        return ()
-    return tuple(schema_from_torch(getattr(packet, ov)._schema) for ov in packet.overloads())
+    return () if packet is None else tuple(packet.overloads())
+
+
+@functools.cache
+def _call_overloads(name: str) -> tuple[str, ...]:
+    # torch's alias info agrees with `is_out_variant` on every aten/prim overload (tested).
+    return tuple(ov for ov in _overloads(name) if not _torch_is_out_variant(_torch_schema(name, ov)))
+
+
+def _torch_schema(name: str, overload: str) -> Any:
+    return torch._C._get_schema(name, "" if overload == "default" else overload)
+
+
+@functools.cache
+def _schema(name: str, overload: str) -> Schema:
+    return schema_from_torch(_torch_schema(name, overload))
 
 
 def _packet(name: str) -> Any:

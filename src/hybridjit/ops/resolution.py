@@ -25,7 +25,8 @@ The rules mirror `torch/csrc/jit/frontend/schema_matching.cpp`:
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Sequence
+import itertools
+from typing import Any, Iterable, Iterator, Sequence
 
 from hybridjit.errors import SchemaError
 from hybridjit.ir import types as T
@@ -136,9 +137,12 @@ def match_call(
 
     Raises SchemaError naming each candidate overload and why it failed.
     """
-    candidates: list[Schema | BuiltinFunction] = [*registry.schemas_for(name)]
-    candidates += builtin_functions_for(name)
-    if not candidates:
+    functions = builtin_functions_for(name)
+    candidates = _LazyCandidates(
+        itertools.chain(registry.iter_schemas(name), functions),
+        registry.n_call_overloads(name) + len(functions),
+    )
+    if not len(candidates):
         raise SchemaError(f"unknown operator {name}")
     return _resolve(candidates, args, kwargs or {}, self_type, name)
 
@@ -177,6 +181,26 @@ def _resolve(
     raise SchemaError(_failure_message(name, args, kwargs, self_type, failures))
 
 
+class _LazyCandidates(Sequence["Schema | BuiltinFunction"]):
+    """The candidates of one call, converted from torch's schemas only when first tried."""
+
+    def __init__(self, source: Iterator[Schema | BuiltinFunction], n: int) -> None:
+        self._source, self._seen, self._n = source, [], n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        self._seen.extend(self._source)
+        return self._seen[i]
+
+    def __iter__(self) -> Iterator[Schema | BuiltinFunction]:
+        yield from self._seen
+        for candidate in self._source:
+            self._seen.append(candidate)
+            yield candidate
+
+
 def _label(schema: Schema) -> str:
     return schema.qualified_overload if schema.overload_name else str(schema)
 
@@ -190,7 +214,7 @@ def match_node(
     exactly: same arity (at least, for `...` schemas), each input a subtype of its formal,
     and `n_outputs` returns (None: don't check).
     """
-    for schema in registry.schemas_for(kind) or _out_variants(kind):
+    for schema in registry.iter_schemas(kind) if registry.has_op(kind) else _out_variants(kind):
         if _node_fits(schema, input_types, n_outputs):
             return schema
     return None

@@ -226,20 +226,8 @@ _TOKEN = re.compile(
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.toks: list[tuple[str, str]] = []
-        pos = 0
-        while pos < len(text):
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                if text[pos:].strip() == "":
-                    break
-                raise SchemaError(f"bad schema text at column {pos}: {text!r}")
-            kind = m.lastgroup if m.lastgroup != "j" else "num"
-            value = m.group(kind)
-            if kind == "num" and m.group("j"):
-                kind, value = "complex", value
-            self.toks.append((kind, value))  # type: ignore[arg-type]
-            pos = m.end()
+        self.toks = _tokenize(text)
+        self.toks.append(("eof", ""))
         self.i = 0
 
     def peek(self, k: int = 0) -> tuple[str, str]:
@@ -247,15 +235,17 @@ class _Parser:
         return self.toks[j] if j < len(self.toks) else ("eof", "")
 
     def next(self) -> tuple[str, str]:
-        tok = self.peek()
-        self.i += 1
+        tok = self.toks[self.i]
+        self.i += tok[0] != "eof"  # the `eof` sentinel is never passed
         return tok
 
     def at(self, value: str) -> bool:
-        return self.peek()[1] == value and self.peek()[0] != "str"
+        kind, text = self.toks[self.i]
+        return text == value and kind != "str"
 
     def accept(self, value: str) -> bool:
-        if self.at(value):
+        kind, text = self.toks[self.i]
+        if text == value and kind != "str":
             self.i += 1
             return True
         return False
@@ -403,6 +393,23 @@ _CONTAINERS: dict[str, Any] = {
     "Union": lambda ts: T.UnionType(tuple(ts)),
     "Optional": lambda ts: T.OptionalType(ts[0]),
 }
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    toks: list[tuple[str, str]] = []
+    pos = 0
+    for m in _TOKEN.finditer(text):
+        if m.start() != pos:
+            break
+        kind = m.lastgroup if m.lastgroup != "j" else "num"
+        value = m.group(kind)  # type: ignore[arg-type]
+        if kind == "num" and m.group("j"):
+            kind = "complex"
+        toks.append((kind, value))  # type: ignore[arg-type]
+        pos = m.end()
+    if text[pos:].strip():
+        raise SchemaError(f"bad schema text at column {pos}: {text!r}")
+    return toks
 
 
 def _split_overload(qual: str) -> tuple[str, str]:

@@ -32,6 +32,7 @@ import torch
 from hybridjit.ir.graph import Block, Graph, Node, Value
 from hybridjit.ops import kernels
 from hybridjit.ops.kernels import Operand
+from hybridjit.passes.cache_loop_invariants import cache_loop_invariants
 
 _COUNTER = itertools.count()
 _RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
@@ -40,8 +41,12 @@ _INDENT = "    "
 
 
 def compile_graph(graph: Graph, name: str = "forward") -> Callable[..., Any]:
-    """Compile `graph` to a Python function (positional arguments, one per graph input)."""
-    gen = _Codegen(graph)
+    """Compile `graph` to a Python function (positional arguments, one per graph input).
+
+    The code is generated from an optimized copy of `graph` (see `optimize_for_codegen`);
+    `fn.graph` is `graph` itself.
+    """
+    gen = _Codegen(optimize_for_codegen(graph))
     source = gen.function_source(name)
     filename = f"<hybridjit-codegen-{next(_COUNTER)}:{_NOT_IDENT.sub('_', name)}>"
     code = compile(source, filename, "exec")
@@ -56,7 +61,20 @@ def compile_graph(graph: Graph, name: str = "forward") -> Callable[..., Any]:
 
 def generate_source(graph: Graph, name: str = "forward") -> str:
     """The Python source codegen writes for `graph` (for reading and tests)."""
-    return _Codegen(graph).function_source(name)
+    return _Codegen(optimize_for_codegen(graph)).function_source(name)
+
+
+# Speed passes for generated code, each `(graph) -> changed`, run on a copy of the graph.
+CODEGEN_PASSES: tuple[Callable[[Graph], bool], ...] = (cache_loop_invariants,)
+
+
+def optimize_for_codegen(graph: Graph) -> Graph:
+    """`graph`, or a copy rewritten by `CODEGEN_PASSES` where one of them applies."""
+    if not any(n.kind == "prim::Loop" for n in graph.all_nodes()):
+        return graph  # every pass so far rewrites loops only: spare the copy
+    copy = graph.copy()
+    changed = [run(copy) for run in CODEGEN_PASSES]
+    return copy if any(changed) else graph
 
 
 class _Codegen:
@@ -102,6 +120,9 @@ class _Codegen:
     def operand(self, value: Value) -> Operand:
         if value in self._const:
             return Operand(self.src(value), self._const[value])
+        node = value.node
+        if node.kind == "prim::ListConstruct" and node in self.inlined:
+            return Operand(self.src(value), elements=tuple(self.src(v) for v in node.inputs))
         return Operand(self.src(value))
 
     def bind(self, obj: Any, hint: str) -> str:
@@ -142,7 +163,7 @@ class _Codegen:
     def function_source(self, name: str) -> str:
         self.lines = [self.header(name)]
         _Inliner(self).block(self.graph.block)
-        self.block(self.graph.block, 1)
+        self.nodes(self.graph.block, 1)  # the return follows: no `pass` needed
         outs = [self.src(v) for v in self.graph.outputs]
         result = outs[0] if len(outs) == 1 else f"({', '.join(outs)}{',' if outs else ''})"
         self.line(1, f"return {result}")
@@ -265,7 +286,8 @@ def _comment(node: Node) -> str:
 def _emit_op(gen: _Codegen, node: Node, depth: int) -> None:
     impl = kernels.impl_for_node(node)
     ops = [gen.operand(v) for v in node.inputs]
-    text = impl.emit(ops, gen)
+    emit = impl.iter_emit if impl.iter_emit and _only_unpacked(node) else impl.emit
+    text = emit(ops, gen)
     outs = node.outputs
     if node in gen.inlined:
         gen.alias(outs[0], text)
@@ -279,6 +301,16 @@ def _emit_op(gen: _Codegen, node: Node, depth: int) -> None:
         gen.line(depth, f"{gen.local(outs[0])} = {text}", node)
     else:
         gen.line(depth, f"{gen.targets(node)}, = {text}", node)
+
+
+def _only_unpacked(node: Node) -> bool:
+    uses = node.outputs[0].uses if len(node.outputs) == 1 else ()
+    return bool(uses) and all(u.user.kind in kernels.UNPACKING for u in uses)
+
+
+def _emit_uninitialized(gen: _Codegen, node: Node, depth: int) -> None:
+    gen._const[node.output] = None
+    gen.alias(node.output, "None")
 
 
 def _emit_constant(gen: _Codegen, node: Node, depth: int) -> None:
@@ -319,12 +351,15 @@ def _emit_if(gen: _Codegen, node: Node, depth: int) -> None:
     outs = [gen.local(v) for v in node.outputs]
     gen.line(depth, f"if {gen.src(node.inputs[0])}:", node)
     for keyword_, block in zip(("", "else:"), node.blocks):
+        start = len(gen.lines)
         if keyword_:
             gen.line(depth, keyword_)
         gen.coalesce(
             block, block.outputs, outs, lambda k, n: True
         )  # the If's outputs are fresh names
         gen.block(block, depth + 1, outs)
+        if keyword_ and gen.lines[start + 1 :] == [f"{_INDENT * (depth + 1)}pass"]:
+            del gen.lines[start:]  # an empty else
 
 
 def _emit_loop(gen: _Codegen, node: Node, depth: int) -> None:
@@ -441,6 +476,7 @@ def _emit_isinstance(gen: _Codegen, node: Node, depth: int) -> None:
 
 EMITTERS: dict[str, Callable[[_Codegen, Node, int], None]] = {
     "prim::Constant": _emit_constant,
+    "prim::Uninitialized": _emit_uninitialized,
     "prim::If": _emit_if,
     "prim::Loop": _emit_loop,
     "prim::GetAttr": _emit_get_attr,

@@ -27,6 +27,8 @@ def describe(contents: Contents, path: str) -> str:
         f for f in contents.functions.values() if f is not root and not _is_method(contents, f)
     ]
     lines.extend(f"calls function {f.qualified_name}{_signature(f, 0)}" for f in helpers)
+    lines.extend(f"enum {name}: " + ", ".join(f"{m.name}={m.value!r}" for m in cls)
+                 for name, cls in contents.enums.items())  # fmt: skip
     if contents.extra_files:
         lines.append("extra files: " + ", ".join(contents.extra_files))
     return "\n".join(lines) + "\n"

@@ -1,8 +1,9 @@
 """The archive layout: entry names, the format version, and what `manifest.json` holds.
 
-manifest.json          {"format": "hybridjit", "format_version": 1, "hybridjit_version",
+manifest.json          {"format": "hybridjit", "format_version": 1 | 2, "hybridjit_version",
                         "torch_version", "root": {"kind": "module" | "function", "ref"}}
-model.json             {"functions": [...], "types": [...], "modules": [...]}
+model.json             {"functions": [...], "types": [...], "modules": [...], "enums": [...]}
+                       ("enums" only when a graph uses enum constants: see `enums.py`)
 code/<qualname>.graph  the graph text of each function and method
 tensors.json           one view record per tensor (see `tensors.py`)
 tensors.safetensors    each storage once, as bytes
@@ -12,7 +13,10 @@ extra/<name>           the caller's `_extra_files`
 from __future__ import annotations
 
 FORMAT_NAME = "hybridjit"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this hybridjit reads
+# An archive records the oldest version that reads it: 1, or 2 when it holds enums
+# (a reader of version 1 would leave enum constants unbound instead of refusing the archive).
+ENUMS_VERSION = 2
 MANIFEST = "manifest.json"
 MODEL = "model.json"
 TENSORS_JSON = "tensors.json"

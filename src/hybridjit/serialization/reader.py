@@ -27,6 +27,7 @@ from hybridjit.serialization.checks import (
     check_method_name,
     check_qualified_name,
 )
+from hybridjit.serialization.enums import bind_enum_constants, build_enums, enum_types
 from hybridjit.serialization.jsonio import field as get
 from hybridjit.serialization.jsonio import pairs, parse_json
 from hybridjit.serialization.tensors import load_tensors
@@ -53,6 +54,7 @@ class Contents:
     modules: list[ScriptModule] = field(default_factory=list)
     extra_files: list[str] = field(default_factory=list)
     reader: ZipReader | None = None
+    enums: dict[str, Any] = field(default_factory=dict)  # qualified name -> rebuilt enum class
 
 
 def read_manifest(reader: ZipReader) -> dict[str, Any]:
@@ -86,7 +88,8 @@ def read_archive(data: bytes, map_location: Any = None, allow_unsafe_ops: bool =
     builder = _Builder(reader, model, tensors, allow_unsafe_ops)
     root = builder.root(get(manifest, "root", dict, F.MANIFEST))
     extras = [n[len(F.EXTRA_DIR) :] for n in reader.names() if n.startswith(F.EXTRA_DIR)]
-    return Contents(root, manifest, builder.functions, builder.module_list, extras, reader)
+    return Contents(root, manifest, builder.functions, builder.module_list, extras, reader,
+                    builder.enums)  # fmt: skip
 
 
 def _check_entry_set(reader: ZipReader, model: Any) -> None:
@@ -114,6 +117,8 @@ class _Builder:
         self.functions: dict[str, ScriptFunction] = {}
         self.records: dict[str, dict[str, Any]] = {}
         self.types: dict[str, T.ClassType] = {}
+        self.enums: dict[str, Any] = {}
+        self.parser_types: dict[str, T.Type] = {}
         self.type_infos: dict[str, TypeInfo] = {}
         self.module_list: list[ScriptModule] = []
         self._params: dict[int, torch.nn.Parameter] = {}
@@ -128,6 +133,7 @@ class _Builder:
     def root(self, root: dict[str, Any]) -> Any:
         kind = get(root, "kind", str, "manifest root")
         self._read_types(get(self.model, "types", list, F.MODEL))
+        self._read_enums(self.model.get("enums", []))
         self._read_functions(get(self.model, "functions", list, F.MODEL))
         if kind == "function":
             return self._function_ref(get(root, "ref", str, "manifest root"))
@@ -153,6 +159,13 @@ class _Builder:
                 name, value = self._typed(item, f"{t} constant")
                 t.constants[name] = value
                 self.type_infos[t.qualified_name].members.add(name)
+
+    def _read_enums(self, records: Any) -> None:
+        self.enums = build_enums(records, F.MODEL)
+        clash = sorted(set(self.enums) & set(self.types))
+        if clash:
+            raise ArchiveError(f"{clash[0]!r} is defined both as a module type and as an enum")
+        self.parser_types = {**self.types, **enum_types(self.enums)}
 
     def _type(self, text: Any, where: str) -> T.Type:
         return self._relink(type_from_string(text, where), where)
@@ -211,13 +224,15 @@ class _Builder:
         text = self.reader.read_text(entry)
         _check_nesting(text, entry)
         try:
-            return parse_ir(text, self.types)
+            graph = parse_ir(text, self.parser_types)
         except Error as e:
             raise ArchiveError(f"{entry}: {e}") from None
         except (RecursionError, ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
             raise ArchiveError(
                 f"{entry}: unreadable graph text ({type(e).__name__}: {e})"
             ) from None
+        bind_enum_constants(graph, self.enums, entry)
+        return graph
 
     def _function_ref(self, qn: str) -> ScriptFunction:
         if not self.module_list and not hasattr(self, "_linked"):

@@ -8,7 +8,6 @@ constants in graphs are printed as `<Tensor>` and listed by reference in the fun
 
 from __future__ import annotations
 
-import enum
 import inspect
 import re
 from typing import Any
@@ -22,6 +21,7 @@ from hybridjit.ir.types import ClassType, FunctionType, Type
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.serialization import format as F
 from hybridjit.serialization.checks import check_kind_for_save
+from hybridjit.serialization.enums import EnumWriter
 from hybridjit.serialization.jsonio import dumps
 from hybridjit.serialization.tensors import TensorWriter
 from hybridjit.serialization.values import encode, type_string, value_type
@@ -47,13 +47,14 @@ def archive_entries(obj: Any, extra_files: dict[str, Any] | None = None) -> dict
             f"can only save a ScriptFunction or ScriptModule, got {type(obj).__name__}"
         )
     entries = writer.entries()
-    entries[F.MANIFEST] = dumps(manifest(root))
+    version = F.ENUMS_VERSION if writer.enums.records else 1
+    entries[F.MANIFEST] = dumps(manifest(root, version))
     entries.update(_extra_entries(extra_files or {}))
     return entries
 
 
-def manifest(root: dict[str, Any]) -> dict[str, Any]:
-    return {"format": F.FORMAT_NAME, "format_version": F.FORMAT_VERSION,
+def manifest(root: dict[str, Any], version: int = 1) -> dict[str, Any]:
+    return {"format": F.FORMAT_NAME, "format_version": version,
             "hybridjit_version": hybridjit.__version__, "torch_version": torch.__version__,
             "root": root}  # fmt: skip
 
@@ -76,6 +77,7 @@ def _extra_entries(extra: dict[str, Any]) -> dict[str, bytes]:
 class _Writer:
     def __init__(self) -> None:
         self.tensors = TensorWriter()
+        self.enums = EnumWriter()
         self.functions: list[dict[str, Any]] = []
         self.graphs: dict[str, bytes] = {}
         self._fn_names: dict[int, str] = {}
@@ -87,6 +89,8 @@ class _Writer:
     def entries(self) -> dict[str, bytes]:
         model = {"functions": self.functions, "types": list(self.types.values()),
                  "modules": self.modules}  # fmt: skip
+        if self.enums.records:
+            model["enums"] = self.enums.records
         return {F.MODEL: dumps(model), F.TENSORS_JSON: dumps(self.tensors.records),
                 F.TENSORS: self.tensors.safetensors_bytes(), **self.graphs}  # fmt: skip
 
@@ -106,7 +110,9 @@ class _Writer:
         record = {"name": _plain(fn.name), "qualified_name": qn, "executor": fn.executor,
                   "signature": _signature(fn), "tensor_constants": self._tensor_constants(graph, qn),
                   "callees": self._callees(graph)}  # fmt: skip
-        self.graphs[F.graph_entry(qn)] = _graph_text(graph, qn).encode("utf-8")
+        text, printed = _graph_text(graph, qn)
+        self.enums.add_graph(graph, printed, qn)
+        self.graphs[F.graph_entry(qn)] = text.encode("utf-8")
         self.functions.append(record)
         return qn
 
@@ -128,9 +134,6 @@ class _Writer:
         refs = []
         for node in graph.all_nodes():
             check_kind_for_save(node.kind, where)
-            if isinstance(node.attributes.get("value"), enum.Enum):
-                raise ArchiveError(f"{where}: cannot save the enum constant {node.attributes['value']}: "
-                                   "an enum needs its Python class, which archives do not hold")  # fmt: skip
             if node.kind == "prim::Constant" and isinstance(
                 node.attributes.get("value"), torch.Tensor
             ):
@@ -272,8 +275,8 @@ def _no_tensors(fn: ScriptFunction, name: str) -> Any:
     return refuse
 
 
-def _graph_text(graph: Graph, where: str) -> str:
-    """The printed graph, checked to parse back: never write an archive that cannot load."""
+def _graph_text(graph: Graph, where: str) -> tuple[str, Graph]:
+    """The printed graph and what it parses back to: never write an archive that cannot load."""
     from hybridjit.errors import Error
     from hybridjit.ir.parser import parse_ir
     from hybridjit.ir.printer import print_graph
@@ -283,10 +286,9 @@ def _graph_text(graph: Graph, where: str) -> str:
     except (TypeError, ValueError) as e:
         raise ArchiveError(f"{where}: cannot print the graph: {e}") from None
     try:
-        parse_ir(text)
+        return text, parse_ir(text)
     except Error as e:
         raise ArchiveError(f"{where}: the printed graph does not parse back: {e}") from None
-    return text
 
 
 def _plain(name: str) -> str:

@@ -273,10 +273,12 @@ def python_signature(fn: Any, drop_self: bool = False) -> inspect.Signature | No
 
 def run_cleanup(graph: Graph) -> None:
     """The passes TorchScript runs before returning a graph."""
+    from hybridjit.frontend.script.exits import transform_exits
     from hybridjit.passes.constant_pooling import constant_pooling
     from hybridjit.passes.dce import eliminate_dead_code
     from hybridjit.passes.simplify_if import simplify_if_outputs
 
+    transform_exits(graph)
     simplify_if_outputs(graph)
     eliminate_dead_code(graph)
     constant_pooling(graph)

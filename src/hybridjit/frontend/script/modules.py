@@ -353,6 +353,13 @@ def _copy_python_methods(info: ModuleInfo, sm: ScriptModule) -> None:
 
 def _construction_hook(instance: ScriptModule) -> None:
     """Compile the `@script_method`s of a ScriptModule subclass once `__init__` is done."""
+    from hybridjit.frontend.api import collector_paused
+
+    with collector_paused():
+        _compile_script_methods(instance)
+
+
+def _compile_script_methods(instance: ScriptModule) -> None:
     from hybridjit.frontend.api import SCRIPT_METHOD_MARK
 
     cls = type(instance)
