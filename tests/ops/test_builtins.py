@@ -103,3 +103,18 @@ def test_builtin_functions_table() -> None:
     ]
     assert add[0].body == (("aten::add", ("b", "a")),) and add[0].result == 0
     assert builtin_functions_for("aten::relu") == ()
+
+
+def test_builtin_functions_are_parsed_per_name() -> None:
+    from hybridjit.ops.builtins import builtin_functions_for
+
+    adds = builtin_functions_for("aten::add")
+    assert [str(f.schema) for f in adds] == [
+        "aten::add(float a, Tensor b) -> Tensor",
+        "aten::add(int a, Tensor b) -> Tensor",
+        "aten::add(complex a, Tensor b) -> Tensor",
+    ]
+    assert builtin_functions_for("aten::relu") == ()
+    assert [str(f.schema) for f in builtin_functions_for("aten::_pair")] == [
+        "aten::_pair(int[2] x) -> int[]"
+    ]

@@ -76,3 +76,21 @@ def test_has_op_agrees_with_schemas_for() -> None:
     names = ["aten::add", "aten::relu", "aten::len", "aten::format", "aten::_foreach_add",
              "aten::max_pool2d", "aten::sum", "prim::min", "prim::Print", "aten::abs"]  # fmt: skip
     assert [registry.has_op(n) for n in names] == [bool(registry.schemas_for(n)) for n in names]
+
+
+def test_lazy_iteration_gives_the_same_schemas_in_the_same_order() -> None:
+    for name in ["aten::add", "aten::max", "aten::len", "prim::min", "aten::relu"]:
+        eager = registry.schemas_for(name)
+        assert list(registry.iter_schemas(name)) == eager
+        assert registry.n_call_overloads(name) == len(eager)
+    assert list(registry.iter_schemas("aten::no_such_op")) == []
+    assert registry.n_call_overloads("aten::no_such_op") == 0
+
+
+def test_torch_alias_info_agrees_with_is_out_variant() -> None:
+    # `_call_overloads` filters on torch's alias info so it need not convert every schema.
+    for name in ["aten::add", "aten::max", "aten::split", "aten::sort", "aten::topk",
+                 "aten::cat", "aten::unbind", "aten::index_put_"]:  # fmt: skip
+        for schema in registry.all_schemas_for(name):
+            fs = registry._torch_schema(name, schema.overload_name or "default")
+            assert registry._torch_is_out_variant(fs) == registry.is_out_variant(schema), schema

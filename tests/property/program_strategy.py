@@ -244,6 +244,8 @@ def _tensor_update(draw: Any, scope: Scope) -> list[str]:
     options = (
         "t = t * 2 + x",
         "t = torch.relu(t)",
+        "t = t * 0.5 + torch.relu(x - 1.0)",  # a loop-invariant subexpression
+        f"{draw(st.sampled_from(scope.floats))} = float(x.sum()) + {draw(float_atom(scope))}",
         f"t = t - {draw(float_atom(scope))}",
         f"t = t * 0.5 + {draw(int_atom(scope))}",
         f"{draw(st.sampled_from(scope.floats))} = {scope.floats[0]} + float(t.sum())",
@@ -301,7 +303,7 @@ COMPOUND_STATEMENTS: dict[str, Callable[[Any, Scope], list[str]]] = {
 
 @st.composite
 def statement(draw: Any, scope: Scope) -> list[str]:
-    kinds = ["assign_int", "assign_float", "augment_float"] + ["tensor"] * scope.tensor
+    kinds = ["assign_int", "assign_float", "augment_float"] + ["tensor"] * (2 * scope.tensor)
     kinds += ["call"] * (scope.helper is not None)
     if scope.nesting < MAX_NESTING:
         kinds += list(COMPOUND_STATEMENTS)

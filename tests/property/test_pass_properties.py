@@ -96,10 +96,8 @@ def add_dead_copies(graph: Graph) -> None:
 
 VARIANTS: dict[str, Callable[[Graph], Any]] = {
     "scripted": lambda g: None,
-    "unpooled": unpool_constants,
-    "dead_code": add_dead_copies,
     "inlined": inline_calls,
-    "everything": lambda g: (inline_calls(g), unpool_constants(g), add_dead_copies(g)),
+    "roughened": lambda g: (inline_calls(g), unpool_constants(g), add_dead_copies(g)),
 }
 
 
@@ -115,15 +113,17 @@ def variant_graphs(program: Program) -> dict[str, Graph]:
 
 
 def assert_runs_like_eager(program: Program, graph: Graph, who: str) -> None:
-    fn = load(program)
+    """Both executors give eager's results on every input, and leave the graph unchanged."""
+    fn, text = load(program), str(graph)
     for executor in ("codegen", "interpreter"):
-        run = hybridjit.function_from_graph(graph.copy(), executor)
+        run = hybridjit.function_from_graph(graph, executor)
         for x, n in inputs():
             expected, got = fn(x.clone(), n), run(x.clone(), n)
             assert same(expected, got), (
                 f"{who} under {executor}, n={n}: expected {expected!r}, got {got!r}\n"
                 f"{program}\n{graph}"
             )
+    assert str(graph) == text, f"running {who} under an executor changed the graph"
 
 
 def assert_fixpoint(pass_: Pass, graph: Graph, who: str) -> None:
@@ -143,6 +143,8 @@ KNOWN_PASS_BUGS = {
 }
 
 # Found by the pass property: an inner If whose two branches both return, inside an outer If.
+# The frontend now simplifies this graph itself, so the xfail test starts from its IR text
+# as first scripted (NESTED_RETURNS_IR).
 NESTED_RETURNS = Program(
     """import torch
 from torch import Tensor
@@ -160,45 +162,88 @@ def generated(x: Tensor, n: int) -> tuple[int, float]:
     False,
 )
 
+NESTED_RETURNS_IR = """graph(%x : Tensor,
+      %n : int):
+  %28 : bool = prim::Constant[value=0]()
+  %29 : (int, float) = prim::Uninitialized()
+  %30 : int = prim::Constant[value=9]()
+  %31 : int = prim::Constant[value=7]()
+  %32 : int = prim::Constant[value=1]()
+  %33 : float = prim::Constant[value=0.5]()
+  %34 : bool = prim::Constant[value=1]()
+  %35 : int = prim::Constant[value=2]()
+  %36 : float = prim::Constant[value=1.5]()
+  %37 : int = prim::Constant[value=3]()
+  %38 : float = prim::Constant[value=2.5]()
+  %39 : bool = aten::lt(%n, %30)
+  %40 : (int, float), %41 : bool = prim::If(%39)
+    block0():
+      %42 : bool = aten::lt(%n, %31)
+      %43 : (int, float), %44 : bool = prim::If(%42)
+        block0():
+          %45 : (int, float) = prim::TupleConstruct(%32, %33)
+          -> (%45, %34)
+        block1():
+          %46 : (int, float) = prim::TupleConstruct(%35, %36)
+          -> (%46, %34)
+      -> (%43, %44)
+    block1():
+      -> (%29, %28)
+  %47 : (int, float) = prim::If(%41)
+    block0():
+      -> (%40)
+    block1():
+      %48 : (int, float) = prim::TupleConstruct(%37, %38)
+      -> (%48)
+  return (%47)
+"""
 
-@pytest.mark.parametrize("name", sorted(PASSES))
-@settings(max_examples=budget(25))
+
+def check_pass(program: Program, name: str, graph: Graph, variant: str) -> None:
+    """Run one pass on `graph` and check the result (idempotence only for passes without a
+    known bug; those have their own xfail test)."""
+    pass_ = PASSES[name]
+    changed = pass_(graph)
+    assert isinstance(changed, bool)
+    event(f"{name} on {variant}: changed={changed}")
+    verify(graph)
+    assert_runs_like_eager(program, graph, f"{name} on {variant}")
+    if name not in KNOWN_PASS_BUGS:
+        assert_fixpoint(pass_, graph, name)
+
+
+def check_pipeline(program: Program, graph: Graph, variant: str) -> None:
+    """All passes in turn until none changes anything (within 10 rounds), then check."""
+    for _ in range(10):
+        if not any([pass_(graph) for pass_ in PASSES.values()]):
+            break
+    else:
+        pytest.fail(f"the passes did not settle within 10 rounds:\n{graph}")
+    verify(graph)
+    assert_runs_like_eager(program, graph, f"all passes on {variant}")
+    for name, pass_ in PASSES.items():
+        assert_fixpoint(pass_, graph, name)
+
+
+@settings(max_examples=budget(20))
 @given(program=programs())
 @example(program=NESTED_RETURNS)
-def test_pass_preserves_meaning_and_is_idempotent(name: str, program: Program) -> None:
-    pass_ = PASSES[name]
+def test_every_pass_preserves_meaning_and_is_idempotent(program: Program) -> None:
+    """Each pass alone, then all of them to a fixpoint, on each variant of the graph (one
+    test for all passes, so each generated program is scripted once)."""
     for variant, graph in variant_graphs(program).items():
-        changed = pass_(graph)
-        assert isinstance(changed, bool)
-        event(f"{variant}: changed={changed}")
-        verify(graph)
-        assert_runs_like_eager(program, graph, f"{name} on {variant}")
-        if name not in KNOWN_PASS_BUGS:  # those are checked by the xfail test below
-            assert_fixpoint(pass_, graph, name)
+        for name in PASSES:
+            check_pass(program, name, graph.copy(), variant)
+        check_pipeline(program, graph.copy(), variant)
 
 
 @pytest.mark.parametrize(
     "name", [pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=r))
              for n, r in KNOWN_PASS_BUGS.items()])  # fmt: skip
 def test_known_pass_bug_is_idempotent_on_its_minimal_example(name: str) -> None:
-    graph = variant_graphs(NESTED_RETURNS)["scripted"]
+    graph = hybridjit.parse_ir(NESTED_RETURNS_IR)
     PASSES[name](graph)
     assert_fixpoint(PASSES[name], graph, name)
-
-
-@settings(max_examples=budget(20))
-@given(program=programs())
-def test_all_passes_together_reach_a_fixpoint(program: Program) -> None:
-    for variant, graph in variant_graphs(program).items():
-        for _ in range(10):
-            if not any([pass_(graph) for pass_ in PASSES.values()]):
-                break
-        else:
-            pytest.fail(f"the passes did not settle within 10 rounds:\n{graph}")
-        verify(graph)
-        assert_runs_like_eager(program, graph, f"all passes on {variant}")
-        for name, pass_ in PASSES.items():
-            assert_fixpoint(pass_, graph, name)
 
 
 @settings(max_examples=budget(25))

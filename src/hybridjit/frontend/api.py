@@ -22,9 +22,11 @@ import torch
 # torch.jit: the first compile pays for compiling, not for importing.
 from hybridjit.frontend.script import compiler as _compiler  # noqa: F401
 from hybridjit.frontend.script import modules as _modules  # noqa: F401 - registers the hook
-from hybridjit.ops import resolution as _resolution  # noqa: F401
-from hybridjit.passes import constant_pooling as _cp, dce as _dce, simplify_if as _si  # noqa: F401
 from hybridjit.frontend.script.objects import IGNORE_MARK
+from hybridjit.ops import resolution as _resolution  # noqa: F401
+from hybridjit.passes import constant_pooling as _constant_pooling  # noqa: F401
+from hybridjit.passes import dce as _dce  # noqa: F401
+from hybridjit.passes import simplify_if as _simplify_if  # noqa: F401
 
 T_ = TypeVar("T_")
 F = TypeVar("F", bound=Callable[..., Any])

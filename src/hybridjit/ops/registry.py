@@ -95,7 +95,9 @@ def _overloads(name: str) -> tuple[str, ...]:
 @functools.cache
 def _call_overloads(name: str) -> tuple[str, ...]:
     # torch's alias info agrees with `is_out_variant` on every aten/prim overload (tested).
-    return tuple(ov for ov in _overloads(name) if not _torch_is_out_variant(_torch_schema(name, ov)))
+    return tuple(
+        ov for ov in _overloads(name) if not _torch_is_out_variant(_torch_schema(name, ov))
+    )
 
 
 def _torch_schema(name: str, overload: str) -> Any:

@@ -62,8 +62,8 @@ class EnumWriter:
                                f"not {len(nodes)}")  # fmt: skip
         for node, back in zip(nodes, read):
             for name, value in node.attributes.items():
-                for member, read in _paired_enums(value, back.attributes.get(name), where):
-                    self._add(read.qualified_class, type(member), where)
+                for member, named in _paired_enums(value, back.attributes.get(name), where):
+                    self._add(named.qualified_class, type(member), where)
 
     def _add(self, qualified: str, cls: type[enum.Enum], where: str) -> None:
         known = self.classes.get(qualified)

@@ -27,6 +27,12 @@ def is_hidden(name: str) -> bool:
     return name.startswith("$")
 
 
+def debug_name(name: str) -> str | None:
+    """The name a variable's values print with: `i$3` (a comprehension's `i`) prints as `i`,
+    hidden variables print unnamed; `$` never reaches the graph (TorchScript never prints it)."""
+    return None if is_hidden(name) else name.split("$")[0]
+
+
 class Env:
     """Variables bound in one block, plus how control leaves it."""
 

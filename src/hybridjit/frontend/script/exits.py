@@ -38,6 +38,28 @@ def transform_exits(graph: Graph) -> None:
     """Both rewrites, in TorchScript's order."""
     inline_consecutive_ifs(graph.block)
     canonicalize_modified_loops(graph.block)
+    fold_constant_if_outputs(graph)
+
+
+def fold_constant_if_outputs(graph: Graph) -> None:
+    """An If output that is the same constant in both branches becomes that constant."""
+    for node in list(graph.all_nodes()):
+        if node.kind != "prim::If":
+            continue
+        for out in node.outputs:
+            a, b = (blk.outputs[out.offset].node for blk in node.blocks)
+            if out.uses and _same_constant(a, b) and a.outputs[0].type == out.type:
+                with graph.inserting_into(node.owning_block, before=node):  # type: ignore[arg-type]
+                    copy = graph.insert_node("prim::Constant", (), (out.type,),
+                                             attributes=dict(a.attributes))  # fmt: skip
+                out.replace_all_uses_with(copy.output)
+
+
+def _same_constant(a: Node, b: Node) -> bool:
+    if a.kind != "prim::Constant" or b.kind != "prim::Constant" or "value" not in a.attributes:
+        return False
+    x, y = a.attributes["value"], b.attributes.get("value")
+    return type(x) is type(y) and isinstance(x, (bool, int, float, str)) and x == y
 
 
 # -- consecutive ifs -------------------------------------------------------------------------
@@ -124,7 +146,9 @@ def _is_modified(loop: Node) -> bool:
     body = loop.blocks[0]
     always = _const_bool(loop.inputs[1]) is True and _const_bool(body.outputs[0]) is True
     trip = loop.inputs[0]
-    counted = not (trip.node.kind == "prim::Constant" and trip.node.attributes.get("value") == INT_MAX)
+    counted = not (
+        trip.node.kind == "prim::Constant" and trip.node.attributes.get("value") == INT_MAX
+    )
     return counted and not always
 
 

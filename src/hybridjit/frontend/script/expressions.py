@@ -7,6 +7,7 @@ import dataclasses
 import operator
 from typing import TYPE_CHECKING
 
+from hybridjit.frontend.script.environment import debug_name
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
 
@@ -417,7 +418,7 @@ class ExpressionsMixin:
             self.sites.setdefault(v, self.where)
             if not v.has_debug_name() and v.node.owning_block is self.graph._insert_block \
                     and v.node.kind != "prim::Param":  # fmt: skip
-                v.set_debug_name(name.split("$")[0])
+                v.set_debug_name(debug_name(name))
         self.env.set(name, value)
 
     def unpack_into(self: FunctionCompiler, targets: list[ast.expr], value: SugaredValue) -> None:

@@ -11,6 +11,7 @@ from hybridjit.frontend.script.environment import (
     RET_FLAG,
     RET_VAL,
     Env,
+    debug_name,
     is_hidden,
 )  # fmt: skip
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredValue
@@ -159,7 +160,7 @@ class StatementsMixin:
             vf = self.coerce_in_block(vf, joined, node.blocks[1])
             node.blocks[0].register_output(vt)
             node.blocks[1].register_output(vf)
-            out = node.add_output(joined, None if is_hidden(name) else name)
+            out = node.add_output(joined, debug_name(name))
             refinement = name in t.refined and name in f.refined
             self.env.set(name, SimpleValue(out), refinement)
         self.env.may_set |= t.may_set | f.may_set
@@ -402,7 +403,7 @@ class StatementsMixin:
             self.fail("expected loop-carried variables to settle on one type")
         for name, out in zip(carried, node.outputs):
             if not is_hidden(name):
-                out.set_debug_name(name)
+                out.set_debug_name(debug_name(name))
             self.env.set(name, SimpleValue(out))
         self.env.may_set |= body_env.may_set & {RET_FLAG}
 
@@ -430,15 +431,15 @@ class StatementsMixin:
         node = self.emit("prim::Loop", [trip, first, *inits], [types[n] for n in carried])
         block = node.add_block()
         counter_name = target.id if isinstance(target, ast.Name) and it and it.is_counter else None
-        counter = block.add_input(T.IntType, counter_name)
+        counter = block.add_input(T.IntType, counter_name and debug_name(counter_name))
         env = Env(self.env, block)
         for name in carried:
-            env.set(
-                name, SimpleValue(block.add_input(types[name], None if is_hidden(name) else name))
-            )
+            env.set(name, SimpleValue(block.add_input(types[name], debug_name(name))))
         outs: list[Value] = []
 
         def fill() -> None:
+            if RET_FLAG in carried:  # the body only runs while nothing has returned
+                env.set(RET_FLAG, SimpleValue(self.const(False)))
             if _has(body, ast.Break):
                 env.set(BREAK_FLAG, SimpleValue(self.const(False)))
             if _has(body, ast.Continue):
@@ -461,14 +462,16 @@ class StatementsMixin:
         return v
 
     def _continue_condition(self: FunctionCompiler, env: Env, while_test: ast.expr | None) -> Value:
+        """`False` after a break or return, else the loop test (TorchScript's shape: after a
+        `continue` the test is evaluated on that path too, so the exit folds into one If)."""
         stops = sorted(env.may_set & {BREAK_FLAG, RET_FLAG})
-        if not stops:
+        exits = stops or sorted(env.may_set & {CONTINUE_FLAG})
+        if not exits:
             return self._while_test(while_test)
-        stopped = self.any_flag(stops)
-        node = self.emit("prim::If", [stopped], [T.BoolType])
+        node = self.emit("prim::If", [self.any_flag(exits)], [T.BoolType])
         t, f = node.add_block(), node.add_block()
         with self.graph.inserting_into(t):
-            t.register_output(self.const(False))
+            t.register_output(self.const(False) if stops else self._while_test(while_test))
         with self.graph.inserting_into(f):
             f.register_output(self._while_test(while_test))
         return node.output
