@@ -225,7 +225,7 @@ def check_pipeline(program: Program, graph: Graph, variant: str) -> None:
         assert_fixpoint(pass_, graph, name)
 
 
-@settings(max_examples=budget(20))
+@settings(max_examples=budget(15))
 @given(program=programs())
 @example(program=NESTED_RETURNS)
 def test_every_pass_preserves_meaning_and_is_idempotent(program: Program) -> None:

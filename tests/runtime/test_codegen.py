@@ -125,3 +125,88 @@ def test_non_finite_float_and_tensor_constants_are_bound() -> None:
     g.register_output(out.output)
     result, f = compile_graph(g)(torch.zeros(2))
     assert torch.equal(result, torch.tensor([1.0, 2.0])) and f == float("inf")
+
+
+# -- cheaper call forms ------------------------------------------------------------------------
+
+CHUNKED = """graph(%x : Tensor, %n : int):
+  %one : int = prim::Constant[value=1]()
+  %two : int = prim::Constant[value=2]()
+  %zero : int = prim::Constant[value=0]()
+  %sizes : int[] = prim::ListConstruct(%n, %two)
+  %y : Tensor = aten::view(%x, %sizes)
+  %r : Tensor = aten::select(%y, %zero, %one)
+  %parts : Tensor[] = aten::chunk(%r, %two, %zero)
+  %a : Tensor, %b : Tensor = prim::ListUnpack(%parts)
+  %t : (Tensor, Tensor) = prim::TupleConstruct(%a, %b)
+  return (%t)
+"""
+
+
+class TestCallForms(expecttest.TestCase):
+    def test_varargs_sizes_subscript_select_and_unpacked_chunk(self) -> None:
+        graph = hybridjit.parse_ir(CHUNKED)
+        self.assertExpectedInline(
+            generate_source(graph),
+            """\
+def forward(x, n):
+    a, b, = x.view(n, 2)[1].chunk(2)
+    return (a, b)
+""",
+        )
+        x = torch.arange(8.0)
+        for executor in ("codegen", "interpreter"):
+            a, b = function_from_graph(graph, executor)(x, 4)
+            assert a.tolist() == [2.0] and b.tolist() == [3.0]
+
+
+def _graph_of(fn: object) -> Graph:
+    return hybridjit.script(fn).graph
+
+
+def sizes(x: torch.Tensor, n: int) -> torch.Tensor:
+    y = x.view(n, -1).reshape([-1, n]).permute(1, 0).flip([0]).repeat([2, 1])
+    return y.expand([3, 4, n * 2]) + torch.zeros([n * 2]) + torch.ones([1], dtype=torch.int64)
+
+
+def test_varargs_size_forms_run_like_eager() -> None:
+    source = hybridjit.script(sizes).compiled().__hybridjit_source__
+    assert ".view(n, (-1))" in source and "_hj_zeros((n * 2))" in source
+    x = torch.arange(8.0)
+    expected = sizes(x, 2)
+    for executor in ("codegen", "interpreter"):
+        assert torch.equal(function_from_graph(_graph_of(sizes), executor)(x, 2), expected)
+
+
+def unpack_if(x: torch.Tensor, flag: bool) -> torch.Tensor:
+    a, b = x.chunk(2)
+    if flag:
+        a = a + 1
+    return a - b
+
+
+def test_unpacked_chunk_is_not_copied_to_a_list() -> None:
+    source = hybridjit.script(unpack_if).compiled().__hybridjit_source__
+    assert "a_1, b, = x.chunk(2)" in source and "list(" not in source
+    x = torch.arange(4.0)
+    for flag in (True, False):
+        assert torch.equal(hybridjit.script(unpack_if)(x, flag), unpack_if(x, flag))
+
+
+def test_empty_else_is_left_out() -> None:
+    source = hybridjit.script(rnn_like).compiled().__hybridjit_source__
+    assert "else:" not in source and "pass" not in source
+
+
+def rnn_like(xs: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    h = xs[0]
+    for t in range(xs.size(0)):
+        h = torch.mm(xs[t], w.t()) + h
+    return h
+
+
+def test_straight_line_function_has_no_pass() -> None:
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return x.relu()
+
+    assert "pass" not in hybridjit.script(f).compiled().__hybridjit_source__

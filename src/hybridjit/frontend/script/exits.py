@@ -23,6 +23,10 @@ TorchScript's exit transform (`torch/csrc/jit/frontend/exit_transforms.cpp`) and
           ...                            ==>       block0(%_, ..., %i):
           -> (%cond, ...)                            ...; %j = aten::add(%i, 1)
                                                      -> (%cond & (%j < %n), ..., %j)
+
+- `fold_constant_if_outputs`: an If output that is the same constant in both branches (the
+  continue condition of a `for` after `continue`) reads that constant, as TorchScript's
+  constant propagation leaves it.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ INT_MAX = 9223372036854775807
 
 
 def transform_exits(graph: Graph) -> None:
-    """Both rewrites, in TorchScript's order."""
+    """The three rewrites, in TorchScript's order."""
     inline_consecutive_ifs(graph.block)
     canonicalize_modified_loops(graph.block)
     fold_constant_if_outputs(graph)
