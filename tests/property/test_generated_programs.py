@@ -138,8 +138,6 @@ EQUAL_CODE_MODULE = """
 """
 
 
-@pytest.mark.xfail(strict=False, reason="frontend caches compiled functions by __code__, which "
-                   "compares by value across modules (reported by the property tests)")  # fmt: skip
 def test_equal_code_in_two_modules_compiles_separately() -> None:
     """Found by the generator: `generated` is byte-identical in both modules, but calls a
     different `helper`; each must compile to its own function."""

@@ -137,10 +137,6 @@ def assert_fixpoint(pass_: Pass, graph: Graph, who: str) -> None:
 
 # Bugs the properties found in passes owned elsewhere (reported); strict=False so a fix
 # shows up as XPASS rather than failing the run.
-KNOWN_PASS_BUGS = {
-    "simplify_if.simplify_if_outputs": "not idempotent: one pre-order sweep misses outer Ifs "
-    "that become simplifiable once an inner If is simplified (see NESTED_RETURNS)",
-}
 
 # Found by the pass property: an inner If whose two branches both return, inside an outer If.
 # The frontend now simplifies this graph itself, so the xfail test starts from its IR text
@@ -200,16 +196,14 @@ NESTED_RETURNS_IR = """graph(%x : Tensor,
 
 
 def check_pass(program: Program, name: str, graph: Graph, variant: str) -> None:
-    """Run one pass on `graph` and check the result (idempotence only for passes without a
-    known bug; those have their own xfail test)."""
+    """Run one pass on `graph` and check the result, including idempotence."""
     pass_ = PASSES[name]
     changed = pass_(graph)
     assert isinstance(changed, bool)
     event(f"{name} on {variant}: changed={changed}")
     verify(graph)
     assert_runs_like_eager(program, graph, f"{name} on {variant}")
-    if name not in KNOWN_PASS_BUGS:
-        assert_fixpoint(pass_, graph, name)
+    assert_fixpoint(pass_, graph, name)
 
 
 def check_pipeline(program: Program, graph: Graph, variant: str) -> None:
@@ -237,10 +231,9 @@ def test_every_pass_preserves_meaning_and_is_idempotent(program: Program) -> Non
         check_pipeline(program, graph.copy(), variant)
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=r))
-             for n, r in KNOWN_PASS_BUGS.items()])  # fmt: skip
-def test_known_pass_bug_is_idempotent_on_its_minimal_example(name: str) -> None:
+@pytest.mark.parametrize("name", sorted(PASSES))
+def test_pass_is_idempotent_on_nested_returns(name: str) -> None:
+    """NESTED_RETURNS once caught simplify_if_outputs needing two sweeps (outer If first)."""
     graph = hybridjit.parse_ir(NESTED_RETURNS_IR)
     PASSES[name](graph)
     assert_fixpoint(PASSES[name], graph, name)

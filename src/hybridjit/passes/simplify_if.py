@@ -34,7 +34,9 @@ def _replacement(node: Node, i: int) -> Value | None:
 def simplify_if_outputs(graph: Graph) -> bool:
     """Forward trivially-known If outputs to their uses; True if anything changed."""
     changed = False
-    for node in list(graph.all_nodes()):
+    # Inner Ifs first (reversed pre-order): simplifying one can make its enclosing If's
+    # branches yield the same value, which this same sweep then sees.
+    for node in reversed(list(graph.all_nodes())):
         if node.kind != "prim::If" or len(node.blocks) != 2:
             continue
         for i, out in enumerate(node.outputs):

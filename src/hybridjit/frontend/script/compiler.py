@@ -12,6 +12,7 @@ import ast
 import builtins
 import contextlib
 import inspect
+import weakref
 from typing import Any, Callable, NoReturn
 
 from hybridjit.errors import FrontendError
@@ -224,13 +225,15 @@ def function_scope(fn: Any) -> Scope:
     return Scope(getattr(fn, "__globals__", {}), cells)
 
 
-_FUNCTIONS: dict[Any, ScriptFunction] = {}
+# Keyed by the function object: equal code objects with other globals or closure cells
+# (two `def f` made by one factory) are different programs.
+_FUNCTIONS: weakref.WeakKeyDictionary[Any, ScriptFunction] = weakref.WeakKeyDictionary()
 _IN_PROGRESS: set[Any] = set()
 
 
 def compile_function(fn: Any) -> ScriptFunction:
-    """Compile a free Python function (cached: each function compiles once)."""
-    key = fn if hasattr(fn, "__hj_overload_of__") else getattr(fn, "__code__", fn)
+    """Compile a free Python function (cached: each function object compiles once)."""
+    key = fn
     if key in _FUNCTIONS:
         return _FUNCTIONS[key]
     if key in _IN_PROGRESS:

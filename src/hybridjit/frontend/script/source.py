@@ -37,7 +37,9 @@ _CACHE: dict[Any, ParsedDef] = {}
 
 def parse_def(obj: Any) -> ParsedDef:
     """The AST of a function or class, or a FrontendError when its source is unavailable."""
-    key = getattr(obj, "__code__", obj)
+    # Code objects compare equal across files, so the file name is part of the key.
+    code = getattr(obj, "__code__", None)
+    key = (code, code.co_filename) if code is not None else obj
     if key in _CACHE:
         return _CACHE[key]
     try:
