@@ -7,6 +7,7 @@ from typing import Any
 
 from hybridjit.errors import (
     ArchiveError,
+    ArgumentError,
     Error,
     FrontendError,
     IRParseError,
@@ -43,7 +44,7 @@ _LAZY = {
 }
 
 __all__ = [
-    "ArchiveError", "Error", "FrontendError", "IRParseError", "SchemaError", "TracerWarning",
+    "ArchiveError", "ArgumentError", "Error", "FrontendError", "IRParseError", "SchemaError", "TracerWarning",
     "TracingCheckError", "VerificationError", "__version__", *_LAZY,
 ]  # fmt: skip
 

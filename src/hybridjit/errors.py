@@ -26,6 +26,10 @@ class SchemaError(Error):
     """No operator overload matches the arguments (or the operator does not exist)."""
 
 
+class ArgumentError(Error, TypeError):
+    """A compiled function was called with the wrong number, names or types of arguments."""
+
+
 class FrontendError(Error):
     """A compile error in code being scripted or traced, with the source line."""
 

@@ -13,10 +13,7 @@ from tests.frontend.test_script_helpers import check_same_outcome, executors, ou
 import hybridjit
 
 CASES = script_programs.CASES
-# Known differences owned by the runtime (ScriptFunction argument binding).
-RUNTIME_GAPS = {
-    "dict_pop_default": "a call with a missing argument raises hybridjit.Error, not TypeError",
-}
+RUNTIME_GAPS: dict[str, str] = {}  # case name -> why it is expected to fail
 
 
 def _params(cases):

@@ -42,9 +42,7 @@ class ScriptFunction:
         self.qualified_name = qualified_name or f"__torch__.{name}"
         self.signature = signature
         self.executor = executor
-        self._graph = graph
-        self._arity = len(graph.inputs)
-        self._compiled: Callable[..., Any] | None = None
+        self._set_graph(graph)
 
     @property
     def graph(self) -> Graph:
@@ -52,9 +50,15 @@ class ScriptFunction:
 
     @graph.setter
     def graph(self, graph: Graph) -> None:
+        self._set_graph(graph)
+
+    def _set_graph(self, graph: Graph) -> None:
+        from hybridjit.runtime.arguments import python_class
+
         self._graph = graph
         self._arity = len(graph.inputs)
-        self._compiled = None
+        self._classes = tuple(python_class(v.type) for v in graph.inputs)
+        self._compiled: Callable[..., Any] | None = None
 
     @property
     def inlined_graph(self) -> Graph:
@@ -78,18 +82,31 @@ class ScriptFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != self._arity:
             args = self._bind(args, kwargs)
-        return (self._compiled or self.compiled())(*args)
+        if not all(map(isinstance, args, self._classes)):
+            self._check_arguments(args)
+        try:
+            return (self._compiled or self.compiled())(*args)
+        except Exception:
+            self._check_arguments(args)  # a clearer error when the arguments were wrong
+            raise
+
+    def _check_arguments(self, args: tuple[Any, ...]) -> None:
+        from hybridjit.runtime.arguments import check_arguments
+
+        inputs = self._graph.inputs
+        names = [v.debug_name.partition(".")[0] for v in inputs]
+        check_arguments(self.name, names, [v.type for v in inputs], args)
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        from hybridjit.errors import Error
+        from hybridjit.errors import ArgumentError
 
         if self.signature is None:
-            raise Error(f"{self.name}() expected {self._arity} positional arguments, "
-                        f"got {len(args)}{' and keywords' if kwargs else ''}")
+            raise ArgumentError(f"{self.name}() expected {self._arity} positional arguments, "
+                                f"got {len(args)}{' and keywords' if kwargs else ''}")
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as e:
-            raise Error(f"{self.name}(): {e}") from None
+            raise ArgumentError(f"{self.name}(): {e}") from None
         bound.apply_defaults()
         return tuple(bound.arguments.values())
 
