@@ -22,10 +22,10 @@ import pytest
 import torch
 
 import hybridjit
-from hybridjit.ir.printer import EnumConstant
 from corpus import script_programs
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph
+from hybridjit.ir.printer import EnumConstant
 from hybridjit.ir.verifier import verify
 from hybridjit.runtime.function import EXECUTORS, function_from_graph
 

@@ -9,7 +9,6 @@ from typing import Any, Callable
 import torch
 
 import hybridjit
-
 from hybridjit.runtime.function import ScriptFunction
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
-import pytest
 import torch
 from hypothesis import assume, example, given, reject, settings
 from tests.property.program_strategy import (

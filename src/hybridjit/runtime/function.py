@@ -10,7 +10,9 @@ from hybridjit.ir.graph import Graph
 EXECUTORS = ("codegen", "interpreter")
 
 
-def function_from_graph(graph: Graph, executor: str = "codegen", name: str = "forward") -> Callable[..., Any]:
+def function_from_graph(
+    graph: Graph, executor: str = "codegen", name: str = "forward"
+) -> Callable[..., Any]:
     """A Python callable that runs `graph` with the chosen executor.
 
     `codegen` (the default) turns the graph into Python source and compiles it;
@@ -101,8 +103,10 @@ class ScriptFunction:
         from hybridjit.errors import ArgumentError
 
         if self.signature is None:
-            raise ArgumentError(f"{self.name}() expected {self._arity} positional arguments, "
-                                f"got {len(args)}{' and keywords' if kwargs else ''}")
+            raise ArgumentError(
+                f"{self.name}() expected {self._arity} positional arguments, "
+                f"got {len(args)}{' and keywords' if kwargs else ''}"
+            )
         try:
             bound = self.signature.bind(*args, **kwargs)
         except TypeError as e:

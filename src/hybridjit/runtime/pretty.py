@@ -19,7 +19,7 @@ import torch
 
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node
-from hybridjit.runtime.codegen import _NOT_IDENT, _Codegen, _Inliner
+from hybridjit.runtime.codegen import _NOT_IDENT, _Codegen
 
 _NAMESPACES = (("torch", torch), ("torch.nn.functional", torch.nn.functional),
                ("torch.linalg", torch.linalg), ("torch.special", torch.special),
