@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from hybridjit.ir.graph import Graph, Node
+from hybridjit.utils import is_hashable
 
 POOLED = ("prim::Constant", "prim::Uninitialized")
 
@@ -23,7 +24,7 @@ def _key(node: Node) -> Any:
     for name, value in sorted(node.attributes.items()):
         if isinstance(value, float):
             value = ("float", repr(value))
-        elif isinstance(value, (list, dict)) or not _hashable(value):
+        elif isinstance(value, (list, dict)) or not is_hashable(value):
             value = ("id", id(value))
         else:
             value = (type(value).__name__, value)
@@ -31,14 +32,6 @@ def _key(node: Node) -> Any:
     out = node.outputs[0].type
     callee = getattr(out, "callee", None)
     return (node.kind, str(out), out, tuple(attrs), id(callee) if callee is not None else None)
-
-
-def _hashable(x: Any) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
 
 
 def constant_pooling(graph: Graph) -> bool:

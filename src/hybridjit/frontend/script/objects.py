@@ -16,6 +16,7 @@ import torch
 
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
+from hybridjit.utils import is_hashable
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler as C
@@ -46,7 +47,7 @@ def call_python_object(c: C, obj: Any, args: list[SugaredValue],
                        kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
     from torch._jit_internal import boolean_dispatched
 
-    if obj in boolean_dispatched if _hashable(obj) else False:
+    if obj in boolean_dispatched if is_hashable(obj) else False:
         return _boolean_dispatch(c, boolean_dispatched[obj], args, kwargs)
     if isinstance(obj, type):
         return _construct(c, obj, args, kwargs)
@@ -54,14 +55,6 @@ def call_python_object(c: C, obj: Any, args: list[SugaredValue],
         return call_function(c, obj, args, kwargs)
     c.fail(f"expected a function TorchScript can compile, found Python value "
            f"{getattr(obj, '__name__', type(obj).__name__)!r}")  # fmt: skip
-
-
-def _hashable(x: Any) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
 
 
 def call_function(c: C, fn: Any, args: list[SugaredValue],

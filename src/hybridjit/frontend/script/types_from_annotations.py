@@ -12,6 +12,7 @@ from typing import Any, Callable
 import torch
 
 from hybridjit.ir import types as T
+from hybridjit.utils import is_hashable
 
 _SIMPLE: dict[Any, T.Type] = {
     int: T.IntType, float: T.FloatType, bool: T.BoolType, str: T.StrType,
@@ -33,7 +34,7 @@ class AnnotationError(Exception):
 
 def type_from_python(ann: Any) -> T.Type:
     """The IR type an annotation object denotes, or AnnotationError."""
-    if ann in _SIMPLE if _hashable(ann) else False:
+    if ann in _SIMPLE if is_hashable(ann) else False:
         return _SIMPLE[ann]
     origin = typing.get_origin(ann)
     if origin is not None:
@@ -45,14 +46,6 @@ def type_from_python(ann: Any) -> T.Type:
     if isinstance(ann, T.Type):
         return ann
     raise AnnotationError(f"unknown type annotation {ann!r}")
-
-
-def _hashable(x: Any) -> bool:
-    try:
-        hash(x)
-    except TypeError:
-        return False
-    return True
 
 
 def _is_final(ann: Any) -> bool:
