@@ -54,7 +54,9 @@ def test_corpus_case_matches_torch_jit(case) -> None:
 
 
 # Programs torch.jit rejects but hybridjit accepts on purpose (a superset of TorchScript).
-ACCEPTED_EXTENSIONS = {"rej_floordiv_augassign", "rej_comprehension_if"}
+ACCEPTED_EXTENSIONS = {"rej_floordiv_augassign", "rej_comprehension_if", "rej_reversed_builtin",
+                       "rej_str_times_int", "rej_int_invert", "rej_fstring_format_spec",
+                       "rej_for_else", "rej_while_else", "rej_walrus"}  # fmt: skip
 
 
 def test_accepted_extensions_match_eager() -> None:
@@ -64,6 +66,16 @@ def test_accepted_extensions_match_eager() -> None:
     assert fd(7) == 3 and fd(-7) == -4
     comp = hybridjit.script(r.rej_comprehension_if)
     assert comp([3, -1, 0, 5]) == [3, 5]
+    assert hybridjit.script(r.rej_reversed_builtin)([1, 2, 3]) == [3, 2, 1]
+    assert hybridjit.script(r.rej_str_times_int)("ab") == "ababab"
+    assert hybridjit.script(r.rej_int_invert)(5) == -6
+    assert hybridjit.script(r.rej_fstring_format_spec)(2.0 / 3) == "0.667"
+    for_else = hybridjit.script(r.rej_for_else)
+    assert (for_else([-1, 2]), for_else([-1]), for_else([])) == (1, -1, -1)
+    while_else = hybridjit.script(r.rej_while_else)
+    assert (while_else(3), while_else(-2)) == (5, 5)
+    walrus = hybridjit.script(r.rej_walrus)
+    assert (walrus(1), walrus(2)) == (0, 3)
 
 
 @pytest.mark.parametrize("rej", REJECTIONS, ids=[r.name for r in REJECTIONS])

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+import pytest
 import torch
+from tests.frontend.test_script_helpers import executors
 
 import hybridjit
+from hybridjit.ir.verifier import verify
+from hybridjit.ops.prims import PRIMS
+from hybridjit.ops.registry import has_op
+from hybridjit.runtime.function import EXECUTORS, function_from_graph
 
 
 def no_grad_block(x: torch.Tensor) -> torch.Tensor:
@@ -104,3 +110,158 @@ def test_keyword_arguments_and_defaults() -> None:
     f = hybridjit.script(calls_with_keywords)
     assert f(1) == calls_with_keywords(1)
     assert hybridjit.script(defaults)(1, z=2) == defaults(1, z=2)
+
+
+# -- Python beyond TorchScript: each compiles, matches eager on both executors, and its graph
+# prints, parses back, verifies and still runs, and survives an archive.
+
+
+def str_repeat(s: str, n: int) -> str:
+    return s * n + 2 * s
+
+
+def int_invert(x: int) -> int:
+    return ~x
+
+
+def int_pow(n: int) -> int:
+    return 2**n + n**2
+
+
+def int_pow_negative_constant(n: int) -> float:
+    return n**-2
+
+
+def fstring_format_spec(x: float, n: int, w: int) -> str:
+    return f"{x:.2f}|{n:>4}|{n:0{w}d}|{'ab':^6}|" + format(x, "+.1e") + format(n)
+
+
+def reversed_builtin(xs: List[int], s: str) -> List[str]:
+    out: List[str] = []
+    for x in reversed(xs):
+        out.append(str(x))
+    for ch in reversed(s):
+        out.append(ch)
+    return out + list(reversed(out))
+
+
+def for_else(xs: List[int], target: int) -> str:
+    for x in xs:
+        if x == target:
+            break
+    else:
+        return "not found"
+    return "found"
+
+
+def while_else_without_break(n: int) -> int:
+    i = 0
+    while i < n:
+        i += 1
+    else:
+        i += 100
+    return i
+
+
+def nested_loop_else(xss: List[List[int]]) -> int:
+    # The inner loop's breaks are its own; the inner `else` continues the outer loop.
+    hits = 0
+    for xs in xss:
+        for x in xs:
+            if x < 0:
+                break
+        else:
+            hits += 1
+            continue
+        hits += 10
+        if hits > 25:
+            break
+    else:
+        hits += 1000
+    return hits
+
+
+def while_else_with_break(n: int) -> int:
+    i = 0
+    while i < 10:
+        i += 1
+        if i == n:
+            break
+    else:
+        i = -1
+    return i
+
+
+def walrus_in_loop(xs: List[int]) -> int:
+    total = 0
+    y = -5
+    for x in xs:
+        if (y := x * 2) > 2:
+            total += y
+    return total + y
+
+
+BEYOND_TORCHSCRIPT = [
+    (for_else, [([1, 2, 3], 2), ([], 1), ([1], 5)]),
+    (while_else_without_break, [(5,), (0,)]),
+    (nested_loop_else, [([[1], [-1], [2]],), ([[-1], [-1], [-1], [1]],), ([],)]),
+    (while_else_with_break, [(3,), (11,)]),
+    (walrus_in_loop, [([1, 2, 3],), ([],)]),
+    (str_repeat, [("ab", 3), ("x", 0), ("x", -2), ("", 4)]),
+    (int_invert, [(7,), (-8,), (0,)]),
+    # A negative exponent gives eager's float, even where the static type says int.
+    (int_pow, [(5,), (0,), (-1,)]),
+    (int_pow_negative_constant, [(2,), (-4,)]),
+    (fstring_format_spec, [(1.2345, 7, 5), (-2.0, -3, 2), (1e10, 123456, 0)]),
+    (reversed_builtin, [([1, 2, 3], "ab"), ([], "")]),
+]
+
+
+@pytest.mark.parametrize("fn,inputs", BEYOND_TORCHSCRIPT,
+                         ids=[fn.__name__ for fn, _ in BEYOND_TORCHSCRIPT])  # fmt: skip
+def test_beyond_torchscript_matches_eager(fn, inputs, tmp_path) -> None:
+    sf = hybridjit.script(fn)
+    reparsed = hybridjit.parse_ir(str(sf.graph))
+    verify(reparsed)
+    runners = dict(executors(sf))
+    for executor in EXECUTORS:
+        runners[f"reparsed-{executor}"] = function_from_graph(reparsed, executor, fn.__name__)
+    hybridjit.save(sf, tmp_path / "f.pt")
+    runners["archive"] = hybridjit.load(tmp_path / "f.pt")
+    for args in inputs:
+        expected = fn(*args)
+        for who, run in runners.items():
+            got = run(*args)
+            assert got == expected and type(got) is type(expected), (who, args, got, expected)
+
+
+def test_beyond_torchscript_ops_are_registered_or_documented_prims() -> None:
+    kinds = {n.kind for fn, _ in BEYOND_TORCHSCRIPT for n in hybridjit.script(fn).graph.nodes()}
+    assert {"prim::format", "prim::int_pow", "aten::join", "aten::slice"} <= kinds
+    assert "aten::bitwise_not" not in kinds
+    assert all(k in PRIMS or has_op(k) for k in kinds), kinds
+
+
+def test_int_invert_of_bool_still_names_the_type() -> None:
+    def f(b: bool) -> int:
+        return ~b
+
+    with pytest.raises(hybridjit.FrontendError, match="bitwise_not"):
+        hybridjit.script(f)
+
+
+def test_reversed_of_an_int_is_rejected() -> None:
+    def f(n: int) -> int:
+        for i in reversed(n):
+            return i
+        return 0
+
+    with pytest.raises(hybridjit.FrontendError, match="expected reversed\\(\\) of a list or str"):
+        hybridjit.script(f)
+
+
+def test_loop_else_flag_is_set_only_by_breaks_of_that_loop() -> None:
+    kinds = [n.kind for n in hybridjit.script(while_else_without_break).graph.nodes()]
+    assert "prim::If" not in kinds  # no break: the else block just follows the loop
+    graph = str(hybridjit.script(for_else).graph)
+    assert "$" not in graph and graph.count("prim::Loop") == 1

@@ -447,6 +447,8 @@ PRIMS: dict[str, OpImpl] = {
     "prim::TupleIndex": BY_NAME["prim::TupleIndex"],
     "prim::dtype": BY_OVERLOAD["prim::dtype"],
     "prim::device": BY_NAME["prim::device"],
+    "prim::format": py(format, "format({0}, {1})"),
+    "prim::int_pow": py(operator.pow, "({0} ** {1})"),
 }
 
 # Ops whose outputs are the elements of the value `run` returns.

@@ -93,6 +93,9 @@ PRIMS: dict[str, PrimInfo] = {
         _p("Exit", 0, 1, "exit a `with` context", pure=False),
         _p("Closure", 1, 0, "a nested function definition", blocks=1),
         _p("ModuleContainerIndex", 1, 2, "a submodule of a ModuleList/ModuleDict"),
+        # hybridjit's own, beyond TorchScript:
+        _p("format", 1, 2, "format(value, spec): Python's formatting of one f-string field"),
+        _p("int_pow", 1, 2, "a ** b of two ints, as Python: an int when b >= 0, else a float"),
     )
 }  # fmt: skip
 

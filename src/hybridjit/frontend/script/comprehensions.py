@@ -103,6 +103,8 @@ class ComprehensionsMixin:
         return self._comprehension(comp, None, False)
 
     def build_JoinedStr(self: C, node: ast.JoinedStr) -> SugaredValue:
+        if all(isinstance(part, ast.Constant) for part in node.values):  # e.g. a format spec
+            return SimpleValue(self.const("".join(str(p.value) for p in node.values)))
         pieces: list[str] = []
         args: list[Value] = []
         for part in node.values:
@@ -110,9 +112,15 @@ class ComprehensionsMixin:
                 pieces.append(str(part.value).replace("{", "{{").replace("}", "}}"))
                 continue
             assert isinstance(part, ast.FormattedValue)
-            if part.format_spec is not None:
-                self.fail("expected an f-string field without a format spec", part)
             v = self.emit_value(part.value)
+            if part.format_spec is not None:
+                if part.conversion != -1:
+                    self.fail("expected an f-string field with a format spec or a conversion "
+                              "(!r, !s), found both", part)  # fmt: skip
+                spec = self.emit_value(part.format_spec)
+                pieces.append("{}")
+                args.append(self.emit("prim::format", [v, spec], [T.StrType]).output)
+                continue
             if part.conversion == ord("r") and v.type == T.StrType:
                 pieces.append("'{}'")
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import operator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from hybridjit.frontend.script.environment import debug_name
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
@@ -94,6 +94,12 @@ class ExpressionsMixin:
     def build_Starred(self: FunctionCompiler, node: ast.Starred) -> SugaredValue:
         self.fail("expected a plain argument, found a starred expression")
 
+    def build_NamedExpr(self: FunctionCompiler, node: ast.NamedExpr) -> SugaredValue:
+        """`(name := value)`: binds `name` and is the value."""
+        value = SimpleValue(self.emit_value(node.value))
+        self.assign_to(node.target, value)
+        return value
+
     def build_Lambda(self: FunctionCompiler, node: ast.Lambda) -> SugaredValue:
         self.fail("expected an expression, found a lambda (lambdas aren't supported)")
 
@@ -175,7 +181,21 @@ class ExpressionsMixin:
             return SimpleValue(
                 self.call_builtin_values("aten::percentFormat", [a, *self.format_args(b)], {})
             )
+        sugar = _BINARY_SUGAR.get((op, a.type, b.type))
+        if sugar is not None:
+            return SimpleValue(sugar(self, a, b))
         return SimpleValue(self.binary(op, a, b))
+
+    def str_repeat(self: FunctionCompiler, s: Value, n: Value) -> Value:
+        """`s * n` as `"".join([s] * n)` (empty for n <= 0, as in Python)."""
+        repeated = self.call_builtin_values("aten::mul", [self.make_list([s], T.StrType), n], {})
+        return self.call_builtin_values("aten::join", [self.const(""), repeated], {})
+
+    def int_pow(self: FunctionCompiler, a: Value, b: Value) -> Value:
+        """`a ** b` of ints, as eager Python: an int unless the exponent is negative."""
+        if b.node.kind == "prim::Constant" and b.node["value"] < 0:
+            return self.call_builtin_values("aten::pow", [a, b], {})  # a float, statically
+        return self.emit("prim::int_pow", [a, b], [T.IntType]).output
 
     def str_contains(self: FunctionCompiler, s: Value, sub: Value) -> Value:
         n = self.call_builtin_values("aten::len", [s], {})
@@ -209,6 +229,10 @@ class ExpressionsMixin:
         if isinstance(node.op, ast.USub) and operand.node.kind == "prim::Constant" and \
                 operand.type in (T.IntType, T.FloatType):  # fmt: skip
             return SimpleValue(self.const(-operand.node["value"]))
+        if isinstance(node.op, ast.Invert) and operand.type == T.IntType:
+            # Python's `~x` on ints is `-x - 1` (TorchScript has no int bitwise_not).
+            negated = self.call_builtin_values("aten::neg", [operand], {})
+            return SimpleValue(self.call_builtin_values("aten::sub", [negated, self.const(1)], {}))
         return SimpleValue(self.call_builtin_values(UNARY_OPS[type(node.op)], [operand], {}))
 
     def build_BoolOp(self: FunctionCompiler, node: ast.BoolOp) -> SugaredValue:
@@ -474,6 +498,14 @@ class ExpressionsMixin:
                 "aten::Int" if t == T.IntType else "aten::Float", [v], {}
             )
         self.fail(f"expected {what} to have type '{t}', found type '{v.type}'")
+
+
+# `a <op> b` of these (op, type of a, type of b) means something TorchScript has no op for.
+_BINARY_SUGAR: dict[tuple[str, T.Type, T.Type], Callable[..., Value]] = {
+    ("aten::mul", T.StrType, T.IntType): lambda c, a, b: c.str_repeat(a, b),
+    ("aten::mul", T.IntType, T.StrType): lambda c, a, b: c.str_repeat(b, a),
+    ("aten::pow", T.IntType, T.IntType): lambda c, a, b: c.int_pow(a, b),
+}
 
 
 def _join_or_union(types: list[T.Type]) -> T.Type:

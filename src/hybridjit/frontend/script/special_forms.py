@@ -183,6 +183,24 @@ def _divmod(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> 
     return c.call_builtin("aten::divmod", args, kwargs)
 
 
+def _reversed(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    """`reversed(xs)` of a list or str: a reversed copy (iterating it is what eager does)."""
+    if len(args) != 1 or kwargs:
+        c.fail(f"expected reversed() of one argument, found {len(args) + len(kwargs)}")
+    v = args[0].value(c)
+    if not isinstance(v.type, T.ListType) and v.type != T.StrType:
+        c.fail(f"expected reversed() of a list or str, found a value of type '{v.type}'")
+    none = c.const(None)
+    return SimpleValue(c.call_builtin_values("aten::slice", [v, none, none, c.const(-1)], {}))
+
+
+def _format(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    if kwargs or not 1 <= len(args) <= 2:
+        c.fail("expected format(value) or format(value, spec)")
+    spec = args[1].value(c) if len(args) == 2 else c.const("")
+    return SimpleValue(c.emit("prim::format", [args[0].value(c), spec], [T.StrType]).output)
+
+
 FORMS: dict[int, tuple[Any, Handler]] = {}
 
 
@@ -204,6 +222,7 @@ for _obj, _h in (
     (builtins.round, _op("aten::round")), (builtins.divmod, _divmod),
     (builtins.print, _print), (builtins.isinstance, _isinstance), (builtins.hasattr, _hasattr),
     (builtins.getattr, _getattr), (builtins.sorted, _op("aten::sorted")),
+    (builtins.reversed, _reversed), (builtins.format, _format),
     (builtins.enumerate, _enumerate), (builtins.zip, _zip), (builtins.list, _list),
     (builtins.tuple, _tuple), (builtins.ord, _op("aten::ord")), (builtins.chr, _op("aten::chr")),
     (builtins.pow, _op("aten::pow")), (builtins.hash, _op("aten::hash")),

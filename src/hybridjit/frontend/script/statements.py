@@ -14,9 +14,9 @@ from hybridjit.frontend.script.environment import (
     debug_name,
     is_hidden,
 )  # fmt: skip
+from hybridjit.frontend.script.loop_else import lower_loop_else
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredValue
 from hybridjit.ir import types as T
-from hybridjit.ir.graph import SourceRange
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler
@@ -338,8 +338,8 @@ class StatementsMixin:
 
     def build_While(self: FunctionCompiler, stmt: ast.While) -> None:
         if stmt.orelse:
-            self.fail("expected a while loop without 'else', found 'while ... else'",
-                      where=self._else_range(stmt))  # fmt: skip
+            self.emit_statements(lower_loop_else(stmt))
+            return
         cond = self.emit_condition(stmt.test)
         if cond.static is False:
             return
@@ -347,20 +347,10 @@ class StatementsMixin:
         self.emit_loop(self.const(INT_MAX), first, None, stmt.target if False else None,
                        stmt.body, while_test=stmt.test)  # fmt: skip
 
-    def _else_range(self: FunctionCompiler, stmt: ast.For | ast.While) -> SourceRange:
-        """The `else:` line of a loop (the AST has no node for the keyword)."""
-        first = self.parsed.range(stmt.orelse[0])
-        lines = (first.source or "").splitlines()
-        line = first.line - 1
-        while line > 1 and not lines[line - 1].strip().startswith("else"):
-            line -= 1
-        text = lines[line - 1] if lines else ""
-        col = len(text) - len(text.lstrip())
-        return SourceRange(first.filename, line, col, first.source, len(text.rstrip()))
-
     def build_For(self: FunctionCompiler, stmt: ast.For) -> None:
         if stmt.orelse:
-            self.fail("expected a for loop without 'else', found 'for ... else'")
+            self.emit_statements(lower_loop_else(stmt))
+            return
         iterable = self.emit_expr(stmt.iter)
         it = iterable.iteration(self)
         if it.unrolled is not None:
