@@ -8,7 +8,7 @@ import pytest
 import torch
 from tests.corpus import script_programs
 from tests.corpus.script_rejections import REJECTIONS
-from tests.frontend.test_script_helpers import check_same_outcome, executors, outcome
+from tests.frontend.script_helpers import check_same_outcome, executors, outcome
 
 import hybridjit
 

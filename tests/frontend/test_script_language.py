@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import pytest
 import torch
-from tests.frontend.test_script_helpers import executors
+from tests.frontend.script_helpers import executors
 
 import hybridjit
 from hybridjit.ir.verifier import verify

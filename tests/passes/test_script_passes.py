@@ -155,7 +155,7 @@ def test_scripted_graphs_are_verifier_clean() -> None:
 
 def test_passes_keep_semantics_on_the_corpus() -> None:
     from tests.corpus.script_programs import CASES
-    from tests.frontend.test_script_helpers import check_same_outcome, outcome
+    from tests.frontend.script_helpers import check_same_outcome, outcome
 
     from hybridjit.runtime.function import ScriptFunction
 
