@@ -25,7 +25,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import pytest
 import torch
 
 import hybridjit
@@ -167,13 +166,14 @@ def roundtrip_in_fresh_process(compiled: dict[str, tuple[Any, list]], tmp_path: 
 
 def test_script_corpus_round_trips_in_a_fresh_process(tmp_path: Path) -> None:
     compiled = compile_script_cases()
-    if len(compiled) < 10:
-        pytest.skip(f"hybridjit.script compiles only {len(compiled)} corpus programs so far")
+    # 347 programs: 4 use Python TorchScript rejects and hybridjit does too (xfail in the
+    # frontend tests); 5 take NamedTuple/Enum instances the child cannot build without the
+    # corpus source.  A program that stops compiling shows up here as a smaller count.
+    assert len(compiled) >= 338, f"only {len(compiled)} script corpus programs compiled"
     roundtrip_in_fresh_process(compiled, tmp_path)
 
 
 def test_trace_corpus_round_trips_in_a_fresh_process(tmp_path: Path) -> None:
     compiled = compile_trace_cases()
-    if len(compiled) < 10:
-        pytest.skip(f"hybridjit.trace handles only {len(compiled)} corpus programs so far")
+    assert len(compiled) == len(trace_programs.TRACE_CASES), "some trace cases did not trace"
     roundtrip_in_fresh_process(compiled, tmp_path)
