@@ -33,6 +33,7 @@ from hybridjit.ir.graph import Block, Graph, Node, Value
 from hybridjit.ops import kernels
 from hybridjit.ops.kernels import Operand
 from hybridjit.passes.cache_loop_invariants import cache_loop_invariants
+from hybridjit.runtime import module
 
 _COUNTER = itertools.count()
 _RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
@@ -132,6 +133,17 @@ class _Codegen:
             name = self._bound[id(obj)] = self._fresh(f"_hj_{hint}", is_global=True)
             self.globals[name] = obj
         return name
+
+    def get_attr(self, node: Node) -> str:
+        """`prim::GetAttr` as an expression (a fast helper; `.code` shows `obj.name`)."""
+        fetch = self.bind(module.get_attr, "get_attr")
+        return f"{fetch}({self.src(node.inputs[0])}, {node['name']!r})"
+
+    def call_method(self, node: Node) -> str:
+        """`prim::CallMethod` as an expression (compiled methods are called directly)."""
+        args = [self.src(node.inputs[0]), repr(node["name"])]
+        args += [self.src(v) for v in node.inputs[1:]]
+        return f"{self.bind(module.call_method, 'call_method')}({', '.join(args)})"
 
     def callee(self, node: Node) -> str:
         """The name a `prim::CallFunction` node calls."""
@@ -429,8 +441,7 @@ def _attr(obj: str, name: str) -> str:
 
 
 def _emit_get_attr(gen: _Codegen, node: Node, depth: int) -> None:
-    gen.line(depth, f"{gen.local(node.output)} = {_attr(gen.src(node.inputs[0]), node['name'])}",
-             node)  # fmt: skip
+    gen.line(depth, f"{gen.local(node.output)} = {gen.get_attr(node)}", node)
 
 
 def _emit_set_attr(gen: _Codegen, node: Node, depth: int) -> None:
@@ -443,7 +454,10 @@ def _emit_set_attr(gen: _Codegen, node: Node, depth: int) -> None:
 
 
 def _emit_call(gen: _Codegen, node: Node, depth: int, fn: str, args: Iterable[Value]) -> None:
-    call = f"{fn}({', '.join(gen.src(v) for v in args)})"
+    _emit_call_src(gen, node, depth, f"{fn}({', '.join(gen.src(v) for v in args)})")
+
+
+def _emit_call_src(gen: _Codegen, node: Node, depth: int, call: str) -> None:
     outs = node.outputs
     if not outs:
         gen.line(depth, call, node)
@@ -458,8 +472,7 @@ def _emit_call_function(gen: _Codegen, node: Node, depth: int) -> None:
 
 
 def _emit_call_method(gen: _Codegen, node: Node, depth: int) -> None:
-    method = _attr(gen.src(node.inputs[0]), node["name"])
-    _emit_call(gen, node, depth, method, node.inputs[1:])
+    _emit_call_src(gen, node, depth, gen.call_method(node))
 
 
 def _emit_tuple_slice(gen: _Codegen, node: Node, depth: int) -> None:

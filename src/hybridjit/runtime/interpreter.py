@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 
 from hybridjit.ir.graph import Block, Graph, Node, Value
 from hybridjit.ops import kernels
+from hybridjit.runtime.module import call_method, get_attr
 
 Env = dict[Value, Any]
 
@@ -93,7 +94,7 @@ def _store_all(node: Node, env: Env, values: Sequence[Any]) -> None:
 
 
 def _get_attr(node: Node, env: Env) -> None:
-    env[node.output] = getattr(env[node.inputs[0]], node["name"])
+    env[node.output] = get_attr(env[node.inputs[0]], node["name"])
 
 
 def _set_attr(node: Node, env: Env) -> None:
@@ -106,8 +107,8 @@ def _call_function(node: Node, env: Env) -> None:
 
 
 def _call_method(node: Node, env: Env) -> None:
-    method = getattr(env[node.inputs[0]], node["name"])
-    _call(node, env, method, [env[v] for v in node.inputs[1:]])
+    args = [env[v] for v in node.inputs[1:]]
+    _store(node, env, call_method(env[node.inputs[0]], node["name"], *args))
 
 
 def _call(node: Node, env: Env, fn: Callable[..., Any], args: list[Any]) -> None:

@@ -20,6 +20,38 @@ from hybridjit.runtime.function import ScriptFunction
 CONSTRUCTION_HOOKS: list[Callable[[ScriptModule], None]] = []
 
 
+_MODULE_STORES = ("_parameters", "_buffers", "_modules")
+
+
+def get_attr(obj: Any, name: str) -> Any:
+    """`getattr(obj, name)` (prim::GetAttr), without nn.Module's slow path.
+
+    nn.Module finds parameters, buffers and submodules only after ordinary lookup has failed
+    and raised (~0.4 µs); looking in those tables first gives the same answer, since
+    nn.Module refuses to register a name that ordinary lookup would find.
+    """
+    d = getattr(obj, "__dict__", None)
+    if d is not None:
+        for store in _MODULE_STORES:
+            table = d.get(store)
+            if table is not None and name in table:
+                return table[name]
+    return getattr(obj, name)
+
+
+def call_method(obj: Any, name: str, *args: Any) -> Any:
+    """`obj.<name>(*args)` (prim::CallMethod); a compiled method is called directly.
+
+    Like TorchScript's CallMethod, this runs no nn.Module hooks.  The graph that issues the
+    call was type-checked, so the callee's argument check is skipped too.
+    """
+    methods = getattr(obj, "__dict__", {}).get("_hj_methods")
+    method = methods.get(name) if methods is not None else None
+    if method is None:
+        return getattr(obj, name)(*args)
+    return (method._compiled or method.compiled())(obj, *args)
+
+
 class _ScriptModuleMeta(type(torch.nn.Module)):  # type: ignore[misc]
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         instance = super().__call__(*args, **kwargs)

@@ -19,7 +19,7 @@ import torch
 
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node
-from hybridjit.runtime.codegen import _NOT_IDENT, _Codegen
+from hybridjit.runtime.codegen import _NOT_IDENT, _attr, _Codegen
 
 _NAMESPACES = (("torch", torch), ("torch.nn.functional", torch.nn.functional),
                ("torch.linalg", torch.linalg), ("torch.special", torch.special),
@@ -58,6 +58,13 @@ class _Pretty(_Codegen):
         if type(obj).__name__ == "OpOverload":
             return f"ops.{obj.name().replace('::', '.')}"
         return hint
+
+    def get_attr(self, node: Node) -> str:
+        return _attr(self.src(node.inputs[0]), node["name"])
+
+    def call_method(self, node: Node) -> str:
+        method = _attr(self.src(node.inputs[0]), node["name"])
+        return f"{method}({', '.join(self.src(v) for v in node.inputs[1:])})"
 
     def callee(self, node: Node) -> str:
         callee = node.inputs[0].type.callee  # type: ignore[attr-defined]
