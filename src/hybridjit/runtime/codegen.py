@@ -34,6 +34,7 @@ from hybridjit.ops import kernels
 from hybridjit.ops.kernels import Operand
 from hybridjit.passes.cache_loop_invariants import cache_loop_invariants
 from hybridjit.runtime import module
+from hybridjit.runtime.function import ScriptFunction
 
 _COUNTER = itertools.count()
 _RESERVED = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
@@ -148,7 +149,11 @@ class _Codegen:
     def callee(self, node: Node) -> str:
         """The name a `prim::CallFunction` node calls."""
         callee = kernels.callee_of(node)
-        return self.bind(callee, getattr(callee, "__name__", "fn"))
+        name = getattr(callee, "__name__", "fn")
+        if isinstance(callee, ScriptFunction):
+            # The caller's graph was type-checked: skip the callee's argument check.
+            return self.bind(callee.compiled(), name)
+        return self.bind(callee, name)
 
     def alias(self, value: Value, src: str) -> None:
         """Make `value` read as `src` (an existing local) without an assignment."""
