@@ -206,18 +206,34 @@ def _label(schema: Schema) -> str:
 
 
 def match_node(
-    kind: str, input_types: Sequence[T.Type], n_outputs: int | None = None
+    kind: str,
+    input_types: Sequence[T.Type],
+    n_outputs: int | None = None,
+    output_types: Sequence[T.Type] | None = None,
 ) -> Schema | None:
     """The overload of `kind` that a graph node with these (all positional) inputs calls.
 
     Graph nodes carry every argument explicitly and already converted, so this matches
     exactly: same arity (at least, for `...` schemas), each input a subtype of its formal,
-    and `n_outputs` returns (None: don't check).
+    and `n_outputs` returns (None: don't check).  Overloads that differ only in their return
+    type (`prim::EnumValue.int` / `.str`) are told apart by `output_types` when given.
     """
-    for schema in registry.iter_schemas(kind) if registry.has_op(kind) else _out_variants(kind):
-        if _node_fits(schema, input_types, n_outputs):
+    candidates = registry.iter_schemas(kind) if registry.has_op(kind) else _out_variants(kind)
+    first = None
+    for schema in candidates:
+        if not _node_fits(schema, input_types, n_outputs):
+            continue
+        if output_types is None or _returns_fit(schema, output_types):
             return schema
-    return None
+        first = first or schema
+    return first
+
+
+def _returns_fit(schema: Schema, output_types: Sequence[T.Type]) -> bool:
+    def fits(out: T.Type, formal: T.Type) -> bool:
+        return isinstance(formal, T.VarType) or T.is_subtype(T.unrefined(out), T.unrefined(formal))
+
+    return schema.is_varret or all(map(fits, output_types, (r.type for r in schema.returns)))
 
 
 def attach_schemas(graph: Any) -> None:
@@ -225,7 +241,8 @@ def attach_schemas(graph: Any) -> None:
     for node in graph.all_nodes():
         if node.kind.split("::", 1)[0] in registry.NAMESPACES and node.schema is None:
             types = [v.type for v in node.inputs]
-            node.schema = match_node(node.kind, types, len(node.outputs))
+            outs = [v.type for v in node.outputs]
+            node.schema = match_node(node.kind, types, len(node.outputs), outs)
 
 
 def _out_variants(kind: str) -> list[Schema]:

@@ -16,6 +16,7 @@ import torch
 
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
+from hybridjit.ops.registry import schemas_for
 from hybridjit.utils import is_hashable
 
 if TYPE_CHECKING:
@@ -250,14 +251,25 @@ def _bind_fields(c: C, cls: type, t: T.TupleType, args: list[SugaredValue],
 
 
 # -- values of script types ------------------------------------------------------------------
+def _enum_value(c: C, v: Value, t: T.EnumType) -> Value:
+    """`member.value`: the `prim::EnumValue` overload named by the enum's value type
+    (`.int`, `.float`, `.str`), which overload resolution cannot pick from the input alone."""
+    overload = {T.IntType: "int", T.FloatType: "float", T.StrType: "str"}.get(t.value_type)
+    if overload is None:
+        c.fail(f"expected an enum with int, float or str values, found {t.value_type}")
+    schema = next(s for s in schemas_for("prim::EnumValue") if s.overload_name == overload)
+    return c.emit("prim::EnumValue", [v], [t.value_type], schema=schema).output
+
+
 def value_attribute(c: C, v: Value, name: str) -> SugaredValue | None:
     t = v.type
     if isinstance(t, T.TupleType) and t.field_names and name in t.field_names:
         i = t.field_names.index(name)
         return SimpleValue(c.emit("prim::TupleIndex", [v, c.const(i)], [t.elems[i]]).output)
-    if isinstance(t, T.EnumType) and name in ("name", "value"):
-        kind = "prim::EnumName" if name == "name" else "prim::EnumValue"
-        return SimpleValue(c.call_builtin_values(kind, [v], {}))
+    if isinstance(t, T.EnumType) and name == "name":
+        return SimpleValue(c.call_builtin_values("prim::EnumName", [v], {}))
+    if isinstance(t, T.EnumType) and name == "value":
+        return SimpleValue(_enum_value(c, v, t))
     if isinstance(t, T.ClassType) and not t.is_module:
         from hybridjit.frontend.script import classes
 
