@@ -30,6 +30,9 @@ from torch import nn
 import hybridjit
 from hybridjit.frontend.script.compiler import _FUNCTIONS
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import bench  # noqa: E402
+
 warnings.filterwarnings("ignore")
 torch.manual_seed(0)
 
@@ -63,26 +66,6 @@ def greedy_decode(h: torch.Tensor, w: torch.Tensor, max_len: int) -> List[int]:
             break
         h = logits
     return tokens
-
-
-def _median_time(fn: Callable[[], Any], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
-
-
-def interleaved(
-    contenders: dict[str, Callable[[], Any]], rounds: int, number: int
-) -> dict[str, float]:
-    """Median seconds per call of each contender, timed round-robin."""
-    samples: dict[str, list[float]] = {k: [] for k in contenders}
-    for fn in contenders.values():
-        fn()  # warm up
-    for _ in range(rounds):
-        for name, fn in contenders.items():
-            samples[name].append(_median_time(fn, number))
-    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def _fresh_class(cls: type) -> type:
@@ -183,11 +166,6 @@ def compile_times(rounds: int) -> None:
         print(f"{name:28} {tj0:10.2f} {hj0:10.2f} {tj:8.2f} {hj:8.2f} {hj / tj:7.2f}")
 
 
-def _contenders(obj: Any, tj: Any, hj: Any, args: tuple[Any, ...]) -> dict[str, Callable[[], Any]]:
-    return {"eager": lambda: obj(*args), "torch.jit": lambda: tj(*args),
-            "hybridjit": lambda: hj(*args)}  # fmt: skip
-
-
 def call_times(rounds: int) -> None:
     print(f"\n## Steady-state call time (us per call, median of {rounds} rounds)")
     print(f"{'program':28} {'eager':>10} {'torch.jit':>10} {'hybridjit':>10} "
@@ -198,22 +176,22 @@ def call_times(rounds: int) -> None:
     xs, h, c = torch.randn(20, 4, 32), torch.zeros(4, 32), torch.zeros(4, 32)
     w_ih, w_hh, b = torch.randn(128, 32), torch.randn(128, 32), torch.randn(128)
     hd, wd = torch.randn(1, 16), torch.randn(16, 16)
-    cases: dict[str, tuple[Any, tuple[Any, ...], int]] = {
-        "script_fn": (script_fn, (x,), 2000),
-        "nn.LSTM(64, 64)": (lstm, (seq,), 200),
-        "nn.TransformerEncoderLayer": (layer, (seq,), 200),
-        "lstm-style loop": (lstm_loop, (xs, h, c, w_ih, w_hh, b), 200),
-        "greedy decoding (while)": (greedy_decode, (hd, wd, 30), 500),
+    cases: dict[str, tuple[Any, tuple[Any, ...]]] = {
+        "script_fn": (script_fn, (x,)),
+        "nn.LSTM(64, 64)": (lstm, (seq,)),
+        "nn.TransformerEncoderLayer": (layer, (seq,)),
+        "lstm-style loop": (lstm_loop, (xs, h, c, w_ih, w_hh, b)),
+        "greedy decoding (while)": (greedy_decode, (hd, wd, 30)),
     }
     with torch.no_grad():
-        for name, (obj, args, number) in cases.items():
-            tj, hj = torch.jit.script(obj), hybridjit.script(obj)
-            contenders = _contenders(obj, tj, hj, args)
+        for name, (obj, args) in cases.items():
+            tj = torch.jit.script(obj)
+            contenders = {"eager": obj, "torch.jit": tj, "hybridjit": hybridjit.script(obj)}
             try:
                 tj(*args)
             except Exception:  # noqa: BLE001 - torch.jit 2.13 cannot call a scripted nn.LSTM
                 del contenders["torch.jit"]
-            result = interleaved(contenders, rounds, number)
+            result = bench(contenders, args, rounds)
             e, m = result["eager"] * 1e6, result["hybridjit"] * 1e6
             t = result.get("torch.jit", float("nan")) * 1e6
             print(f"{name:28} {e:10.1f} {t:10.1f} {m:10.1f} {m / e:9.2f} {m / t:7.2f}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 
 class Error(Exception):
     """Base of every error hybridjit raises about its input."""
@@ -44,7 +42,3 @@ class ArchiveError(Error):
 
 class TracerWarning(UserWarning):
     """A trace baked in a value that may differ on other inputs."""
-
-
-def warn_tracer(message: str, stacklevel: int = 2) -> None:
-    warnings.warn(message, TracerWarning, stacklevel=stacklevel + 1)

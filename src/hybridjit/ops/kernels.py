@@ -197,10 +197,6 @@ def _str_method(name: str) -> OpImpl:
     return py(getattr(str, name), f"{{0}}.{name}({{rest}})")
 
 
-def _floor_int(x: float) -> int:
-    return math.floor(x)
-
-
 EXCEPTIONS: dict[str, type[BaseException]] = {
     name: obj for name, obj in vars(builtins).items()
     if isinstance(obj, type) and issubclass(obj, BaseException)

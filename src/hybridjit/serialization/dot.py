@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hybridjit.ir.graph import Block, Graph, Node, Value
+from hybridjit.ir.graph import Block, Graph, Node
 
 MAX_LABEL = 80
 
@@ -82,7 +82,3 @@ def quote(text: str) -> str:
     """A DOT double-quoted string: backslashes and quotes escaped, newlines as `\\n`."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
     return f'"{escaped}"'
-
-
-def value_label(v: Value) -> str:
-    return f"%{v.debug_name}"

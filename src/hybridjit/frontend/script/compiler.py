@@ -94,9 +94,6 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
     def uninitialized(self, type: T.Type) -> Value:
         return self.emit("prim::Uninitialized", [], [type]).output
 
-    def to_value(self, sv: SugaredValue) -> Value:
-        return sv.value(self)
-
     # -- the function ------------------------------------------------------------------------
     def compile(self) -> Graph:
         """Build the graph; a compiler bug still surfaces as a located FrontendError."""

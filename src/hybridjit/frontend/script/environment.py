@@ -63,6 +63,3 @@ class Env:
     def assigned(self) -> list[str]:
         """Names really assigned (not just refined) in this block, in first-assignment order."""
         return [n for n in self.vars if n not in self.refined]
-
-    def absorb_exit(self, child: Env) -> None:
-        self.may_set |= child.may_set

@@ -70,6 +70,12 @@ def _bound(c: C, node: ast.expr | None) -> Value:
     return c.convert_to(c.emit_value(node), T.IntType, "a slice bound")
 
 
+def _slice_bounds(c: C, s: ast.Slice) -> list[Value]:
+    """`start, end, step` of an `aten::slice` call (step defaults to 1)."""
+    start, end = _bound(c, s.lower), _bound(c, s.upper)
+    return [start, end, _bound(c, s.step) if s.step is not None else c.const(1)]
+
+
 def _slice_container(c: C, v: Value, s: ast.Slice) -> Value:
     if isinstance(v.type, T.TupleType):
         items = c.unpack_tuple(v)
@@ -78,10 +84,7 @@ def _slice_container(c: C, v: Value, s: ast.Slice) -> Value:
             c.fail("expected constant bounds when slicing a tuple")
         picked = items[slice(*bounds)]  # type: ignore[misc]
         return SugaredTuple([SimpleValue(x) for x in picked]).value(c)
-    start = _bound(c, s.lower) if s.lower is not None else c.const(None)
-    end = _bound(c, s.upper) if s.upper is not None else c.const(None)
-    step = _bound(c, s.step) if s.step is not None else c.const(1)
-    return c.call_builtin_values("aten::slice", [v, start, end, step], {})
+    return c.call_builtin_values("aten::slice", [v, *_slice_bounds(c, s)], {})
 
 
 def _static(c: C, node: ast.expr | None) -> int | None | bool:
@@ -112,10 +115,8 @@ def tensor_view(c: C, v: Value, elts: list[ast.expr]) -> tuple[Value, list[tuple
             dim += 1
             continue
         if isinstance(e, ast.Slice):
-            start = _bound(c, e.lower) if e.lower is not None else c.const(None)
-            end = _bound(c, e.upper) if e.upper is not None else c.const(None)
-            step = _bound(c, e.step) if e.step is not None else c.const(1)
-            v = c.call_builtin_values("aten::slice", [v, c.const(dim), start, end, step], {})
+            bounds = _slice_bounds(c, e)
+            v = c.call_builtin_values("aten::slice", [v, c.const(dim), *bounds], {})
             dim += 1
             continue
         i = c.emit_value(e)
@@ -205,10 +206,8 @@ def _view_for_assignment(
             after = len(elts) - elts.index(e) - 1
             dim = -after if after else dim
         elif isinstance(e, ast.Slice):
-            start = _bound(c, e.lower) if e.lower is not None else c.const(None)
-            end = _bound(c, e.upper) if e.upper is not None else c.const(None)
-            step = _bound(c, e.step) if e.step is not None else c.const(1)
-            v = c.call_builtin_values("aten::slice", [v, c.const(dim), start, end, step], {})
+            bounds = _slice_bounds(c, e)
+            v = c.call_builtin_values("aten::slice", [v, c.const(dim), *bounds], {})
             dim += 1
         else:
             i = c.emit_value(e)

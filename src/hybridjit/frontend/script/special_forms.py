@@ -134,10 +134,6 @@ def _const_str(c: C, sv: SugaredValue) -> str:
     c.fail("expected a string literal attribute name")
 
 
-def _annotate(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-    c.fail("torch.jit.annotate must be called as annotate(Type, value)")
-
-
 def _list(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
     if not args:
         return SimpleValue(c.make_list([], None))

@@ -250,7 +250,3 @@ class ExceptionValue(SugaredValue):
 
     def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
         return c.exception_instance(self.cls, args)
-
-
-class NoneSugar(SugaredValue):
-    pass
