@@ -44,3 +44,16 @@ def test_traced_module_with_submodules_matches_eager_on_both_executors() -> None
     assert torch.allclose(traced(x), m(x))
     assert torch.allclose(interpreted(traced, x), m(x))
     assert "self.lin" in traced.code or "getattr(self, 'lin')" in traced.code
+
+
+def test_global_forward_hooks_run_on_compiled_modules() -> None:
+    m = hybridjit.trace(Holder().eval(), torch.randn(1, 2))
+    seen = []
+    handle = torch.nn.modules.module.register_module_forward_hook(
+        lambda mod, inputs, out: seen.append(type(mod).__name__)
+    )
+    try:
+        m(torch.randn(1, 2))
+    finally:
+        handle.remove()
+    assert seen  # the hook saw the call, as it would on the eager module

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import torch
+import torch.nn.modules.module as _hooks
 
 from hybridjit.ir.graph import Graph
 from hybridjit.ir.types import ClassType
@@ -21,6 +22,7 @@ CONSTRUCTION_HOOKS: list[Callable[[ScriptModule], None]] = []
 
 
 _MODULE_STORES = ("_parameters", "_buffers", "_modules")
+_NO_ATTRIBUTES: dict[str, Any] = {}
 
 
 def get_attr(obj: Any, name: str) -> Any:
@@ -45,7 +47,7 @@ def call_method(obj: Any, name: str, *args: Any) -> Any:
     Like TorchScript's CallMethod, this runs no nn.Module hooks.  The graph that issues the
     call was type-checked, so the callee's argument check is skipped too.
     """
-    methods = getattr(obj, "__dict__", {}).get("_hj_methods")
+    methods = getattr(obj, "__dict__", _NO_ATTRIBUTES).get("_hj_methods")
     method = methods.get(name) if methods is not None else None
     if method is None:
         return getattr(obj, name)(*args)
@@ -87,11 +89,20 @@ class ScriptModule(torch.nn.Module, metaclass=_ScriptModuleMeta):
         return self._hj_methods["forward"](self, *args, **kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # The fast path: skip nn.Module's hook machinery when no hooks are installed.
+        # The fast path: skip nn.Module's hook machinery when no hook of any kind is installed
+        # (the same test nn.Module's own `_call_impl` makes).
         method = self._hj_methods.get("forward")
-        if method is None or self._forward_hooks or self._forward_pre_hooks or kwargs:
+        if method is None or kwargs or self._has_hooks():
             return super().__call__(*args, **kwargs)
         return method(self, *args)
+
+    def _has_hooks(self) -> bool:
+        return bool(
+            self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+            or self._backward_pre_hooks or _hooks._global_forward_hooks
+            or _hooks._global_forward_pre_hooks or _hooks._global_backward_hooks
+            or _hooks._global_backward_pre_hooks
+        )  # fmt: skip
 
     @property
     def graph(self) -> Graph:
