@@ -87,13 +87,16 @@ _CHILD = """
 import json, sys, time, warnings
 warnings.filterwarnings("ignore")
 import torch
-import hybridjit
-sys.path.insert(0, {bench_dir!r})
-import bench_script as b
 who, name = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
-compile_ = torch.jit.script if who == "torch.jit" else hybridjit.script
+if who == "torch.jit":
+    compile_ = torch.jit.script
+else:
+    import hybridjit
+    compile_ = hybridjit.script
 t1 = time.perf_counter()
+sys.path.insert(0, {bench_dir!r})
+import bench_script as b
 obj = b.SUBJECTS[name]()
 t2 = time.perf_counter()
 compile_(obj)

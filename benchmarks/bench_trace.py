@@ -117,6 +117,25 @@ def tutorial_contenders() -> dict[str, Callable[..., Any]]:
     }
 
 
+def scripted_tutorial_contenders() -> dict[str, Callable[..., Any]]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        tutorial = runpy.run_path(str(EXAMPLE), run_name="seed_tutorial")
+    return {
+        "eager": EagerNet(),
+        "torch.jit": torch.jit.script(TorchNet()),
+        "hybridjit": hybridjit.script(tutorial["n"]),
+    }
+
+
+def scripted_mlp_contenders() -> dict[str, Callable[..., Any]]:
+    model = MLP().eval()
+    return {
+        "eager": model,
+        "torch.jit": torch.jit.script(model),
+        "hybridjit": hybridjit.script(model),
+    }
+
+
 def mlp_contenders() -> dict[str, Callable[..., Any]]:
     model, x = MLP().eval(), torch.randn(1, 8)
     return {
@@ -127,8 +146,10 @@ def mlp_contenders() -> dict[str, Callable[..., Any]]:
 
 
 MODELS: list[tuple[str, Callable[[], dict[str, Callable[..., Any]]], tuple[Any, ...]]] = [
-    ("tutorial Net (x=5)", tutorial_contenders, (torch.tensor([5]),)),
-    ("MLP 3 layers, b=1", mlp_contenders, (torch.randn(1, 8),)),
+    ("traced Net (x=5)", tutorial_contenders, (torch.tensor([5]),)),
+    ("scripted Net (x=5)", scripted_tutorial_contenders, (torch.tensor([5]),)),
+    ("traced MLP, b=1", mlp_contenders, (torch.randn(1, 8),)),
+    ("scripted MLP, b=1", scripted_mlp_contenders, (torch.randn(1, 8),)),
 ]
 
 

@@ -6,6 +6,7 @@ import inspect
 from typing import Any, Callable
 
 from hybridjit.ir.graph import Graph
+from hybridjit.runtime.arguments import check_arguments, python_class
 
 EXECUTORS = ("codegen", "interpreter")
 
@@ -55,8 +56,6 @@ class ScriptFunction:
         self._set_graph(graph)
 
     def _set_graph(self, graph: Graph) -> None:
-        from hybridjit.runtime.arguments import python_class
-
         self._graph = graph
         self._arity = len(graph.inputs)
         self._classes = tuple(python_class(v.type) for v in graph.inputs)
@@ -93,8 +92,6 @@ class ScriptFunction:
             raise
 
     def _check_arguments(self, args: tuple[Any, ...]) -> None:
-        from hybridjit.runtime.arguments import check_arguments
-
         inputs = self._graph.inputs
         names = [v.debug_name.partition(".")[0] for v in inputs]
         check_arguments(self.name, names, [v.type for v in inputs], args)

@@ -19,6 +19,7 @@ from hybridjit.errors import FrontendError
 from hybridjit.frontend.script.calls import CallsMixin
 from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
 from hybridjit.frontend.script.environment import RET_FLAG, RET_VAL, Env
+from hybridjit.frontend.script.exits import transform_exits
 from hybridjit.frontend.script.expressions import ExpressionsMixin
 from hybridjit.frontend.script.source import ParsedDef, fail, parse_def
 from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
@@ -32,6 +33,9 @@ from hybridjit.frontend.script.types_from_annotations import (
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node, SourceRange, Value
+from hybridjit.passes.constant_pooling import constant_pooling
+from hybridjit.passes.dce import eliminate_dead_code
+from hybridjit.passes.simplify_if import simplify_if_outputs
 from hybridjit.runtime.function import ScriptFunction
 
 # Placeholder type of a value whose type is decided later (an early-return slot).
@@ -273,10 +277,6 @@ def python_signature(fn: Any, drop_self: bool = False) -> inspect.Signature | No
 
 def run_cleanup(graph: Graph) -> None:
     """The passes TorchScript runs before returning a graph."""
-    from hybridjit.frontend.script.exits import transform_exits
-    from hybridjit.passes.constant_pooling import constant_pooling
-    from hybridjit.passes.dce import eliminate_dead_code
-    from hybridjit.passes.simplify_if import simplify_if_outputs
 
     transform_exits(graph)
     simplify_if_outputs(graph)
