@@ -55,10 +55,10 @@ class EnumConstant:
 
 
 def print_graph(graph: Graph, print_source_ranges: bool = True) -> str:
-    """The graph in TorchScript's text format (what `str(torch.jit.script(f).graph)` prints).
+    """The graph in TorchScript's text format (what TorchScript prints for a scripted function's `.graph`).
 
     `print_source_ranges=False` drops the `# file:line:col` comments of top-level nodes only,
-    exactly as `torch._C.Graph.str(False)` does.
+    exactly as TorchScript's `Graph.str(False)` does.
     """
     lines = [f"graph({typed_values(graph.inputs, INPUT_SEPARATOR)}):"]
     for node in graph.block.nodes:
