@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import pytest
 import torch
+from tests.corpus.script_programs import nots_for_else
 from tests.frontend.script_helpers import executors
 
 import hybridjit
@@ -145,15 +146,6 @@ def reversed_builtin(xs: List[int], s: str) -> List[str]:
     return out + list(reversed(out))
 
 
-def for_else(xs: List[int], target: int) -> str:
-    for x in xs:
-        if x == target:
-            break
-    else:
-        return "not found"
-    return "found"
-
-
 def while_else_without_break(n: int) -> int:
     i = 0
     while i < n:
@@ -202,7 +194,7 @@ def walrus_in_loop(xs: List[int]) -> int:
 
 
 BEYOND_TORCHSCRIPT = [
-    (for_else, [([1, 2, 3], 2), ([], 1), ([1], 5)]),
+    (nots_for_else, [([1, 2, 3], 2), ([], 1), ([1], 5)]),
     (while_else_without_break, [(5,), (0,)]),
     (nested_loop_else, [([[1], [-1], [2]],), ([[-1], [-1], [-1], [1]],), ([],)]),
     (while_else_with_break, [(3,), (11,)]),
@@ -263,5 +255,5 @@ def test_reversed_of_an_int_is_rejected() -> None:
 def test_loop_else_flag_is_set_only_by_breaks_of_that_loop() -> None:
     kinds = [n.kind for n in hybridjit.script(while_else_without_break).graph.nodes()]
     assert "prim::If" not in kinds  # no break: the else block just follows the loop
-    graph = str(hybridjit.script(for_else).graph)
+    graph = str(hybridjit.script(nots_for_else).graph)
     assert "$" not in graph and graph.count("prim::Loop") == 1
