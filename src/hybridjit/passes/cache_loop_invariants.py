@@ -29,27 +29,7 @@ from __future__ import annotations
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Block, Graph, Node, Value
 from hybridjit.ops import kernels
-
-# Ops that observe object identity or storage: caching would make them see one object.
-_IDENTITY = frozenset({"aten::__is__", "aten::__isnot__", "prim::id", "aten::data_ptr",
-                       "aten::_version", "aten::is_set_to", "aten::is_same_size"})  # fmt: skip
-# Ops that change state without saying so in their schema, or whose effect is unknown.
-_EFFECTS = frozenset({"prim::SetAttr", "prim::CallFunction", "prim::CallMethod", "prim::Enter",
-                      "prim::Exit", "aten::set_grad_enabled", "aten::manual_seed", "aten::seed",
-                      "aten::_set_item", "aten::Delete", "aten::warn"})  # fmt: skip
-# Schema-less nodes known to be pure (everything else without a schema counts as an effect).
-_PURE_PRIMS = frozenset({"prim::Constant", "prim::If", "prim::Loop", "prim::GetAttr",
-                         "prim::TupleSlice", "prim::isinstance", "prim::RaiseException",
-                         "prim::Print", *kernels.PRIMS})  # fmt: skip
-# Results that differ between calls with equal inputs (no `Generator?` argument to tell).
-_NONDETERMINISTIC = frozenset(
-    "aten::rand aten::randn aten::randint aten::randperm aten::rand_like aten::randn_like "
-    "aten::randint_like aten::bernoulli aten::multinomial aten::normal aten::poisson "
-    "aten::dropout aten::feature_dropout aten::alpha_dropout aten::feature_alpha_dropout "
-    "aten::rrelu aten::empty aten::empty_like aten::empty_strided aten::new_empty "
-    "aten::native_dropout aten::uniform aten::exponential aten::geometric aten::log_normal "
-    "aten::cauchy aten::random".split()
-)
+from hybridjit.ops.effects import effects_of, mentions_generator
 
 
 def cache_loop_invariants(graph: Graph) -> bool:
@@ -71,33 +51,23 @@ def _cache_in(loop: Node) -> bool:
 
 
 def _loop_is_pure(block: Block) -> bool:
-    return all(_node_is_pure(n) for n in block.all_nodes())
-
-
-def _node_is_pure(node: Node) -> bool:
-    if node.kind in _IDENTITY or node.kind in _EFFECTS:
-        return False
-    schema = node.schema
-    if schema is None:
-        return node.kind in _PURE_PRIMS
-    return not schema.is_mutable
+    """Nothing in the loop changes state or looks at object identity (see `ops.effects`)."""
+    for node in block.all_nodes():
+        effects = effects_of(node)
+        if effects.changes_state or effects.observes_identity:
+            return False
+    return True
 
 
 def _cacheable(node: Node, loop: Node) -> bool:
     schema = node.schema
     if schema is None or node.blocks or len(node.outputs) != 1 or not node.outputs[0].uses:
         return False
-    if not kernels.is_tensor_op(schema) or schema.name in _NONDETERMINISTIC:
+    if not kernels.is_tensor_op(schema) or effects_of(node).nondeterministic:
         return False
-    if any(_mentions_generator(a.type) for a in schema.arguments):
-        return False
-    if any(_inside(v, loop) for v in node.inputs):
+    if mentions_generator(schema) or any(_inside(v, loop) for v in node.inputs):
         return False
     return not _escapes(node.outputs[0], loop.blocks[0])
-
-
-def _mentions_generator(t: T.Type) -> bool:
-    return t == T.GeneratorType or any(map(_mentions_generator, t.contained()))
 
 
 def _inside(value: Value, loop: Node) -> bool:

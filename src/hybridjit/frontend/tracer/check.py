@@ -20,31 +20,12 @@ from hybridjit.frontend.tracer import hazards
 from hybridjit.frontend.tracer.state import user_frame
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node
-
-RANDOM_OPS = frozenset(
-    f"aten::{op}"
-    for op in (
-        "rand rand_like randn randn_like randint randint_like randperm bernoulli bernoulli_ "
-        "multinomial normal normal_ uniform_ exponential_ geometric_ cauchy_ log_normal_ "
-        "random_ poisson rrelu rrelu_ rrelu_with_noise native_dropout"
-    ).split()
-)
-# Dropout-like ops are random only in training: the named input says whether they train.
-TRAINING_FLAG = {f"aten::{op}": "train" for op in (
-    "dropout dropout_ feature_dropout feature_dropout_ alpha_dropout alpha_dropout_ "
-    "feature_alpha_dropout feature_alpha_dropout_"
-).split()}  # fmt: skip
+from hybridjit.ops.effects import effects_of
 
 
 def is_nondeterministic(node: Node) -> bool:
-    if node.kind in RANDOM_OPS:
-        return True
-    flag = TRAINING_FLAG.get(node.kind)
-    if flag is None or node.schema is None:
-        return False
-    names = [a.name for a in node.schema.arguments]
-    train = node.inputs[names.index(flag)] if flag in names else None
-    return train is None or train.node.kind != "prim::Constant" or bool(train.node["value"])
+    """Random ops (torch's `nondeterministic_seeded` tag), dropout-like ones only in training."""
+    return effects_of(node).nondeterministic
 
 
 def nondeterministic_nodes(graphs: Sequence[Graph]) -> list[Node]:
