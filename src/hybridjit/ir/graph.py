@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import re
 from typing import Any, Iterator, Sequence
 
@@ -94,8 +95,19 @@ class Value:
         return self
 
     def replace_all_uses_with(self, other: Value) -> None:
-        for use in list(self.uses):
-            use.user.replace_input(use.offset, other)
+        """Rewrite every use at once: each user's inputs are rebuilt once, not once per use."""
+        if other is self:
+            return
+        uses, self.uses = self.uses, []
+        offsets: dict[Node, list[int]] = {}
+        for use in uses:
+            offsets.setdefault(use.user, []).append(use.offset)
+        for user, at in offsets.items():
+            inputs = list(user.inputs)
+            for i in at:
+                inputs[i] = other
+            user.inputs = tuple(inputs)
+        other.uses.extend(uses)
 
     def users(self) -> list[Node]:
         return [u.user for u in self.uses]
@@ -157,12 +169,26 @@ class Node:
         self.scope: str | None = None
         # The resolved operator schema (an `ops.schema.Schema`), set by whoever creates the node.
         self.schema: Any = None
+        # Placement: neighbours in `owning_block` (its param and return nodes end the chain)
+        # and an order label that grows along the block (see `Block` for the scheme).
+        self._prev: Node | None = None
+        self._next: Node | None = None
+        self._label = 0
+        self._rank = 0  # the index, valid while the block's snapshot is
 
     # -- inputs ------------------------------------------------------------------------------
     def add_input(self, value: Value) -> Value:
         value.uses.append(Use(self, len(self.inputs)))
         self.inputs = (*self.inputs, value)
         return value
+
+    def add_inputs(self, values: Sequence[Value]) -> None:
+        """Append many inputs in time linear in their number (`add_input` copies the tuple)."""
+        values = tuple(values)
+        start = len(self.inputs)
+        for i, v in enumerate(values):
+            v.uses.append(Use(self, start + i))
+        self.inputs = (*self.inputs, *values)
 
     def replace_input(self, offset: int, value: Value) -> None:
         old = self.inputs[offset]
@@ -179,8 +205,7 @@ class Node:
         self._drop_uses()
         kept = self.inputs[:offset] + self.inputs[offset + 1 :]
         self.inputs = ()
-        for v in kept:
-            self.add_input(v)
+        self.add_inputs(kept)
 
     def remove_all_inputs(self) -> None:
         self._drop_uses()
@@ -229,11 +254,25 @@ class Node:
         return any(o.uses for o in self.outputs)
 
     # -- placement ---------------------------------------------------------------------------
+    @property
+    def next(self) -> Node | None:
+        """The following node; the block's return node after the last one (as in torch)."""
+        return self._next if self.owning_block is not None else None
+
+    @property
+    def prev(self) -> Node | None:
+        """The preceding node; the block's param node before the first one (as in torch)."""
+        return self._prev if self.owning_block is not None else None
+
     def insert_before(self, other: Node) -> Node:
-        return self._insert(other.owning_block, other.index(), other)
+        if other._prev is None or other.owning_block is None:
+            raise ValueError(f"cannot insert {self.kind} before {other.kind}")
+        return self._insert_after(other._prev, other)
 
     def insert_after(self, other: Node) -> Node:
-        return self._insert(other.owning_block, other.index() + 1, other)
+        if other._next is None or other.owning_block is None:
+            raise ValueError(f"cannot insert {self.kind} after {other.kind}")
+        return self._insert_after(other, other)
 
     def move_before(self, other: Node) -> Node:
         self._unlink()
@@ -243,22 +282,31 @@ class Node:
         self._unlink()
         return self.insert_after(other)
 
-    def _insert(self, block: Block | None, index: int, anchor: Node) -> Node:
-        if block is None or self.owning_block is not None:
+    def _insert_after(self, prev: Node, anchor: Node) -> Node:
+        block = prev.owning_block
+        if block is None or self.owning_block is not None or self is anchor:
             raise ValueError(f"cannot insert {self.kind} next to {anchor.kind}")
-        block.nodes.insert(index, self)
-        self.owning_block = block
+        block._link_after(self, prev)
         return self
 
     def _unlink(self) -> None:
-        if self.owning_block is not None:
-            self.owning_block.nodes.remove(self)
-            self.owning_block = None
+        """Take the node out of its block.  Its own links stay (stale) so that an iteration
+        whose current node this is can still find its way to the nodes that followed it."""
+        block = self.owning_block
+        if block is None:
+            return
+        if self._prev is None or self._next is None:
+            raise ValueError(f"cannot unlink a block's {self.kind} node")
+        block._unlink(self)
 
     def index(self) -> int:
-        if self.owning_block is None:
+        """The position in the block: O(1) while the block is unchanged, else one O(n) pass
+        (prefer `is_before`, `next`, `prev`, which are O(1) always)."""
+        block = self.owning_block
+        if block is None or self._prev is None or self._next is None:
             raise ValueError(f"{self.kind} is not in a block")
-        return next(i for i, n in enumerate(self.owning_block.nodes) if n is self)
+        block._snapshot()
+        return self._rank
 
     def destroy(self) -> None:
         """Remove the node; its outputs must have no uses left."""
@@ -270,21 +318,28 @@ class Node:
         self._unlink()
 
     def is_before(self, other: Node) -> bool:
-        """True when `self` executes before `other` (both reachable from the graph block)."""
-        a, b = self._path(), other._path()
-        return a < b
+        """True when `self` executes before `other` (both reachable from the graph block).
 
-    def _path(self) -> list[int]:
-        path: list[int] = []
+        O(nesting depth): order labels compare nodes of one block in O(1)."""
+        return self._path() < other._path()
+
+    def _path(self) -> list[float]:
+        path: list[float] = []
         node: Node | None = self
         while node is not None and node.owning_block is not None:
-            path.insert(0, node.index())
             block = node.owning_block
+            path.append(node._order())
             owner = block.owning_node
             if owner is not None:
-                path.insert(0, owner.blocks.index(block))
+                path.append(owner.blocks.index(block))
             node = owner
+        path.reverse()
         return path
+
+    def _order(self) -> float:
+        if self._prev is None:  # a param node precedes its block's nodes
+            return -math.inf
+        return math.inf if self._next is None else self._label
 
     def __repr__(self) -> str:
         outs = ", ".join(map(repr, self.outputs))
@@ -293,16 +348,34 @@ class Node:
 
 
 class Block:
-    """An ordered list of nodes with inputs (parameters) and outputs (`-> (...)`)."""
+    """An ordered list of nodes with inputs (parameters) and outputs (`-> (...)`).
+
+    The nodes form a doubly linked chain from `param_node` to `return_node`, so inserting,
+    moving and destroying a node are O(1).  Each node also carries an integer order label,
+    increasing along the chain, so that `is_before` is O(1): a new node takes the midpoint of
+    its neighbours' labels, and when they are adjacent integers a small range around them is
+    relabelled (the list-labelling scheme of Bender et al., "Two simplified algorithms for
+    maintaining order in a list", 2002: O(log n) amortized, O(1) for appends and prepends).
+    """
 
     def __init__(self, graph: Graph, owning_node: Node | None) -> None:
         self.graph = graph
         self.owning_node = owning_node
-        self.nodes: list[Node] = []
         self.param_node = Node(graph, PARAM)
         self.return_node = Node(graph, RETURN)
         self.param_node.owning_block = self
         self.return_node.owning_block = self
+        self.param_node._next = self.return_node
+        self.return_node._prev = self.param_node
+        self._bits = _LABEL_BITS
+        self.return_node._label = 1 << self._bits
+        self._count = 0
+        self._array: list[Node] | None = None  # the nodes as a list, while unchanged
+
+    @property
+    def nodes(self) -> NodeList:
+        """The nodes in order: a live view (iterate, `len`, `[i]`; see `NodeList`)."""
+        return NodeList(self)
 
     @property
     def inputs(self) -> list[Value]:
@@ -334,14 +407,12 @@ class Block:
         self.return_node.remove_input(offset)
 
     def append(self, node: Node) -> Node:
-        node.owning_block = self
-        self.nodes.append(node)
-        return node
+        last = self.return_node._prev
+        assert last is not None
+        return node._insert_after(last, self.return_node)
 
     def prepend(self, node: Node) -> Node:
-        node.owning_block = self
-        self.nodes.insert(0, node)
-        return node
+        return node._insert_after(self.param_node, self.param_node)
 
     def destroy(self) -> None:
         for node in reversed(list(self.nodes)):
@@ -357,6 +428,159 @@ class Block:
             for block in node.blocks:
                 yield from block.all_nodes()
 
+    # -- the chain and its labels ------------------------------------------------------------
+    def _link_after(self, node: Node, prev: Node) -> None:
+        nxt = prev._next
+        assert nxt is not None
+        node._label = self._label_between(prev, nxt)
+        node._prev, node._next = prev, nxt
+        prev._next = nxt._prev = node
+        node.owning_block = self
+        self._count += 1
+        self._array = None
+
+    def _unlink(self, node: Node) -> None:
+        prev, nxt = node._prev, node._next
+        assert prev is not None and nxt is not None
+        prev._next, nxt._prev = nxt, prev
+        node.owning_block = None
+        self._count -= 1
+        self._array = None
+
+    def _label_between(self, prev: Node, nxt: Node) -> int:
+        """A label strictly between the two neighbours' (relabelling around them if needed)."""
+        while True:
+            low, high = prev._label, nxt._label
+            if nxt is self.return_node and low + _APPEND_GAP < high:
+                return low + _APPEND_GAP if prev is not self.param_node else high // 2
+            if prev is self.param_node and high - _APPEND_GAP > low:
+                return high - _APPEND_GAP
+            if high - low >= 2:
+                return (low + high) // 2
+            self._relabel_around(prev if prev is not self.param_node else nxt)
+
+    def _relabel_around(self, pivot: Node) -> None:
+        """Spread out the labels of the smallest aligned range around `pivot` that is sparse
+        enough (at most (2/T)^i nodes in a range of 2^i labels, T = 1.5); a new label then
+        fits between any two neighbours in it.  If even the whole label space is too dense,
+        it grows by `_LABEL_BITS` bits."""
+        first = last = pivot
+        count = 1
+        for i in range(1, self._bits + 1):
+            low = (pivot._label >> i) << i
+            high = low + (1 << i)
+            while (before := first._prev) is not self.param_node and before._label >= low:
+                first, count = before, count + 1
+            while (after := last._next) is not self.return_node and after._label < high:
+                last, count = after, count + 1
+            if (count + 1) * 3**i <= 4**i and (1 << i) // (count + 1) >= 2:
+                self._spread(first, count, low, high)
+                return
+        self._bits += _LABEL_BITS
+        self.return_node._label = 1 << self._bits
+        first_node = self.param_node._next
+        assert first_node is not None
+        self._spread(first_node, self._count, 0, 1 << self._bits)
+
+    def _spread(self, first: Node, count: int, low: int, high: int) -> None:
+        """Give `count` nodes from `first` labels `step` apart strictly inside (low, high)."""
+        step = (high - low) // (count + 1)
+        node = first
+        for k in range(1, count + 1):
+            node._label = low + step * k
+            node = node._next  # type: ignore[assignment]
+
+    def _snapshot(self) -> list[Node]:
+        """The nodes as a list (each node's `_rank` set), rebuilt only after a change."""
+        if self._array is None:
+            array = list(NodeList(self))
+            for i, node in enumerate(array):
+                node._rank = i
+            self._array = array
+        return self._array
+
+
+_LABEL_BITS = 64
+_APPEND_GAP = 1 << 20
+
+
+class NodeList:
+    """A block's nodes, in order: a live view of the block's chain.
+
+    Iterating is safe while the body destroys or moves the current node (as torch's IR
+    allows): iteration continues with the node that followed the current one when it was
+    reached, or, if that one was removed too, with the first node after it still in the block.
+    Nodes inserted during iteration directly after the current node are not visited.
+    `len` is O(1); `[i]` is O(1) while the block is unchanged (one O(n) pass after a change).
+    """
+
+    __slots__ = ("block",)
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+
+    def __iter__(self) -> Iterator[Node]:
+        return self._walk(forward=True)
+
+    def __reversed__(self) -> Iterator[Node]:
+        return self._walk(forward=False)
+
+    def _walk(self, forward: bool) -> Iterator[Node]:
+        block = self.block
+        end = block.return_node if forward else block.param_node
+        node = block.param_node._next if forward else block.return_node._prev
+        while node is not end:
+            following = node._next if forward else node._prev
+            yield node  # type: ignore[misc]
+            node = _resume(block, following, forward)  # type: ignore[arg-type]
+            if node is None:
+                return
+
+    def __len__(self) -> int:
+        return self.block._count
+
+    def __bool__(self) -> bool:
+        return self.block._count > 0
+
+    def __contains__(self, node: object) -> bool:
+        return (
+            isinstance(node, Node)
+            and node.owning_block is self.block
+            and (node._prev is not None and node._next is not None)
+        )
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if index == 0 and self.block._count:
+            return self.block.param_node._next
+        if index == -1 and self.block._count:
+            return self.block.return_node._prev
+        return self.block._snapshot()[index]
+
+    def index(self, node: Node) -> int:
+        if node not in self:
+            raise ValueError(f"{node.kind} is not in this block")
+        return node.index()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NodeList):
+            return list(self) == list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"NodeList({list(self)!r})"
+
+
+def _resume(block: Block, node: Node, forward: bool) -> Node | None:
+    """The first node from `node` on that is still in `block`, following the stale links of
+    removed nodes (each leads to a node removed later, or to one still in place)."""
+    while node.owning_block is not block:
+        if node.owning_block is not None:
+            return None  # moved to another block: the walk cannot tell where it would go on
+        node = node._next if forward else node._prev  # type: ignore[assignment]
+    return node
+
 
 class Graph:
     """A function body: one top-level block whose inputs are the arguments."""
@@ -367,7 +591,7 @@ class Graph:
         self._verbatim_names = False  # set while cloning: copy names exactly
         self.block = Block(self, None)
         self._insert_block: Block = self.block
-        self._insert_index: int | None = None  # None: append at the end of the block
+        self._insert_before: Node | None = None  # None: append at the end of the block
 
     # -- the top-level block -----------------------------------------------------------------
     @property
@@ -410,8 +634,7 @@ class Graph:
     ) -> Node:
         """A new node, not yet in any block (see `insert`)."""
         node = Node(self, kind)
-        for v in inputs:
-            node.add_input(v)
+        node.add_inputs(inputs)
         for t in output_types:
             node.add_output(t)
         node.attributes.update(attributes or {})
@@ -421,26 +644,25 @@ class Graph:
 
     def insert(self, node: Node) -> Node:
         """Place `node` at the insertion point (by default, the end of the graph block)."""
-        block = self._insert_block
-        node.owning_block = block
-        if self._insert_index is None:
-            block.nodes.append(node)
-        else:
-            block.nodes.insert(self._insert_index, node)
-            self._insert_index += 1
-        return node
+        if self._insert_before is None:
+            return self._insert_block.append(node)
+        return node.insert_before(self._insert_before)
 
     def insert_node(self, kind: str, inputs: Sequence[Value] = (), output_types: Sequence[Type] = (),
                     **kwargs: Any) -> Node:  # fmt: skip
         return self.insert(self.create(kind, inputs, output_types, **kwargs))
 
     def insert_point(self) -> tuple[Block, int | None]:
-        return self._insert_block, self._insert_index
+        """The insertion block and the index nodes go to (None: the end)."""
+        before = self._insert_before
+        return self._insert_block, None if before is None else before.index()
 
     def set_insert_point(self, block: Block, before: Node | None = None) -> None:
         """Insert subsequent nodes at the end of `block`, or before `before` in it."""
         self._insert_block = block
-        self._insert_index = None if before is None else before.index()
+        if before is not None and before.owning_block is not block:
+            raise ValueError(f"{before.kind} is not in the insertion block")
+        self._insert_before = before
 
     def inserting_into(self, block: Block, before: Node | None = None) -> _InsertGuard:
         return _InsertGuard(self, block, before)
@@ -478,9 +700,9 @@ class _InsertGuard:
         self.graph, self.block, self.before = graph, block, before
 
     def __enter__(self) -> Graph:
-        self.saved = (self.graph._insert_block, self.graph._insert_index)
+        self.saved = (self.graph._insert_block, self.graph._insert_before)
         self.graph.set_insert_point(self.block, self.before)
         return self.graph
 
     def __exit__(self, *exc: object) -> None:
-        self.graph._insert_block, self.graph._insert_index = self.saved
+        self.graph._insert_block, self.graph._insert_before = self.saved

@@ -249,8 +249,7 @@ class _Parser:
         node = self.graph.create(kind, output_types=[t for _, t, _ in outputs])
         if self.peek("["):
             self.parse_attributes(node)
-        for v in self.parse_refs():
-            node.add_input(v)
+        node.add_inputs(self.parse_refs())
         self.parse_trailer(node)
         block.append(node)
         for value, (name, _, pos) in zip(node.outputs, outputs):

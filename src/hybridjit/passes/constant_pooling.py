@@ -55,14 +55,12 @@ def constant_pooling(graph: Graph) -> bool:
 
 
 def _hoist(graph: Graph, node: Node, anchor: Node | None) -> bool:
+    """Place `node` right after `anchor` (the previous pooled constant), or first in the graph.
+
+    Only O(1) queries (`prev`) are used, so the pass is linear in the graph's size."""
     block = graph.block
-    if anchor is None:
-        if node.owning_block is block and block.nodes and block.nodes[0] is node:
-            return False
-        node._unlink()
-        block.prepend(node)
-        return True
-    if node.owning_block is block and node.index() == anchor.index() + 1:
+    target = block.param_node if anchor is None else anchor
+    if node.owning_block is block and node.prev is target:
         return False
-    node.move_after(anchor)
+    node.move_after(target)
     return True
