@@ -9,6 +9,7 @@ from hybridjit.errors import (
     ArchiveError,
     ArgumentError,
     Error,
+    ExportError,
     FrontendError,
     IRParseError,
     SchemaError,
@@ -41,10 +42,11 @@ _LAZY = {
     "trace_module": "hybridjit.frontend.trace",
     "save": "hybridjit.serialization.archive",
     "load": "hybridjit.serialization.archive",
+    "compile": "hybridjit.export.onnx.backend",
 }
 
 __all__ = [
-    "ArchiveError", "ArgumentError", "Error", "FrontendError", "IRParseError", "SchemaError", "TracerWarning",
+    "ArchiveError", "ArgumentError", "Error", "ExportError", "FrontendError", "IRParseError", "SchemaError", "TracerWarning",
     "TracingCheckError", "VerificationError", "__version__", *_LAZY,
 ]  # fmt: skip
 

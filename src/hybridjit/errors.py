@@ -40,5 +40,9 @@ class ArchiveError(Error):
     """A saved archive is malformed, hostile, or from a newer format version."""
 
 
+class ExportError(Error):
+    """A program cannot be exported (e.g. to ONNX); names the construct and source line."""
+
+
 class TracerWarning(UserWarning):
     """A trace baked in a value that may differ on other inputs."""

@@ -1,0 +1,1 @@
+"""Exporters: ways of writing a hybridjit graph in another format (`export.onnx`)."""

@@ -1,0 +1,448 @@
+"""`ExportContext`: the only interface the per-op export rules use.
+
+Rules (`prim_rules.PRIM_EXPORT`, `aten_rules.ATEN_EXPORT`) are functions `rule(ctx, node)`
+that read bindings with `ctx.value` / `ctx.static` / `ctx.binding`, emit ONNX nodes with
+`ctx.op`, and bind the node's outputs with `ctx.bind`.  They never import onnx or onnx_ir;
+everything ONNX-specific lives here and in `exporter.py`.
+
+Errors raised by the program (`prim::RaiseException`) are lowered to an *error code*: each
+scope carries `ctx.err`, an int64 0-d value (0: no error, k: the k-th entry of
+`ctx.errors`).  After any node that may set it, the rest of the block runs inside an ONNX
+`If(err == 0)` whose other branch passes the error through with placeholder outputs, so
+nothing after a failed check is computed.  Loops that may raise carry the code and stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+from typing import Any, Callable, Iterator, Sequence
+
+import onnx_ir as ir
+import torch
+
+from hybridjit.errors import ExportError
+from hybridjit.export.onnx.values import Const, Items, onnx_to_torch_dtype, torch_to_onnx_dtype
+
+INT64_MAX = 9223372036854775807
+
+
+@dataclasses.dataclass
+class Scope:
+    graph: ir.Graph
+    err: ir.Value | None = None
+    raised: bool = False
+    cache: dict[int, ir.Value] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Branch:
+    """A block lowered into its own ONNX graph (an If branch or a guard)."""
+
+    scope: Scope
+    outputs: list[Any] | None  # bindings; None when the block always raises
+    graph: ir.Graph | None = None
+
+
+class ExportContext:
+    def __init__(self, opset: int, lower_node: Callable[[ExportContext, Any], None]) -> None:
+        self.opset = opset
+        self._lower_node = lower_node
+        self.env: dict[Any, Any] = {}
+        self.scopes: list[Scope] = []
+        self.initializers: dict[int, ir.Value] = {}
+        self.functions: dict[Any, Any] = {}
+        self.errors: list[dict[str, Any]] = []
+        self.node: Any = None  # the hybridjit node being lowered
+        self._ids = itertools.count()
+        self.top: ir.Graph | None = None
+
+    # -- bindings ------------------------------------------------------------------------
+    def bind(self, v: Any, x: Any) -> None:
+        """Bind hybridjit value `v` to an ONNX value, a `Const` or an `Items` (or a Python value)."""
+        if not isinstance(x, (ir.Value, Const, Items)):
+            x = Const(x)
+        if isinstance(x, Items) and x.owner is None:
+            x.owner = self.scope
+        self.env[v] = x
+
+    def owns(self, items: Items) -> bool:
+        """Whether `items` was built in the current scope (so it may be mutated here)."""
+        return items.owner is self.scope
+
+    def binding(self, v: Any) -> Any:
+        try:
+            return self.env[v]
+        except KeyError:
+            raise self.error(f"internal: value %{v.debug_name} has no binding") from None
+
+    def is_static(self, v: Any) -> bool:
+        return _is_static(self.binding(v))
+
+    def static(self, v: Any, what: str = "this value") -> Any:
+        """The export-time Python value of `v`; ExportError when it is only known at run time."""
+        b = self.binding(v)
+        if not _is_static(b):
+            raise self.error(f"{what} (%{v.debug_name}) must be known at export time, but it "
+                             "is computed at run time", hint="make it a constant or a module "
+                             "attribute")  # fmt: skip
+        return _static_value(b)
+
+    def items(self, v: Any) -> list[Any] | None:
+        """The element bindings of a list/tuple of known length, else None."""
+        b = self.binding(v)
+        if isinstance(b, Items):
+            return b.items
+        if isinstance(b, Const) and isinstance(b.value, (list, tuple)):
+            return [Const(x) for x in b.value]
+        return None
+
+    def value(self, v: Any, dtype: Any = None) -> ir.Value:
+        """The ONNX value of `v` (constants and known-length lists are materialized)."""
+        return self.materialize(self.binding(v), dtype)
+
+    def materialize(self, b: Any, dtype: Any = None) -> ir.Value:
+        if isinstance(b, ir.Value):
+            return b
+        if isinstance(b, Items):
+            return self._materialize_items(b)
+        return self.const(b.value if isinstance(b, Const) else b, dtype)
+
+    def _materialize_items(self, b: Items) -> ir.Value:
+        if b.kind == "tuple":
+            raise self.error("a tuple cannot be passed around as one ONNX value here",
+                             hint="unpack the tuple first")  # fmt: skip
+        if b.elem in ("int", "float", "bool"):
+            dt = self.scalar_dtype(b.elem)
+            if _is_static(b):
+                return self.const(_static_value(b), dt)
+            parts = [self.op("Reshape", [self.cast(self.materialize(x), dt), self.const([1])])[0]
+                     for x in b.items]  # fmt: skip
+            return self.op("Concat", parts, {"axis": 0})[0] if len(parts) > 1 else parts[0]
+        if not b.items:
+            raise self.error("an empty list whose element type is unknown cannot be exported",
+                             hint="build the list from tensors")  # fmt: skip
+        return self.op("SequenceConstruct", [self.materialize(x) for x in b.items])[0]
+
+    def const(self, value: Any, dtype: Any = None) -> ir.Value:
+        """An ONNX constant; Python int -> int64, float -> double, bool -> bool (0-d)."""
+        if isinstance(value, torch.Tensor):
+            t = value.detach()
+            if dtype is not None:
+                t = t.to(onnx_to_torch_dtype(dtype))
+            if t.numel() > 64:
+                return self.initializer(t)
+            tensor = ir.tensor(t.contiguous().numpy(force=True) if t.dtype != torch.bfloat16 else t.float().numpy(),
+                               dtype=torch_to_onnx_dtype(t.dtype))  # fmt: skip
+        elif value is None:
+            raise self.error("None cannot be used as a value here")
+        elif isinstance(value, (bool, int, float)) or (
+            isinstance(value, (list, tuple)) and all(isinstance(x, (bool, int, float)) for x in value)
+        ):
+            if dtype is None:
+                dtype = _py_dtype(value)
+            import numpy as np
+
+            tensor = ir.tensor(np.array(value, dtype=onnx_to_torch_dtype_np(dtype)), dtype=dtype)
+        else:
+            raise self.error(f"the value {value!r} ({type(value).__name__}) has no ONNX form")
+        out = self.op("Constant", [], {"value": tensor})[0]
+        out.const_value = tensor
+        return out
+
+    def initializer(self, t: torch.Tensor, name: str | None = None) -> ir.Value:
+        key = id(t)
+        hit = self.initializers.get(key)
+        if hit is not None and hit.meta.get("hj_tensor") is t:
+            return hit
+        t = t.detach()
+        arr = t.contiguous().numpy(force=True) if t.dtype != torch.bfloat16 else t.float().numpy()
+        tensor = ir.tensor(arr, dtype=torch_to_onnx_dtype(t.dtype))
+        v = ir.Value(name=self.fresh(name or "param"), shape=ir.Shape(list(t.shape)),
+                     type=ir.TensorType(torch_to_onnx_dtype(t.dtype)), const_value=tensor)  # fmt: skip
+        v.meta["hj_tensor"] = t
+        assert self.top is not None
+        self.top.register_initializer(v)
+        self.initializers[key] = v
+        return v
+
+    # -- emitting ------------------------------------------------------------------------
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1]
+
+    @property
+    def graph(self) -> ir.Graph:
+        return self.scope.graph
+
+    def fresh(self, base: str = "v") -> str:
+        return f"{base}_{next(self._ids)}"
+
+    def op(self, op_type: str, inputs: Sequence[ir.Value | None], attrs: dict[str, Any] | None = None,
+           n: int = 1, domain: str = "") -> list[ir.Value]:  # fmt: skip
+        """Append an ONNX node to the current graph; its outputs get inferred types."""
+        attributes = [ir.Attr(k, ir.AttributeType.GRAPH, v) if isinstance(v, ir.Graph) else
+                      _attr(k, v) for k, v in (attrs or {}).items()]  # fmt: skip
+        node = ir.Node(domain, op_type, list(inputs), attributes, num_outputs=n)
+        self.append(node)
+        return list(node.outputs)
+
+    def append(self, node: ir.Node) -> None:
+        for out in node.outputs:
+            if not out.name:
+                out.name = self.fresh(node.op_type.lower())
+        if self.node is not None and self.node.source_range is not None:
+            sr = self.node.source_range
+            line = sr.source_line()
+            node.doc_string = f"{sr}: {line.strip()}" if line else str(sr)
+            node.metadata_props["hybridjit.node"] = self.node.kind
+        self.graph.append(node)
+        if node.op_type not in ("If", "Loop") or node.domain:
+            from hybridjit.export.onnx.infer import infer_node
+
+            infer_node(node, self.opset)
+
+    def cast(self, v: ir.Value, dtype: Any) -> ir.Value:
+        if self.dtype(v) == dtype:
+            return v
+        return self.op("Cast", [v], {"to": dtype})[0]
+
+    def cast_like_torch(self, v: ir.Value, dtype: torch.dtype) -> ir.Value:
+        return self.cast(v, torch_to_onnx_dtype(dtype))
+
+    def dtype(self, v: ir.Value) -> Any:
+        t = v.type
+        if isinstance(t, ir.TensorType):
+            return t.dtype
+        return None
+
+    def torch_dtype(self, v: ir.Value) -> torch.dtype | None:
+        d = self.dtype(v)
+        try:
+            return None if d is None else onnx_to_torch_dtype(d)
+        except KeyError:
+            return None
+
+    def is_sequence(self, v: ir.Value) -> bool:
+        return isinstance(v.type, ir.SequenceType)
+
+    def rank(self, v: ir.Value) -> int | None:
+        return None if v.shape is None else len(v.shape)
+
+    def set_type(self, v: ir.Value, like: ir.Value | None = None, dtype: Any = None,
+                 rank: int | None = None) -> None:  # fmt: skip
+        if like is not None:
+            v.type = like.type
+            if like.shape is not None:
+                v.shape = ir.Shape([None] * len(like.shape))
+        if dtype is not None:
+            v.type = ir.TensorType(dtype)
+        if rank is not None:
+            v.shape = ir.Shape([None] * rank)
+
+    # -- scalars --------------------------------------------------------------------------
+    def scalar_dtype(self, kind: str) -> Any:
+        return {"int": ir.DataType.INT64, "float": ir.DataType.DOUBLE,
+                "bool": ir.DataType.BOOL}[kind]  # fmt: skip
+
+    def onnx_dtype(self, dtype: torch.dtype) -> Any:
+        return torch_to_onnx_dtype(dtype)
+
+    # -- errors ---------------------------------------------------------------------------
+    def error(self, message: str, hint: str | None = None, node: Any = None) -> ExportError:
+        node = node or self.node
+        where = ""
+        if node is not None:
+            where = f"\n  in {node.kind}"
+            sr = node.source_range
+            if sr is not None:
+                where += f" at {sr}"
+                hl = sr.highlight()
+                if hl:
+                    where += "\n" + "\n".join("    " + ln for ln in hl.splitlines())
+        return ExportError(f"cannot export to ONNX: {message}{where}"
+                           + (f"\n  instead: {hint}" if hint else ""))  # fmt: skip
+
+    def raise_here(self, cls: str | None, message: str | None) -> None:
+        """Lower `raise`: set this scope's error code; the rest of the block is not run."""
+        where = str(self.node.source_range) if self.node is not None and self.node.source_range else ""
+        self.errors.append({"class": cls, "message": message, "where": where})
+        self.scope.err = self.const(len(self.errors))
+        self.scope.raised = True
+
+    @property
+    def err(self) -> ir.Value | None:
+        return self.scope.err
+
+    @err.setter
+    def err(self, v: ir.Value | None) -> None:
+        self.scope.err = v
+
+    # -- blocks and subgraphs --------------------------------------------------------------
+    @contextlib.contextmanager
+    def new_scope(self, name: str) -> Iterator[Scope]:
+        graph = ir.Graph([], [], nodes=[], name=self.fresh(name), opset_imports={"": self.opset})
+        scope = Scope(graph)
+        self.scopes.append(scope)
+        try:
+            yield scope
+        finally:
+            self.scopes.pop()
+
+    def graph_input(self, like: ir.Value | None = None, dtype: Any = None, rank: int | None = None,
+                    name: str = "in") -> ir.Value:  # fmt: skip
+        v = ir.Value(name=self.fresh(name))
+        self.set_type(v, like=like, dtype=dtype, rank=rank)
+        self.graph.inputs.append(v)
+        return v
+
+    def lower_block(self, block: Any) -> list[Any] | None:
+        """Lower `block`'s nodes into the current scope; its output bindings (None: raised)."""
+        return self.lower_nodes(list(block.nodes), list(block.outputs))
+
+    def lower_nodes(self, nodes: list[Any], outputs: list[Any]) -> list[Any] | None:
+        for i, node in enumerate(nodes):
+            saved, self.node = self.node, node
+            try:
+                self._lower_node(self, node)
+            finally:
+                self.node = saved
+            if self.scope.raised:
+                return None
+            if self.scope.err is not None and i + 1 < len(nodes) and not _is_zero(self.scope.err):
+                return self._guard_rest(nodes[i + 1 :], outputs)
+        return [self.binding(v) for v in outputs]
+
+    def _guard_rest(self, rest: list[Any], outputs: list[Any]) -> list[Any]:
+        """`If(err == 0) {rest} else {pass the error on}` — nothing after a failure runs."""
+        err = self.scope.err
+        assert err is not None
+        ok = self.op("Equal", [err, self.const(0)])[0]
+        with self.new_scope("then_ok") as s_ok:
+            outs = self.lower_nodes(rest, outputs)
+        b_ok = Branch(s_ok, outs)
+        with self.new_scope("else_failed") as s_bad:
+            s_bad.err = self.op("Identity", [err])[0]
+        b_bad = Branch(s_bad, None)
+        results = self.emit_if(ok, [b_ok, b_bad], len(outputs))
+        return results
+
+    def branch(self, block: Any, name: str = "branch") -> Branch:
+        with self.new_scope(name) as s:
+            outs = self.lower_block(block)
+        return Branch(s, outs)
+
+    def emit_if(self, cond: ir.Value, branches: list[Branch], n_outputs: int) -> list[ir.Value]:
+        """An ONNX If from two lowered branches; sets this scope's error code when needed."""
+        live = [b for b in branches if b.outputs is not None]
+        with_err = any(b.scope.err is not None for b in branches)
+        outs_by_branch: list[list[ir.Value]] = []
+        for b in branches:
+            self.scopes.append(b.scope)
+            try:
+                if b.outputs is not None:
+                    vals = [self._own(self.materialize(x)) for x in b.outputs]
+                else:
+                    vals = [self._placeholder_like(i, live) for i in range(n_outputs)]
+                if with_err:
+                    vals.append(self._own(b.scope.err) if b.scope.err is not None else self.const(0))
+            finally:
+                self.scopes.pop()
+            b.scope.graph.outputs.extend(vals)
+            outs_by_branch.append(vals)
+        self._check_branch_types(outs_by_branch)
+        n = n_outputs + (1 if with_err else 0)
+        res = self.op("If", [cond], {"then_branch": branches[0].scope.graph,
+                                     "else_branch": branches[1].scope.graph}, n=n)  # fmt: skip
+        for i, out in enumerate(res):
+            ref = outs_by_branch[0][i] if branches[0].outputs is not None or i == n_outputs else outs_by_branch[1][i]
+            self.set_type(out, like=ref)
+            ranks = {self.rank(vals[i]) for vals in outs_by_branch}
+            if len(ranks) > 1:
+                out.shape = None
+        if with_err:
+            self.scope.err = res[-1]
+            res = res[:-1]
+        if not live:
+            self.scope.raised = True
+        return res
+
+    def _check_branch_types(self, outs: list[list[ir.Value]]) -> None:
+        for a, b in zip(*outs):
+            if a.type != b.type:
+                raise self.error(f"the branches of this `if` give values of different types "
+                                 f"({a.type} vs {b.type}); ONNX If needs one type",
+                                 hint="make both branches produce the same dtype")  # fmt: skip
+
+    def _own(self, v: ir.Value) -> ir.Value:
+        """`v` as a value produced in the current graph (subgraph outputs must be)."""
+        if v.graph is self.graph and not v.is_graph_input():
+            return v
+        out = self.op("Identity", [v])[0]
+        return out
+
+    def _placeholder_like(self, i: int, live: list[Branch]) -> ir.Value:
+        """A stand-in output for a branch that raised (never observed by the caller)."""
+        if not live:
+            return self.const(0)
+        ref = live[0].scope.graph.outputs[i] if live[0].scope.graph.outputs else self.materialize(live[0].outputs[i])
+        return self.placeholder(ref)
+
+    def placeholder(self, ref: ir.Value) -> ir.Value:
+        t = ref.type
+        if isinstance(t, ir.SequenceType):
+            elem = t.elem_type
+            return self.op("SequenceEmpty", [], {"dtype": elem.dtype})[0]
+        if isinstance(t, ir.TensorType):
+            import numpy as np
+
+            rank = self.rank(ref) or 0
+            arr = np.zeros([1] * rank, dtype=onnx_to_torch_dtype_np(t.dtype))
+            tensor = ir.tensor(arr, dtype=t.dtype)
+            return self.op("Constant", [], {"value": tensor})[0]
+        raise self.error(f"cannot make a placeholder of type {t}")
+
+
+def _attr(name: str, value: Any) -> ir.Attr:
+    if isinstance(value, ir.DataType):
+        return ir.AttrInt64(name, int(value))
+    return ir.convenience.convert_attribute(name, value)
+
+
+def _is_static(b: Any) -> bool:
+    if isinstance(b, Const):
+        return True
+    if isinstance(b, Items):
+        return all(_is_static(x) for x in b.items)
+    return False
+
+
+def _static_value(b: Any) -> Any:
+    if isinstance(b, Const):
+        return b.value
+    vals = [_static_value(x) for x in b.items]
+    return tuple(vals) if b.kind == "tuple" else vals
+
+
+def _is_zero(v: ir.Value) -> bool:
+    c = v.const_value
+    return c is not None and int(c.numpy()) == 0
+
+
+def _py_dtype(value: Any) -> Any:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if items and all(isinstance(x, bool) for x in items):
+        return ir.DataType.BOOL
+    if any(isinstance(x, float) for x in items):
+        return ir.DataType.DOUBLE
+    return ir.DataType.INT64
+
+
+def onnx_to_torch_dtype_np(dtype: Any) -> Any:
+    import numpy as np
+
+    return {ir.DataType.FLOAT: np.float32, ir.DataType.DOUBLE: np.float64,
+            ir.DataType.INT64: np.int64, ir.DataType.INT32: np.int32, ir.DataType.BOOL: np.bool_,
+            ir.DataType.INT8: np.int8, ir.DataType.UINT8: np.uint8, ir.DataType.INT16: np.int16,
+            ir.DataType.FLOAT16: np.float16}[dtype]  # fmt: skip

@@ -1,0 +1,293 @@
+"""Lowering an inlined hybridjit graph to an ONNX model.
+
+The result is an `Exported`: the `onnx.ModelProto` plus how its inputs and outputs map back
+to the Python signature (`inputs`, `outputs` spec trees) and the table of exceptions the
+program can raise.  Both are also stored in the model's `metadata_props` (JSON under
+`hybridjit.inputs`, `hybridjit.outputs`, `hybridjit.errors`), so a Python-free runtime can
+interpret them.
+
+Error output: a program that can raise (`raise`, `assert`, checks in `nn` code) gets one
+more output, `hybridjit_error` (int64 scalar): 0 when the program returned normally, k when
+it raised the k-th entry of `hybridjit.errors` (`{"class": "builtins.ValueError",
+"message": "..." or null when computed at run time, "where": "file:line:col"}`).  The other
+outputs are then placeholders.  Nothing after a failed check is computed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any, Sequence
+
+import onnx
+import onnx_ir as ir
+import torch
+
+from hybridjit.errors import ExportError
+from hybridjit.export.onnx.aten_rules import ATEN_EXPORT
+from hybridjit.export.onnx.context import ExportContext
+from hybridjit.export.onnx.prim_rules import PRIM_EXPORT
+from hybridjit.export.onnx.torchlib_rules import export_with_torchlib
+from hybridjit.export.onnx.values import Const, Items, torch_to_onnx_dtype
+from hybridjit.ir import types as T
+
+DEFAULT_OPSET = 18
+ERROR_OUTPUT = "hybridjit_error"
+_SUFFIX = re.compile(r"\.\d+$")
+_VIEW_OPS = {"view", "reshape", "select", "slice", "transpose", "expand", "narrow", "squeeze",
+             "unsqueeze", "permute", "t", "as_strided", "__getitem__", "detach", "expand_as",
+             "view_as", "flatten", "unflatten", "split", "chunk", "unbind", "diagonal",
+             "alias", "contiguous", "to"}  # fmt: skip
+
+
+@dataclasses.dataclass
+class Exported:
+    model: onnx.ModelProto
+    inputs: list[dict[str, Any]]
+    outputs: Any
+    errors: list[dict[str, Any]]
+    has_error_output: bool
+
+
+def lower_node(ctx: ExportContext, node: Any) -> None:
+    rule = PRIM_EXPORT.get(node.kind)
+    if rule is not None:
+        rule(ctx, node)
+        return
+    if node.kind in ("prim::CallFunction", "prim::CallMethod", "prim::PythonOp"):
+        raise ctx.error(f"{node.kind}: a call of Python code (an @ignore'd function or method) "
+                        "cannot run in ONNX", hint="script that function too, or move the call "
+                        "out of the exported code")  # fmt: skip
+    schema = node.schema
+    if schema is None:
+        raise ctx.error(f"{node.kind} has no ONNX translation",
+                        hint="rewrite this line with torch tensor ops")  # fmt: skip
+    key = schema.qualified_overload
+    if _fold(ctx, node):
+        return
+    rule = ATEN_EXPORT.get(key) or ATEN_EXPORT.get(schema.name if not schema.overload_name else "")
+    if rule is not None:
+        rule(ctx, node)
+        return
+    if schema.is_mutable:
+        _inplace(ctx, node)
+        return
+    if not any(_has_tensor(a.type) for a in (*schema.arguments, *schema.returns)):
+        raise ctx.error(f"{key} (an operation on Python values) has no ONNX translation",
+                        hint="compute it from tensors, or outside the exported function")  # fmt: skip
+    export_with_torchlib(ctx, node)
+
+
+def _has_tensor(t: Any) -> bool:
+    if isinstance(t, T.TensorType):
+        return True
+    for attr in ("elem", "elems"):
+        sub = getattr(t, attr, None)
+        if sub is not None:
+            return any(map(_has_tensor, sub)) if isinstance(sub, (list, tuple)) else _has_tensor(sub)
+    return False
+
+
+def _fold(ctx: ExportContext, node: Any) -> bool:
+    """Evaluate an op on export-time values (no tensors involved) right away."""
+    schema = node.schema
+    if schema.is_mutable or not all(ctx.is_static(v) for v in node.inputs):
+        return False
+    if any(_has_tensor(a.type) for a in (*schema.arguments, *schema.returns)):
+        return False
+    if any(isinstance(ctx.static(v), torch.Tensor) for v in node.inputs):
+        return False
+    from hybridjit.ops.kernels import kernel_for
+
+    try:
+        result = kernel_for(schema)(*[ctx.static(v) for v in node.inputs])
+    except Exception as e:
+        # the program raises here on every input: lower it as a raise
+        ctx.raise_here(f"builtins.{type(e).__name__}", str(e))
+        return True
+    outs = node.outputs
+    if len(outs) == 1:
+        ctx.bind(outs[0], Const(result))
+    else:
+        for v, r in zip(outs, result):
+            ctx.bind(v, Const(r))
+    return True
+
+
+def _inplace(ctx: ExportContext, node: Any) -> None:
+    """`x.add_(y)` -> the functional op, rebinding `x` (only where no alias can see `x`)."""
+    schema = node.schema
+    name = schema.name
+    mutated = [i for i, a in enumerate(schema.arguments) if a.is_write]
+    target = node.inputs[0]
+    producer = target.node
+    if (not name.endswith("_") or mutated != [0] or producer.kind == "prim::Param"
+            or producer.kind.partition("::")[2] in _VIEW_OPS
+            or producer.owning_block is not node.owning_block
+            or not isinstance(ctx.binding(target), ir.Value)):  # fmt: skip
+        raise ctx.error(f"in-place {schema.qualified_overload} on a value other code may also "
+                        "see (an input, a view, or a value from outside this block)",
+                        hint=f"use the out-of-place {name[:-1]}(...) and assign the result")  # fmt: skip
+    from hybridjit.ops import registry
+
+    functional = registry.lookup(f"{name[:-1]}.{schema.overload_name}" if schema.overload_name
+                                 else name[:-1])  # fmt: skip
+    if functional is None:
+        raise ctx.error(f"{schema.qualified_overload} has no out-of-place form")
+    saved = node.schema
+    node.schema = functional
+    try:
+        export_with_torchlib(ctx, node)
+    finally:
+        node.schema = saved
+    result = ctx.binding(node.output)
+    ctx.bind(target, ctx.cast(ctx.materialize(result), ctx.dtype(ctx.value(target))))
+    ctx.bind(node.output, ctx.binding(target))
+
+
+def _input_name(v: Any) -> str:
+    return _SUFFIX.sub("", v.debug_name) if v.has_debug_name() else f"input_{v.offset}"
+
+
+def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = None,
+                 input_names: Sequence[str] | None = None,
+                 output_names: Sequence[str] | None = None, dynamic_shapes: bool = True,
+                 opset: int | None = None, name: str = "main") -> Exported:  # fmt: skip
+    """Export `graph` (calls are inlined on a copy) for inputs like `example_inputs`."""
+    from hybridjit import __version__
+    from hybridjit.passes.inline import inline_calls
+
+    opset = opset or DEFAULT_OPSET
+    g = graph.copy()
+    inline_calls(g)
+    ctx = ExportContext(opset, lower_node)
+    params = list(g.inputs)
+    if self_obj is not None:
+        self_v, params = params[0], params[1:]
+    if len(params) != len(example_inputs):
+        raise ExportError(f"cannot export to ONNX: the function takes {len(params)} inputs, "
+                          f"{len(example_inputs)} example inputs were given")  # fmt: skip
+    names = list(input_names) if input_names is not None else [_input_name(v) for v in params]
+    if len(set(names)) != len(names) or len(names) != len(params):
+        raise ExportError(f"cannot export to ONNX: input names {names} must be unique, one per input")
+    with ctx.new_scope(name) as top:
+        ctx.top = top.graph
+        if self_obj is not None:
+            ctx.bind(self_v, Const(self_obj))
+        in_spec = []
+        for v, x, nm in zip(params, example_inputs, names):
+            ov, spec = _graph_input(v, x, nm, dynamic_shapes)
+            in_spec.append(spec)
+            if ov is None:
+                ctx.bind(v, Const(x))
+            else:
+                top.graph.inputs.append(ov)
+                ctx.bind(v, ov)
+        outs = ctx.lower_block(g.block)
+        if outs is None:
+            raise ExportError("cannot export to ONNX: the program raises on every input "
+                              f"({ctx.errors[-1]['class']}: {ctx.errors[-1]['message']})")  # fmt: skip
+        flat: list[ir.Value] = []
+        out_spec = [_flatten(ctx, b, v.type, flat) for b, v in zip(outs, g.outputs)]
+        out_spec = out_spec[0] if len(out_spec) == 1 else {"kind": "tuple", "items": out_spec}
+        final = []
+        seen: set[int] = set()
+        for v in flat:
+            if v.is_graph_input() or v.const_value is not None or id(v) in seen or v.graph is not top.graph:
+                v = ctx.op("Identity", [v])[0]
+            seen.add(id(v))
+            final.append(v)
+        has_err = ctx.err is not None
+        if has_err:
+            final.append(ctx.op("Identity", [ctx.err])[0])
+        names_out = list(output_names) if output_names is not None else []
+        for i, v in enumerate(final):
+            if has_err and i == len(final) - 1:
+                v.name = ERROR_OUTPUT
+            elif i < len(names_out):
+                v.name = names_out[i]
+            else:
+                v.name = f"output_{i}" if len(final) - has_err > 1 else "output"
+        top.graph.outputs.extend(final)
+    model = ir.Model(top.graph, ir_version=10, producer_name="hybridjit",
+                     producer_version=__version__)  # fmt: skip
+    for fn in ctx.functions.values():
+        from hybridjit.export.onnx._recorder import function_to_ir
+
+        f = function_to_ir(fn)
+        model.functions[f.identifier()] = f
+    model.metadata_props["hybridjit.inputs"] = json.dumps(in_spec)
+    model.metadata_props["hybridjit.outputs"] = json.dumps(out_spec)
+    model.metadata_props["hybridjit.errors"] = json.dumps(ctx.errors)
+    _finish(model)
+    proto = ir.serde.serialize_model(model)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except Exception as e:
+        raise ExportError(f"internal: the exported model fails onnx.checker: {e}") from e
+    return Exported(proto, in_spec, out_spec, ctx.errors, has_err)
+
+
+def _finish(model: ir.Model) -> None:
+    """Inline torchlib's helper functions and add their opsets."""
+    if model.functions:
+        from onnx_ir.passes.common import InlinePass
+
+        InlinePass()(model)
+    for node in ir.traversal.RecursiveGraphIterator(model.graph):
+        if node.domain and node.domain not in model.opset_imports:
+            model.opset_imports[node.domain] = node.version or 1
+    # every output of a node needs a name
+    for node in ir.traversal.RecursiveGraphIterator(model.graph):
+        for out in node.outputs:
+            if not out.name:
+                out.name = f"anon_{id(out)}"
+
+
+def _graph_input(v: Any, x: Any, name: str, dynamic: bool) -> tuple[ir.Value | None, dict[str, Any]]:
+    if isinstance(x, torch.Tensor):
+        dims = [f"{name}_dim{i}" if dynamic else s for i, s in enumerate(x.shape)]
+        ov = ir.Value(name=name, type=ir.TensorType(torch_to_onnx_dtype(x.dtype)), shape=ir.Shape(dims))
+        return ov, {"name": name, "kind": "tensor", "dtype": str(x.dtype).replace("torch.", ""),
+                    "rank": x.dim()}  # fmt: skip
+    if isinstance(x, bool):
+        return ir.Value(name=name, type=ir.TensorType(ir.DataType.BOOL), shape=ir.Shape([])), \
+            {"name": name, "kind": "bool"}  # fmt: skip
+    if isinstance(x, int):
+        return ir.Value(name=name, type=ir.TensorType(ir.DataType.INT64), shape=ir.Shape([])), \
+            {"name": name, "kind": "int"}  # fmt: skip
+    if isinstance(x, float):
+        return ir.Value(name=name, type=ir.TensorType(ir.DataType.DOUBLE), shape=ir.Shape([])), \
+            {"name": name, "kind": "float"}  # fmt: skip
+    if x is None:
+        return None, {"name": name, "kind": "none"}
+    raise ExportError(f"cannot export to ONNX: input {name!r} of type {type(x).__name__} "
+                      "(only tensors, int, float, bool and None inputs are supported)")  # fmt: skip
+
+
+def _flatten(ctx: ExportContext, b: Any, t: Any, flat: list[ir.Value]) -> Any:
+    if isinstance(b, Items) and b.kind == "tuple":
+        elems = t.elems if isinstance(t, T.TupleType) else [None] * len(b.items)
+        return {"kind": "tuple", "items": [_flatten(ctx, x, et, flat) for x, et in zip(b.items, elems)]}
+    if isinstance(b, Const) and b.value is None:
+        return {"kind": "none"}
+    kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(t, None)
+    if isinstance(t, T.ListType):
+        elem = t.elem
+        kind = "tensor_list" if isinstance(elem, T.TensorType) else {
+            T.IntType: "int_list", T.FloatType: "float_list", T.BoolType: "bool_list"}.get(elem)  # fmt: skip
+        if kind is None:
+            raise ctx.error(f"returning a {t}")
+    if kind is None:
+        if isinstance(b, Const) and isinstance(b.value, (int, float, bool)) and not isinstance(b.value, torch.Tensor):
+            kind = "bool" if isinstance(b.value, bool) else "int" if isinstance(b.value, int) else "float"
+        else:
+            kind = "tensor"
+    if isinstance(b, Const) and kind == "tensor" and not isinstance(b.value, torch.Tensor):
+        raise ctx.error(f"returning {b.value!r}")
+    if isinstance(b, Items) and kind == "tensor_list":
+        b = Items(b.items, "list", "tensor")
+    v = ctx.materialize(b, None)
+    flat.append(v)
+    return {"kind": kind, "index": len(flat) - 1}

@@ -1,0 +1,59 @@
+"""`hybridjit.onnx.export`: write a scripted / traced function or module as an ONNX model.
+
+Control flow stays control flow (`prim::If` -> `If`, `prim::Loop` -> `Loop`, never
+unrolled); calls are inlined; parameters and buffers become initializers; input dims are
+symbolic (`dynamic_shapes=True`).  Programs that can raise get an extra int64 output
+`hybridjit_error` (see `hybridjit.export.onnx.exporter`).  What cannot be expressed raises
+`hybridjit.ExportError` naming the construct and the source line.
+
+Needs the optional dependencies: `pip install -e '.[onnx]'`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+_INSTALL = "pip install -e '.[onnx]'  (onnx, onnxruntime, onnxscript, onnx-ir)"
+
+
+def _require() -> None:
+    missing = []
+    for mod in ("onnx", "onnx_ir", "onnxscript"):
+        try:
+            __import__(mod)
+        except ImportError:
+            missing.append(mod)
+    if missing:
+        from hybridjit.errors import ExportError
+
+        raise ExportError(f"ONNX export needs {', '.join(missing)}: install with {_INSTALL}")
+
+
+def export(obj: Any, f: Any, example_inputs: Sequence[Any] | Any = None, *,
+           input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
+           dynamic_shapes: bool = True, opset: int | None = None, method: str = "forward") -> Any:  # fmt: skip
+    """Export `obj` to the file (path or binary file object) `f`; returns the `onnx.ModelProto`.
+
+    `obj`: a ScriptFunction, a ScriptModule / traced module (any mix), a plain function or
+    nn.Module (scripted, else traced with `example_inputs`), or the path of an archive
+    saved with `hybridjit.save`.  `example_inputs` fix the dtypes and ranks of the inputs
+    (taken from a trace's recorded types when omitted).
+    """
+    _require()
+    from hybridjit.export.onnx.exporter import export_graph
+    from hybridjit.export.onnx.targets import resolve
+
+    graph, self_obj, examples = resolve(obj, example_inputs, method)
+    exported = export_graph(graph, examples, self_obj=self_obj, input_names=input_names,
+                            output_names=output_names, dynamic_shapes=dynamic_shapes,
+                            opset=opset)  # fmt: skip
+    data = exported.model.SerializeToString()
+    if isinstance(f, (str, os.PathLike)):
+        tmp = f"{os.fspath(f)}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, f)
+    elif f is not None:
+        f.write(data)
+    return exported.model
