@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from hybridjit.export.onnx.values import Const, Items
+from hybridjit.export.onnx.values import Const, Items, Opaque
 from hybridjit.ir import types as T
 
 Rule = Callable[[Any, Any], None]
@@ -204,7 +204,7 @@ def export_dropout(ctx: Any, node: Any) -> None:
 
 def export_to(ctx: Any, node: Any) -> None:
     """`aten::to` (every overload): a Cast to the `dtype` argument (or `other`'s dtype)."""
-    from hybridjit.ops.numbering import to_dtype
+    from hybridjit.export.onnx._hj import to_dtype
 
     names = [a.name for a in node.schema.arguments]
     x = ctx.value(node.inputs[0])
@@ -233,16 +233,12 @@ def export_warn(ctx: Any, node: Any) -> None:
 
 def export_format(ctx: Any, node: Any) -> None:
     if all(ctx.is_static(v) for v in node.inputs):
-        from hybridjit.ops.kernels import kernel_for
+        from hybridjit.export.onnx._hj import kernel_for
 
         ctx.bind(node.output, Const(kernel_for(node.schema)(*[ctx.static(v) for v in node.inputs])))
         return
     # a string computed at run time can only feed an error message: keep it unknown
-    ctx.bind(node.output, Const(_DynamicStr()))
-
-
-class _DynamicStr(str):
-    """A string only known at run time (used for exception messages)."""
+    ctx.bind(node.output, Opaque("a string"))
 
 
 _SCALAR_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "min": "Min", "max": "Max"}

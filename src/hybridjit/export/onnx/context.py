@@ -23,7 +23,7 @@ import onnx_ir as ir
 import torch
 
 from hybridjit.errors import ExportError
-from hybridjit.export.onnx.values import Const, Items, onnx_to_torch_dtype, torch_to_onnx_dtype
+from hybridjit.export.onnx.values import Const, Items, Opaque, onnx_to_torch_dtype, torch_to_onnx_dtype
 
 INT64_MAX = 9223372036854775807
 
@@ -61,7 +61,7 @@ class ExportContext:
     # -- bindings ------------------------------------------------------------------------
     def bind(self, v: Any, x: Any) -> None:
         """Bind hybridjit value `v` to an ONNX value, a `Const` or an `Items` (or a Python value)."""
-        if not isinstance(x, (ir.Value, Const, Items)):
+        if not isinstance(x, (ir.Value, Const, Items, Opaque)):
             x = Const(x)
         if isinstance(x, Items) and x.owner is None:
             x.owner = self.scope
@@ -107,6 +107,9 @@ class ExportContext:
             return b
         if isinstance(b, Items):
             return self._materialize_items(b)
+        if isinstance(b, Opaque):
+            raise self.error(f"{b.what} computed at run time has no ONNX form",
+                             hint="use it only in exception messages")  # fmt: skip
         return self.const(b.value if isinstance(b, Const) else b, dtype)
 
     def _materialize_items(self, b: Items) -> ir.Value:

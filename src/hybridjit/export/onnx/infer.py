@@ -15,7 +15,8 @@ import onnx_ir as ir
 def infer_node(node: ir.Node, opset: int) -> None:
     if node.domain not in ("", "ai.onnx"):
         return
-    if all(out.type is not None for out in node.outputs):
+    if all(out.type is not None and (out.shape is not None or not isinstance(out.type, ir.TensorType))
+           for out in node.outputs):  # fmt: skip
         return
     try:
         schema = onnx.defs.get_schema(node.op_type, opset, "")
@@ -28,17 +29,46 @@ def infer_node(node: ir.Node, opset: int) -> None:
         if v is None or v.type is None:
             continue
         input_types[v.name] = ir.serde.serialize_value(v).type
-        if v.const_value is not None and v.const_value.size <= 64:
-            input_data[v.name] = ir.serde.serialize_tensor(v.const_value)
+        c = const_of(v)
+        if c is not None and c.size <= 64:
+            input_data[v.name] = ir.serde.serialize_tensor(c)
     try:
         outs = onnx.shape_inference.infer_node_outputs(schema, proto, input_types, input_data)
     except Exception:
         return
     for out in node.outputs:
         t = outs.get(out.name)
-        if t is None or out.type is not None:
+        if t is None:
             continue
         _apply(out, t)
+
+
+def const_of(v: ir.Value) -> Any:
+    """The constant tensor behind `v` (an initializer or a `Constant` node's output), or None."""
+    if v.const_value is not None:
+        return v.const_value
+    node = v.producer()
+    if node is None or node.op_type != "Constant" or node.domain not in ("", "ai.onnx"):
+        return None
+    import numpy as np
+
+    for name, attr in node.attributes.items():
+        val = attr.value
+        if name == "value":
+            t = val
+        elif name == "value_ints":
+            t = ir.tensor(np.array(list(val), dtype=np.int64))
+        elif name == "value_int":
+            t = ir.tensor(np.array(val, dtype=np.int64))
+        elif name == "value_floats":
+            t = ir.tensor(np.array(list(val), dtype=np.float32))
+        elif name == "value_float":
+            t = ir.tensor(np.array(val, dtype=np.float32))
+        else:
+            return None
+        v.const_value = t
+        return t
+    return None
 
 
 def _apply(v: ir.Value, t: onnx.TypeProto) -> None:
@@ -47,8 +77,9 @@ def _apply(v: ir.Value, t: onnx.TypeProto) -> None:
         tt = t.tensor_type
         if tt.elem_type == 0:
             return
-        v.type = ir.TensorType(ir.DataType(tt.elem_type))
-        if tt.HasField("shape"):
+        if v.type is None:
+            v.type = ir.TensorType(ir.DataType(tt.elem_type))
+        if tt.HasField("shape") and v.shape is None:
             v.shape = ir.Shape([d.dim_value if d.HasField("dim_value") else
                                 (d.dim_param or None) for d in tt.shape.dim])  # fmt: skip
     elif which == "sequence_type":

@@ -35,7 +35,7 @@ def elem_kind(t: Any) -> str:
 
 
 def export_Constant(ctx: Any, node: Any) -> None:  # noqa: N802
-    from hybridjit.ops.prims.values import constant_value
+    from hybridjit.export.onnx._hj import constant_value
 
     out = node.output
     if isinstance(out.type, T.FunctionType):
@@ -184,12 +184,9 @@ def export_device(ctx: Any, node: Any) -> None:
 
 
 def export_dtype(ctx: Any, node: Any) -> None:
-    from hybridjit.ops.numbering import dtype_number
+    from hybridjit.export.onnx._hj import dtype_number
 
-    import torch
-
-    td = ctx.torch_dtype(ctx.value(node.inputs[0]))
-    ctx.bind(node.output, Const(dtype_number(torch.empty((), dtype=td))))
+    ctx.bind(node.output, Const(dtype_number(ctx.torch_dtype(ctx.value(node.inputs[0])))))
 
 
 def export_unchecked_cast(ctx: Any, node: Any) -> None:

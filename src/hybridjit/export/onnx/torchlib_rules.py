@@ -62,10 +62,29 @@ def export_with_torchlib(ctx: Any, node: Any) -> None:
         want = ctx.onnx_dtype(expected)
         if ctx.dtype(outs[0]) is not None and ctx.dtype(outs[0]) != want:
             outs = [ctx.cast(outs[0], want)]
-    for v, o in zip(node.outputs, outs):
-        if isinstance(v.type, T.TensorType) and getattr(o, "type", 1) is None:
-            raise ctx.error(f"{key}: torchlib gave a result of unknown type")
+    metas = None
+    for i, (v, o) in enumerate(zip(node.outputs, outs)):
+        if isinstance(o, Items) or not isinstance(v.type, T.TensorType):
+            ctx.bind(v, o)
+            continue
+        if o.type is None or o.shape is None:
+            # onnx could not infer it: eager's dtype and rank, from meta tensors
+            metas = metas if metas is not None else _meta_outputs(ctx, node)
+            m = metas[i] if metas is not None and i < len(metas) else None
+            if not isinstance(m, torch.Tensor):
+                if o.type is None:
+                    raise ctx.error(f"{key}: torchlib gave a result of unknown type")
+            else:
+                ctx.set_type(o, dtype=ctx.onnx_dtype(m.dtype) if o.type is None else None,
+                             rank=m.dim())  # fmt: skip
         ctx.bind(v, o)
+
+
+# Python operator spellings of aten ops torchlib registers under their plain names
+_ALIASES = {"aten::__and__": "aten::bitwise_and", "aten::__or__": "aten::bitwise_or",
+            "aten::__xor__": "aten::bitwise_xor", "aten::__invert__": "aten::bitwise_not",
+            "aten::__lshift__": "aten::bitwise_left_shift",
+            "aten::__rshift__": "aten::bitwise_right_shift"}  # fmt: skip
 
 
 class _Unsupported(Exception):
@@ -75,6 +94,10 @@ class _Unsupported(Exception):
 def _candidates(key: str, schema: Any) -> list[Any]:
     """torchlib functions to try: the overload's own, then `.Tensor` for `.Scalar`, then the name's."""
     keys = [key]
+    alias = _ALIASES.get(schema.name)
+    if alias is not None:
+        keys.append(f"{alias}.{schema.overload_name}" if schema.overload_name else alias)
+        keys.append(alias)
     if schema.overload_name.startswith("Scalar"):
         keys.append(f"{schema.name}.Tensor{schema.overload_name[6:]}")
     keys.append(schema.name)
@@ -110,7 +133,7 @@ def _call(ctx: Any, node: Any, fn: Any, bindings: list[Any]) -> list[Any]:
                 continue
             kwargs[arg.name] = value
         else:
-            kwargs[arg.name] = _input_value(ctx, arg, b)
+            kwargs[arg.name] = _input_value(ctx, arg, b, p)
     # inputs go positionally (torchlib's first parameter is often called `self`)
     args: list[Any] = []
     inputs = [p for p in sig.params if not isinstance(p, AttributeParameter)]
@@ -147,7 +170,7 @@ def _attr_value(arg: Any, value: Any) -> Any:
     t = arg.type.elem if isinstance(arg.type, T.OptionalType) else arg.type
     if t == T.ScalarTypeType or arg.name == "dtype":
         from hybridjit.export.onnx.values import torch_to_onnx_dtype
-        from hybridjit.ops.numbering import to_dtype
+        from hybridjit.export.onnx._hj import to_dtype
 
         return int(torch_to_onnx_dtype(to_dtype(value)))
     if isinstance(value, torch.device):
@@ -157,7 +180,23 @@ def _attr_value(arg: Any, value: Any) -> Any:
     return value
 
 
-def _input_value(ctx: Any, arg: Any, b: Any) -> Any:
+def _is_int_list(t: Any) -> bool:
+    t = t.elem if isinstance(t, T.OptionalType) else t
+    return isinstance(t, T.ListType) and t.elem in (T.IntType, T.SymIntType if hasattr(T, "SymIntType") else T.IntType)
+
+
+def _input_value(ctx: Any, arg: Any, b: Any, param: Any) -> Any:
+    if _is_int_list(arg.type) and not (isinstance(b, Const) and b.value is None):
+        # torchlib takes int lists as Python lists of ints and int64 scalars
+        import onnx_ir as ir
+
+        seq_param = any(isinstance(t, ir.SequenceType) for t in param.type_constraint.allowed_types)
+        if isinstance(b, Items):
+            return [x.value if isinstance(x, Const) else ctx.materialize(x) for x in b.items]
+        if isinstance(b, Const):
+            v = b.value
+            return [v] if isinstance(v, int) else list(v)
+        return [b] if seq_param else b
     if isinstance(b, Const):
         v = b.value
         if v is None:
@@ -210,8 +249,44 @@ def _eager_result(ctx: Any, node: Any) -> torch.dtype | None:
 _NO_META = object()
 
 
-def _meta(ctx: Any, v: Any) -> Any:
+def _meta_outputs(ctx: Any, node: Any) -> list[Any] | None:
+    """The op run on meta tensors with every dim 1 and run-time ints 1: eager's dtype/rank."""
+    from hybridjit.ops.registry import op_overload
+
+    try:
+        overload = op_overload(node.schema)
+    except Exception:
+        return None
+    args = []
+    for v in node.inputs:
+        m = _meta(ctx, v, sample_lists=True)
+        if m is _NO_META:
+            return None
+        args.append(m)
+    try:
+        out = overload(*args)
+    except Exception:
+        return None
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _meta(ctx: Any, v: Any, sample_lists: bool = False) -> Any:
     b = ctx.binding(v)
+    if sample_lists and isinstance(b, Items):
+        out = []
+        for x in b.items:
+            if isinstance(x, Const):
+                out.append(x.value)
+            elif isinstance(x, Items) or ctx.is_sequence(x):
+                return _NO_META
+            elif b.elem == "tensor":
+                td = ctx.torch_dtype(x)
+                if td is None:
+                    return _NO_META
+                out.append(torch.empty([1] * (ctx.rank(x) or 0), dtype=td, device="meta"))
+            else:
+                out.append(1.5 if b.elem == "float" else 1)
+        return out
     if isinstance(b, Const):
         val = b.value
         if isinstance(val, torch.Tensor):
@@ -225,7 +300,9 @@ def _meta(ctx: Any, v: Any) -> Any:
     if td is None:
         return _NO_META
     if _is_number_type(v.type):  # a Python number
-        return {torch.float64: 1.5, torch.int64: 3, torch.bool: True}.get(td, 1.5)
+        return {torch.float64: 1.5, torch.int64: 1, torch.bool: True}.get(td, 1.5)
+    if sample_lists and isinstance(v.type, T.ListType):
+        return _NO_META
     rank = ctx.rank(b)
     return torch.empty([1] * (1 if rank is None else rank), dtype=td, device="meta")
 

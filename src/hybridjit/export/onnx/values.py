@@ -31,6 +31,13 @@ class Items:
     owner: Any = dataclasses.field(default=None, repr=False)  # the scope that created it
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class Opaque:
+    """A value only known at run time that ONNX cannot hold (a formatted message string)."""
+
+    what: str
+
+
 def torch_to_onnx_dtype(dtype: torch.dtype) -> Any:
     import onnx_ir as ir
 
