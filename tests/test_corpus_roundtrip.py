@@ -27,7 +27,8 @@ from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph
 from hybridjit.ir.printer import EnumConstant
 from hybridjit.ir.verifier import verify
-from hybridjit.runtime.function import EXECUTORS, function_from_graph
+from hybridjit.runtime.executors import PYTHON_EXECUTORS as EXECUTORS
+from hybridjit.runtime.function import function_from_graph
 
 CASES = [c for c in script_programs.CASES if c.torchscript_ok]
 # Kinds that need Python classes the graph text cannot name (script classes, context managers).

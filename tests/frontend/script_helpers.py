@@ -9,7 +9,6 @@ from typing import Any, Callable
 import torch
 
 import hybridjit
-from hybridjit.runtime.function import ScriptFunction
 
 
 def same(a: Any, b: Any, atol: float = 0.0) -> bool:
@@ -65,8 +64,7 @@ def clone_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def executors(sf: Any) -> dict[str, Callable[..., Any]]:
     """The scripted function run by each executor."""
-    interpreted = ScriptFunction(sf.name, sf.graph, signature=sf.signature, executor="interpreter")
-    return {"codegen": sf, "interpreter": interpreted}
+    return {"codegen": sf, "interpreter": sf.using("interpreter")}
 
 
 def check_same_outcome(expected: tuple[str, Any], got: tuple[str, Any], who: str,

@@ -14,7 +14,8 @@ import hybridjit
 from hybridjit.ir.verifier import verify
 from hybridjit.ops.prims import PRIMS
 from hybridjit.ops.registry import has_op
-from hybridjit.runtime.function import EXECUTORS, function_from_graph
+from hybridjit.runtime.executors import PYTHON_EXECUTORS as EXECUTORS
+from hybridjit.runtime.function import function_from_graph
 
 
 def no_grad_block(x: torch.Tensor) -> torch.Tensor:

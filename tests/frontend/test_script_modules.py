@@ -10,7 +10,6 @@ import torch
 from torch import nn
 
 import hybridjit
-from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
 
 
@@ -81,9 +80,7 @@ def test_torch_module_scripts_and_matches_eager(name: str) -> None:
     with torch.no_grad():
         torch.testing.assert_close(scripted(*args), module(*args))
         sf = scripted._hj_methods["forward"]
-        interpreted = ScriptFunction(sf.name, sf.graph, signature=sf.signature,
-                                     executor="interpreter")  # fmt: skip
-        torch.testing.assert_close(interpreted(scripted, *args), module(*args))
+        torch.testing.assert_close(sf.using("interpreter")(scripted, *args), module(*args))
 
 
 def test_scripted_module_shares_parameters() -> None:

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hybridjit
-from hybridjit.runtime.function import ScriptFunction
 
 VARS = ("a", "b", "c")
 _COUNTER = itertools.count()
@@ -82,7 +81,7 @@ def _load(source: str) -> Any:
 def test_random_programs_agree_with_eager(source: str, x: int, y: int) -> None:
     fn = _load(source)
     sf = hybridjit.script(fn)
-    interp = ScriptFunction(sf.name, sf.graph, signature=sf.signature, executor="interpreter")
+    interp = sf.using("interpreter")
     expected = fn(x, y)
     assert sf(x, y) == expected, source
     assert interp(x, y) == expected, source

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hybridjit.ops import registry
+from hybridjit.ops.effects import PRIM_EFFECTS
 from hybridjit.ops.prims import PRIMS, VARIADIC, is_structural, prim_info
 
 
@@ -67,7 +68,7 @@ def test_prim_table() -> None:
     assert prim_info("prim::Loop").n_outputs == VARIADIC  # type: ignore[union-attr]
     assert prim_info("prim::GetAttr").attributes == ("name",)  # type: ignore[union-attr]
     assert prim_info("prim::Constant").n_inputs == 0  # type: ignore[union-attr]
-    assert not prim_info("prim::SetAttr").pure  # type: ignore[union-attr]
+    assert not PRIM_EFFECTS["prim::SetAttr"].removable
     assert is_structural("prim::ListConstruct") and not is_structural("aten::add")
     assert all(k.startswith("prim::") and v.kind == k for k, v in PRIMS.items())
 

@@ -596,6 +596,7 @@ def test_error_for_optional_int_where_list_expected_agrees_with_torchscript() ->
 # -- graph nodes --------------------------------------------------------------------------------
 def test_match_node_agrees_with_torchscript_on_the_corpus() -> None:
     from tests.corpus import script_programs as corpus
+
     checked, wrong = 0, []
     for case in corpus.CASES:
         if not case.torchscript_ok:

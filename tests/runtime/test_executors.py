@@ -11,7 +11,8 @@ import torch
 import hybridjit
 from hybridjit.errors import Error
 from hybridjit.ir import types as T
-from hybridjit.runtime.function import EXECUTORS, function_from_graph
+from hybridjit.runtime.executors import PYTHON_EXECUTORS as EXECUTORS
+from hybridjit.runtime.function import function_from_graph
 
 
 def compiled(text: str) -> dict[str, Callable[..., Any]]:

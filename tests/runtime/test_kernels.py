@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hybridjit.ops import kernels
-from hybridjit.ops.kernels import Operand
+from hybridjit.ops import kernels, numbering
+from hybridjit.ops.impl import Operand
+from hybridjit.ops.prims import control, values
 from hybridjit.ops.registry import schemas_for
 
 
@@ -25,10 +26,10 @@ def emit(qualified: str, *ops: Operand) -> str:
 
 
 def test_dtype_numbering_follows_torchscript() -> None:
-    assert kernels.DTYPE_NUMBER[torch.float32] == 6
-    assert kernels.DTYPE_NUMBER[torch.int64] == 4
-    assert kernels.DTYPE_NUMBER[torch.bool] == 11
-    assert kernels.DTYPES[15] is torch.bfloat16
+    assert numbering.DTYPE_NUMBER[torch.float32] == 6
+    assert numbering.DTYPE_NUMBER[torch.int64] == 4
+    assert numbering.DTYPE_NUMBER[torch.bool] == 11
+    assert numbering.DTYPES[15] is torch.bfloat16
 
 
 def test_scalar_ops_inline_as_python_operators() -> None:
@@ -75,11 +76,11 @@ def test_string_find_uses_torchscript_end_semantics() -> None:
     ("odd", "__torch__.MyError", Exception("__torch__.MyError: odd")),
 ])  # fmt: skip
 def test_make_exception_maps_torchscript_classes(msg, cls, expected) -> None:
-    e = kernels.make_exception(msg, cls)
+    e = control.make_exception(msg, cls)
     assert type(e) is type(expected) and e.args == expected.args
 
 
 def test_num_to_tensor_keeps_the_number_kind() -> None:
-    assert kernels.num_to_tensor(3).dtype == torch.int64
-    assert kernels.num_to_tensor(1.5).dtype == torch.float64
-    assert kernels.num_to_tensor(True).dtype == torch.bool
+    assert values.num_to_tensor(3).dtype == torch.int64
+    assert values.num_to_tensor(1.5).dtype == torch.float64
+    assert values.num_to_tensor(True).dtype == torch.bool

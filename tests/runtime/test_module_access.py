@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import hybridjit
-from hybridjit.runtime.module import call_method, get_attr
+from hybridjit.runtime.objects import call_method, get_attr
 
 
 class Holder(torch.nn.Module):

@@ -18,15 +18,15 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import torch
 
+from hybridjit import pipeline as _pipeline  # noqa: F401
+
 # Everything a first `script(fn)` needs is loaded with the public API, as `import torch` loads
 # torch.jit: the first compile pays for compiling, not for importing.
 from hybridjit.frontend.script import compiler as _compiler  # noqa: F401
 from hybridjit.frontend.script import modules as _modules  # noqa: F401 - registers the hook
 from hybridjit.frontend.script.objects import IGNORE_MARK
 from hybridjit.ops import resolution as _resolution  # noqa: F401
-from hybridjit.passes import constant_pooling as _constant_pooling  # noqa: F401
-from hybridjit.passes import dce as _dce  # noqa: F401
-from hybridjit.passes import simplify_if as _simplify_if  # noqa: F401
+from hybridjit.serialization import archive as _archive  # noqa: F401 - `.save` methods need it
 
 T_ = TypeVar("T_")
 F = TypeVar("F", bound=Callable[..., Any])

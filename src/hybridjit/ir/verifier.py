@@ -17,20 +17,12 @@ what was expected versus found:
 
 from __future__ import annotations
 
-from typing import Callable, NoReturn
+from typing import NoReturn
 
 from hybridjit.errors import VerificationError
 from hybridjit.ir.graph import PARAM, RETURN, Block, Graph, Node, Value
 from hybridjit.ir.printer import node_line
-from hybridjit.ir.types import (
-    BoolType,
-    IntType,
-    ListType,
-    TupleType,
-    Type,
-    is_subtype,
-    unrefined,
-)
+from hybridjit.ops.prims import PRIMS
 
 
 def verify(graph: Graph) -> None:
@@ -85,7 +77,7 @@ class _Verifier:
             self.check_block(b, node)
         for v in node.outputs:
             self.define(v, node)
-        _KIND_CHECKS.get(node.kind, _no_check)(node)
+        _check_kind(node)
         _check_schema_arity(node)
 
     def define(self, value: Value, node: Node) -> None:
@@ -149,100 +141,13 @@ def _culprit(node: Node) -> Node:
 
 
 # ---------------------------------------------------------------------------------------------
-# per-kind rules
+# per-kind rules: each prim's `verify` rule (`ops/prims`), and every schema's arity
 
 
-def _no_check(node: Node) -> None:
-    pass
-
-
-def _types(values: tuple[Value, ...] | list[Value]) -> str:
-    return "(" + ", ".join(str(v.type) for v in values) + ")"
-
-
-def _expect_subtypes(node: Node, what: str, found: list[Value] | tuple[Value, ...],
-                     expected: list[Type]) -> None:  # fmt: skip
-    if len(found) != len(expected):
-        fail(node, f"{what}: expected {len(expected)} values, found {len(found)}")
-    for i, (v, t) in enumerate(zip(found, expected)):
-        if not _compatible(v.type, t):
-            fail(node, f"{what}: value {i} (%{v.debug_name}) has type {v.type}, "
-                 f"expected a subtype of {t}")  # fmt: skip
-
-
-def _compatible(a: Type, b: Type) -> bool:
-    # Traces refine tensor types (`Float(2, strides=[1], ...)`) where calls return plain
-    # `Tensor`; TorchScript accepts either way, so shapes are not part of the check.
-    return is_subtype(a, b) or is_subtype(unrefined(a), unrefined(b))
-
-
-def _check_if(node: Node) -> None:
-    """`y = block0() if cond else block1()`."""
-    if len(node.inputs) != 1 or not _compatible(node.inputs[0].type, BoolType):
-        fail(node, f"prim::If expects one bool input, found {_types(node.inputs)}")
-    if len(node.blocks) != 2:
-        fail(node, f"prim::If expects 2 blocks, found {len(node.blocks)}")
-    out_types = [o.type for o in node.outputs]
-    for i, block in enumerate(node.blocks):
-        if block.inputs:
-            fail(node, f"prim::If block{i} expects no inputs, found {len(block.inputs)}")
-        _expect_subtypes(node, f"outputs of block{i}", block.outputs, out_types)
-
-
-def _check_loop(node: Node) -> None:
-    """`i, c = 0, c0; while i < max_trips and cond: cond, c = body(i, c); i += 1`."""
-    if len(node.inputs) < 2:
-        fail(
-            node, f"prim::Loop expects (int, bool, carried...) inputs, found {_types(node.inputs)}"
-        )
-    _expect_subtypes(node, "prim::Loop inputs", node.inputs[:2], [IntType, BoolType])
-    if len(node.blocks) != 1:
-        fail(node, f"prim::Loop expects 1 block, found {len(node.blocks)}")
-    body = node.blocks[0]
-    carried = node.inputs[2:]
-    body_types = [v.type for v in body.inputs]
-    if len(body.inputs) != len(carried) + 1:
-        fail(node, f"the loop body expects {len(carried) + 1} inputs (iteration, carried...), "
-             f"found {len(body.inputs)}")  # fmt: skip
-    _expect_subtypes(node, "the loop body's iteration input", body.inputs[:1], [IntType])
-    _expect_subtypes(node, "prim::Loop carried inputs", carried, body_types[1:])
-    _expect_subtypes(node, "the loop body's outputs (condition, carried...)", body.outputs,
-                     [BoolType, *body_types[1:]])  # fmt: skip
-    if len(node.outputs) != len(carried):
-        fail(node, f"prim::Loop expects {len(carried)} outputs (one per carried value), "
-             f"found {len(node.outputs)}")  # fmt: skip
-    _expect_subtypes(node, "the loop body's carried outputs", body.outputs[1:],
-                     [o.type for o in node.outputs])  # fmt: skip
-
-
-def _check_constant(node: Node) -> None:
-    if node.inputs or len(node.outputs) != 1 or node.blocks:
-        fail(node, "prim::Constant expects no inputs, no blocks and 1 output, found "
-             f"{len(node.inputs)} inputs, {len(node.blocks)} blocks and "
-             f"{len(node.outputs)} outputs")  # fmt: skip
-
-
-def _check_list_construct(node: Node) -> None:
-    if len(node.outputs) != 1 or not isinstance(node.outputs[0].type, ListType):
-        fail(node, f"prim::ListConstruct expects 1 list output, found {_types(node.outputs)}")
-    elem = node.outputs[0].type.elem  # type: ignore[attr-defined]
-    _expect_subtypes(node, "list elements", node.inputs, [elem] * len(node.inputs))
-
-
-def _check_tuple_construct(node: Node) -> None:
-    if len(node.outputs) != 1 or not isinstance(node.outputs[0].type, TupleType):
-        fail(node, f"prim::TupleConstruct expects 1 tuple output, found {_types(node.outputs)}")
-    elems = list(node.outputs[0].type.elems)  # type: ignore[attr-defined]
-    _expect_subtypes(node, "tuple elements", node.inputs, elems)
-
-
-def _check_tuple_unpack(node: Node) -> None:
-    if len(node.inputs) != 1 or not isinstance(node.inputs[0].type, TupleType):
-        fail(node, f"prim::TupleUnpack expects 1 tuple input, found {_types(node.inputs)}")
-    elems = node.inputs[0].type.elems  # type: ignore[attr-defined]
-    if len(elems) != len(node.outputs):
-        fail(node, f"prim::TupleUnpack of a {len(elems)}-tuple expects {len(elems)} outputs, "
-             f"found {len(node.outputs)}")  # fmt: skip
+def _check_kind(node: Node) -> None:
+    prim = PRIMS.get(node.kind)
+    if prim is not None and prim.verify is not None:
+        prim.verify(node, fail)
 
 
 def _check_schema_arity(node: Node) -> None:
@@ -254,14 +159,5 @@ def _check_schema_arity(node: Node) -> None:
         fail(node, f"its schema {schema} takes {expected} arguments, found {len(node.inputs)} "
              "inputs")  # fmt: skip
 
-
-_KIND_CHECKS: dict[str, Callable[[Node], None]] = {
-    "prim::If": _check_if,
-    "prim::Loop": _check_loop,
-    "prim::Constant": _check_constant,
-    "prim::ListConstruct": _check_list_construct,
-    "prim::TupleConstruct": _check_tuple_construct,
-    "prim::TupleUnpack": _check_tuple_unpack,
-}
 
 __all__ = ["verify"]

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Block, Graph, Node, Value
-from hybridjit.ops import kernels
 from hybridjit.ops.effects import effects_of, mentions_generator
+from hybridjit.ops.tensor_ops import is_tensor_op
 
 
 def cache_loop_invariants(graph: Graph) -> bool:
@@ -63,7 +63,7 @@ def _cacheable(node: Node, loop: Node) -> bool:
     schema = node.schema
     if schema is None or node.blocks or len(node.outputs) != 1 or not node.outputs[0].uses:
         return False
-    if not kernels.is_tensor_op(schema) or effects_of(node).nondeterministic:
+    if not is_tensor_op(schema) or effects_of(node).nondeterministic:
         return False
     if mentions_generator(schema) or any(_inside(v, loop) for v in node.inputs):
         return False

@@ -12,6 +12,7 @@ from typing import Any
 
 from hybridjit.ir.clone import clone_node_into
 from hybridjit.ir.graph import Graph, Node, Value
+from hybridjit.passes.dce import eliminate_dead_code
 
 
 def _callee_graph(node: Node) -> Graph | None:
@@ -26,9 +27,8 @@ def _callee_graph(node: Node) -> Graph | None:
 
 
 def _is_graph_fn(obj: Any) -> bool:
-    from hybridjit.runtime.function import ScriptFunction
-
-    return isinstance(obj, ScriptFunction)
+    """A compiled function (it has a graph); `@ignore`d Python callables have none."""
+    return isinstance(getattr(obj, "graph", None), Graph)
 
 
 def inline_calls(graph: Graph) -> bool:
@@ -47,8 +47,6 @@ def inline_calls(graph: Graph) -> bool:
         node.destroy()
         changed = True
     if changed:
-        from hybridjit.passes.dce import eliminate_dead_code
-
         eliminate_dead_code(graph)
     return changed
 

@@ -1,35 +1,40 @@
-"""ScriptFunction: a graph plus its compiled executor; `function_from_graph`."""
+"""ScriptFunction: a graph, callable through any executor; `function_from_graph`."""
 
 from __future__ import annotations
 
 import inspect
 from typing import Any, Callable
 
+from hybridjit.errors import ArgumentError, Error
 from hybridjit.ir.graph import Graph
+from hybridjit.pipeline import inlined
+from hybridjit.runtime import codegen as _codegen  # noqa: F401 - registers the executor
+from hybridjit.runtime import interpreter as _interpreter  # noqa: F401 - registers it too
 from hybridjit.runtime.arguments import check_arguments, python_class
+from hybridjit.runtime.executors import DEFAULT, compile_with
+from hybridjit.runtime.pretty import graph_to_code
 
-EXECUTORS = ("codegen", "interpreter")
+# The archive writer (`serialization/`, a layer above this one) registers itself here when
+# it is imported; the public API imports it, so `fn.save(f)` works wherever `hybridjit.save` does.
+ARCHIVE_WRITERS: list[Callable[..., None]] = []
 
 
 def function_from_graph(
-    graph: Graph, executor: str = "codegen", name: str = "forward"
+    graph: Graph, executor: str = DEFAULT, name: str = "forward"
 ) -> Callable[..., Any]:
     """A Python callable that runs `graph` with the chosen executor.
 
     `codegen` (the default) turns the graph into Python source and compiles it;
     `interpreter` walks the nodes one by one and is the reference semantics.
     """
-    if executor == "codegen":
-        from hybridjit.runtime.codegen import compile_graph
+    return compile_with(executor, graph, name)
 
-        return compile_graph(graph, name)
-    if executor == "interpreter":
-        from hybridjit.runtime.interpreter import interpret_graph
 
-        return interpret_graph(graph)
-    from hybridjit.errors import Error
-
-    raise Error(f"executor must be one of {EXECUTORS}, got {executor!r}")
+def save_archive(obj: Any, f: Any, extra_files: dict[str, Any] | None) -> None:
+    """`hybridjit.save(obj, f)`, for the `.save` methods of functions and modules."""
+    if not ARCHIVE_WRITERS:
+        raise Error("hybridjit.serialization is not loaded; call hybridjit.save(obj, f)")
+    ARCHIVE_WRITERS[-1](obj, f, _extra_files=extra_files)
 
 
 class ScriptFunction:
@@ -40,11 +45,10 @@ class ScriptFunction:
     """
 
     def __init__(self, name: str, graph: Graph, *, qualified_name: str | None = None,
-                 signature: inspect.Signature | None = None, executor: str = "codegen") -> None:  # fmt: skip
+                 signature: inspect.Signature | None = None) -> None:  # fmt: skip
         self.name = self.__name__ = name
         self.qualified_name = qualified_name or f"__torch__.{name}"
         self.signature = signature
-        self.executor = executor
         self._set_graph(graph)
 
     @property
@@ -59,34 +63,47 @@ class ScriptFunction:
         self._graph = graph
         self._arity = len(graph.inputs)
         self._classes = tuple(python_class(v.type) for v in graph.inputs)
-        self._compiled: Callable[..., Any] | None = None
+        self._compiled: Callable[..., Any] | None = None  # the default executor's
+        self._by_executor: dict[str, Callable[..., Any]] = {}
 
     @property
     def inlined_graph(self) -> Graph:
-        from hybridjit.passes.inline import inline_calls
-
-        graph = self._graph.copy()
-        inline_calls(graph)
-        return graph
+        return inlined(self._graph)
 
     @property
     def code(self) -> str:
-        from hybridjit.runtime.pretty import graph_to_code
-
         return graph_to_code(self._graph, self.name)
 
-    def compiled(self) -> Callable[..., Any]:
-        if self._compiled is None:
-            self._compiled = function_from_graph(self._graph, self.executor, self.name)
-        return self._compiled
+    def compiled(self, executor: str = DEFAULT) -> Callable[..., Any]:
+        """The graph compiled by `executor` (cached): positional arguments, no checks."""
+        if executor == DEFAULT:
+            if self._compiled is None:
+                self._compiled = compile_with(executor, self._graph, self.name)
+            return self._compiled
+        fn = self._by_executor.get(executor)
+        if fn is None:
+            fn = self._by_executor[executor] = compile_with(executor, self._graph, self.name)
+        return fn
+
+    def using(self, executor: str) -> Callable[..., Any]:
+        """This function run by another executor (same signature, same argument checks)."""
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._call(self.compiled(executor), args, kwargs)
+
+        return call
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(self._compiled or self.compiled(), args, kwargs)
+
+    def _call(self, run: Callable[..., Any], args: tuple[Any, ...],
+              kwargs: dict[str, Any]) -> Any:  # fmt: skip
         if kwargs or len(args) != self._arity:
             args = self._bind(args, kwargs)
         if not all(map(isinstance, args, self._classes)):
             self._check_arguments(args)
         try:
-            return (self._compiled or self.compiled())(*args)
+            return run(*args)
         except Exception:
             self._check_arguments(args)  # a clearer error when the arguments were wrong
             raise
@@ -97,8 +114,6 @@ class ScriptFunction:
         check_arguments(self.name, names, [v.type for v in inputs], args)
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        from hybridjit.errors import ArgumentError
-
         if self.signature is None:
             raise ArgumentError(
                 f"{self.name}() expected {self._arity} positional arguments, "
@@ -112,9 +127,8 @@ class ScriptFunction:
         return tuple(bound.arguments.values())
 
     def save(self, f: Any, _extra_files: dict[str, Any] | None = None) -> None:
-        from hybridjit.serialization.archive import save
-
-        save(self, f, _extra_files=_extra_files)
+        """`hybridjit.save(self, f)`."""
+        save_archive(self, f, _extra_files)
 
     def __repr__(self) -> str:
         return f"<hybridjit.ScriptFunction {self.qualified_name}>"

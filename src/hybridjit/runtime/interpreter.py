@@ -1,13 +1,9 @@
 """The reference executor: walks the graph node by node, keeping values in a dict.
 
 It is meant to be small and obviously right; the code generator (`codegen.py`) must agree
-with it.  Control flow follows the semantics in `ir/graph.py`::
-
-    prim::If(cond)                 outs = run(block0) if cond else run(block1)
-    prim::Loop(max, go, *carried)  i = 0
-                                   while go and i < max:
-                                       go, *carried = run(body, i, *carried); i += 1
-                                   outs = carried
+with it. It interprets every frame: a call to a compiled function or method runs the callee's
+graph here too. What each prim means is its `interpret` rule (`ops/prims`, whose control-flow
+docstring gives the semantics as Python); every other node runs its op's kernel.
 """
 
 from __future__ import annotations
@@ -16,12 +12,15 @@ from typing import Any, Callable, Sequence
 
 from hybridjit.ir.graph import Block, Graph, Node, Value
 from hybridjit.ops import kernels
-from hybridjit.runtime.module import call_method, get_attr
+from hybridjit.ops.prims import PRIMS
+from hybridjit.runtime import objects
+from hybridjit.runtime.executors import register_executor
 
 Env = dict[Value, Any]
+EXECUTOR = "interpreter"
 
 
-def interpret_graph(graph: Graph) -> Callable[..., Any]:
+def interpret_graph(graph: Graph, name: str = "forward") -> Callable[..., Any]:
     """A callable that runs `graph` node by node (positional arguments only)."""
     n_inputs = len(graph.inputs)
 
@@ -39,15 +38,21 @@ def run_block(block: Block, env: Env, args: Sequence[Any]) -> list[Any]:
     """Bind the block's inputs to `args`, run its nodes, return its outputs."""
     env.update(zip(block.inputs, args))
     for node in block.nodes:
-        HANDLERS.get(node.kind, _run_op)(node, env)
+        prim = PRIMS.get(node.kind)
+        if prim is not None and prim.interpret is not None:
+            prim.interpret(_Interpreter, node, env)
+        else:
+            _run_op(node, env)
     return [env[v] for v in block.outputs]
 
 
-def _store(node: Node, env: Env, result: Any) -> None:
+def store(node: Node, env: Env, result: Any) -> None:
+    """Bind the node's outputs to `result` (its elements, for several outputs)."""
     outs = node.outputs
-    if len(outs) == 1 and node.kind not in kernels.UNPACKING:
+    unpacks = kernels.unpacks(node)
+    if len(outs) == 1 and not unpacks:
         env[outs[0]] = result
-    elif outs or node.kind in kernels.UNPACKING:
+    elif outs or unpacks:
         values = tuple(result)
         if len(values) != len(outs):
             word = "not enough" if len(values) < len(outs) else "too many"
@@ -64,73 +69,27 @@ def _run_op(node: Node, env: Env) -> None:
         if node.kind != "prim::RaiseException":
             kernels.add_context(e, node)
         raise
-    _store(node, env, result)
+    store(node, env, result)
 
 
-# ---------------------------------------------------------------------------------------------
-# prims that need the node itself (attributes, blocks)
+def call(fn: Callable[..., Any], args: Sequence[Any]) -> Any:
+    """Call a function from a graph: compiled callees are interpreted too."""
+    run = getattr(fn, "compiled", None)
+    return run(EXECUTOR)(*args) if run is not None else fn(*args)
 
 
-def _constant(node: Node, env: Env) -> None:
-    env[node.output] = kernels.constant_value(node)
+def call_method(obj: Any, name: str, args: Sequence[Any]) -> Any:
+    return objects.call_method(obj, name, *args, executor=EXECUTOR)
 
 
-def _if(node: Node, env: Env) -> None:
-    block = node.blocks[0] if env[node.inputs[0]] else node.blocks[1]
-    _store_all(node, env, run_block(block, env, ()))
+class _Interpreter:
+    """What prim `interpret` rules use (the functions of this module)."""
+
+    run_block = staticmethod(run_block)
+    store = staticmethod(store)
+    call = staticmethod(call)
+    call_method = staticmethod(call_method)
+    get_attr = staticmethod(objects.get_attr)
 
 
-def _loop(node: Node, env: Env) -> None:
-    max_trip, go, *carried = (env[v] for v in node.inputs)
-    body, i = node.blocks[0], 0
-    while go and i < max_trip:
-        go, *carried = run_block(body, env, (i, *carried))
-        i += 1
-    _store_all(node, env, carried)
-
-
-def _store_all(node: Node, env: Env, values: Sequence[Any]) -> None:
-    env.update(zip(node.outputs, values))
-
-
-def _get_attr(node: Node, env: Env) -> None:
-    env[node.output] = get_attr(env[node.inputs[0]], node["name"])
-
-
-def _set_attr(node: Node, env: Env) -> None:
-    setattr(env[node.inputs[0]], node["name"], env[node.inputs[1]])
-
-
-def _call_function(node: Node, env: Env) -> None:
-    callee = kernels.callee_of(node)
-    _call(node, env, callee, [env[v] for v in node.inputs[1:]])
-
-
-def _call_method(node: Node, env: Env) -> None:
-    args = [env[v] for v in node.inputs[1:]]
-    _store(node, env, call_method(env[node.inputs[0]], node["name"], *args))
-
-
-def _call(node: Node, env: Env, fn: Callable[..., Any], args: list[Any]) -> None:
-    _store(node, env, fn(*args))
-
-
-def _tuple_slice(node: Node, env: Env) -> None:
-    env[node.output] = env[node.inputs[0]][node["beg"] : node["end"]]
-
-
-def _isinstance(node: Node, env: Env) -> None:
-    env[node.output] = kernels.isinstance_of(env[node.inputs[0]], node["types"])
-
-
-HANDLERS: dict[str, Callable[[Node, Env], None]] = {
-    "prim::Constant": _constant,
-    "prim::If": _if,
-    "prim::Loop": _loop,
-    "prim::GetAttr": _get_attr,
-    "prim::SetAttr": _set_attr,
-    "prim::CallFunction": _call_function,
-    "prim::CallMethod": _call_method,
-    "prim::TupleSlice": _tuple_slice,
-    "prim::isinstance": _isinstance,
-}
+register_executor(EXECUTOR, interpret_graph)

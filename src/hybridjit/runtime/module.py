@@ -14,44 +14,11 @@ import torch.nn.modules.module as _hooks
 
 from hybridjit.ir.graph import Graph
 from hybridjit.ir.types import ClassType
-from hybridjit.runtime.function import ScriptFunction
+from hybridjit.runtime.function import ScriptFunction, save_archive
 
 # Hooks run right after a ScriptModule subclass instance finishes __init__ (the script frontend
 # registers one that compiles `@script_method`s); kept here so the runtime does not import it.
 CONSTRUCTION_HOOKS: list[Callable[[ScriptModule], None]] = []
-
-
-_MODULE_STORES = ("_parameters", "_buffers", "_modules")
-_NO_ATTRIBUTES: dict[str, Any] = {}
-
-
-def get_attr(obj: Any, name: str) -> Any:
-    """`getattr(obj, name)` (prim::GetAttr), without nn.Module's slow path.
-
-    nn.Module finds parameters, buffers and submodules only after ordinary lookup has failed
-    and raised (~0.4 µs); looking in those tables first gives the same answer, since
-    nn.Module refuses to register a name that ordinary lookup would find.
-    """
-    d = getattr(obj, "__dict__", None)
-    if d is not None:
-        for store in _MODULE_STORES:
-            table = d.get(store)
-            if table is not None and name in table:
-                return table[name]
-    return getattr(obj, name)
-
-
-def call_method(obj: Any, name: str, *args: Any) -> Any:
-    """`obj.<name>(*args)` (prim::CallMethod); a compiled method is called directly.
-
-    Like TorchScript's CallMethod, this runs no nn.Module hooks.  The graph that issues the
-    call was type-checked, so the callee's argument check is skipped too.
-    """
-    methods = getattr(obj, "__dict__", _NO_ATTRIBUTES).get("_hj_methods")
-    method = methods.get(name) if methods is not None else None
-    if method is None:
-        return getattr(obj, name)(*args)
-    return (method._compiled or method.compiled())(obj, *args)
 
 
 class _ScriptModuleMeta(type(torch.nn.Module)):  # type: ignore[misc]
@@ -117,9 +84,8 @@ class ScriptModule(torch.nn.Module, metaclass=_ScriptModuleMeta):
         return self._hj_methods["forward"].code
 
     def save(self, f: Any, _extra_files: dict[str, Any] | None = None) -> None:
-        from hybridjit.serialization.archive import save
-
-        save(self, f, _extra_files=_extra_files)
+        """`hybridjit.save(self, f)`."""
+        save_archive(self, f, _extra_files)
 
 
 class _BoundMethod:

@@ -19,7 +19,8 @@ import torch
 
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node
-from hybridjit.runtime.codegen import _NOT_IDENT, _attr, _Codegen
+from hybridjit.ops.prims.objects import attr_src
+from hybridjit.runtime.codegen import _NOT_IDENT, _Codegen
 
 _NAMESPACES = (("torch", torch), ("torch.nn.functional", torch.nn.functional),
                ("torch.linalg", torch.linalg), ("torch.special", torch.special),
@@ -60,10 +61,10 @@ class _Pretty(_Codegen):
         return hint
 
     def get_attr(self, node: Node) -> str:
-        return _attr(self.src(node.inputs[0]), node["name"])
+        return attr_src(self.src(node.inputs[0]), node["name"])
 
     def call_method(self, node: Node) -> str:
-        method = _attr(self.src(node.inputs[0]), node["name"])
+        method = attr_src(self.src(node.inputs[0]), node["name"])
         return f"{method}({', '.join(self.src(v) for v in node.inputs[1:])})"
 
     def callee(self, node: Node) -> str:

@@ -18,6 +18,7 @@ import tempfile
 from typing import Any, BinaryIO
 
 from hybridjit.errors import ArchiveError, Error
+from hybridjit.runtime.function import ARCHIVE_WRITERS
 from hybridjit.serialization.reader import Contents, read_archive
 from hybridjit.serialization.writer import archive_entries
 from hybridjit.serialization.zipio import write_zip
@@ -114,3 +115,6 @@ def _read_bytes(f: PathOrFile) -> bytes:
     if not isinstance(data, (bytes, bytearray)):
         raise ArchiveError(f"load() needs a binary file; read() returned {type(data).__name__}")
     return bytes(data)
+
+
+ARCHIVE_WRITERS.append(save)

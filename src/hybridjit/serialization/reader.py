@@ -17,7 +17,7 @@ import torch
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph
-from hybridjit.runtime.function import EXECUTORS, ScriptFunction
+from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
 from hybridjit.serialization import format as F
 from hybridjit.serialization.checks import (
@@ -208,14 +208,9 @@ class _Builder:
         name = get(r, "name", str, qn)
         if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("__"):
             raise ArchiveError(f"{qn}: function name {name[:60]!r} is not an identifier")
-        executor = get(r, "executor", str, qn)
-        if executor not in EXECUTORS:
-            raise ArchiveError(f"{qn}: unknown executor {executor[:40]!r}")
         graph = self._graph(qn)
         signature = _signature(r.get("signature"), qn, self)
-        return ScriptFunction(
-            name, graph, qualified_name=qn, signature=signature, executor=executor
-        )
+        return ScriptFunction(name, graph, qualified_name=qn, signature=signature)
 
     def _graph(self, qn: str) -> Graph:
         from hybridjit.ir.parser import parse_ir

@@ -107,7 +107,7 @@ class _Writer:
         qn = self._unique_name(fn.qualified_name)
         self._fn_names[id(fn)] = qn
         graph = fn.graph.copy()
-        record = {"name": _plain(fn.name), "qualified_name": qn, "executor": fn.executor,
+        record = {"name": _plain(fn.name), "qualified_name": qn,
                   "signature": _signature(fn), "tensor_constants": self._tensor_constants(graph, qn),
                   "callees": self._callees(graph)}  # fmt: skip
         text, printed = _graph_text(graph, qn)

@@ -15,6 +15,7 @@ import inspect
 import weakref
 from typing import Any, Callable, NoReturn
 
+from hybridjit import pipeline
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.script.calls import CallsMixin
 from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
@@ -33,9 +34,6 @@ from hybridjit.frontend.script.types_from_annotations import (
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node, SourceRange, Value
-from hybridjit.passes.constant_pooling import constant_pooling
-from hybridjit.passes.dce import eliminate_dead_code
-from hybridjit.passes.simplify_if import simplify_if_outputs
 from hybridjit.runtime.function import ScriptFunction
 
 # Placeholder type of a value whose type is decided later (an early-return slot).
@@ -276,12 +274,9 @@ def python_signature(fn: Any, drop_self: bool = False) -> inspect.Signature | No
 
 
 def run_cleanup(graph: Graph) -> None:
-    """The passes TorchScript runs before returning a graph."""
-
+    """Lower early exits (part of building the graph), then the pipeline's cleanup."""
     transform_exits(graph)
-    simplify_if_outputs(graph)
-    eliminate_dead_code(graph)
-    constant_pooling(graph)
+    pipeline.cleanup(graph)
 
 
 def clear_caches() -> None:

@@ -16,7 +16,7 @@ import torch
 from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Value
-from hybridjit.ops.kernels import DTYPE_NUMBER, LAYOUT_NUMBER, MEMORY_FORMATS
+from hybridjit.ops.numbering import DTYPE_NUMBER, LAYOUT_NUMBER, MEMORY_FORMATS
 
 MEMORY_FORMAT_NUMBER = {f: i for i, f in enumerate(MEMORY_FORMATS)}
 

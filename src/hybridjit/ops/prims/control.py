@@ -1,0 +1,202 @@
+"""Control flow: `prim::If`, `prim::Loop` and `prim::RaiseException`.
+
+Their semantics, written as Python (the interpreter below is exactly this)::
+
+    prim::If(cond)                 outs = run(block0) if cond else run(block1)
+    prim::Loop(max, go, *carried)  i = 0
+                                   while go and i < max:
+                                       go, *carried = run(body, i, *carried); i += 1
+                                   outs = carried
+    prim::RaiseException(msg, cls) raise make_exception(msg, cls)
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any, Callable, Sequence
+
+from hybridjit.ir import types as T
+from hybridjit.ops.impl import Binder, Operand, OpImpl
+from hybridjit.ops.prims.base import VARIADIC as V
+from hybridjit.ops.prims.base import Fail, Prim, compatible, expect_subtypes, register, types_str
+
+# -- prim::If ---------------------------------------------------------------------------------
+
+
+def _interpret_if(ip: Any, node: Any, env: dict[Any, Any]) -> None:
+    block = node.blocks[0] if env[node.inputs[0]] else node.blocks[1]
+    env.update(zip(node.outputs, ip.run_block(block, env, ())))
+
+
+def _emit_if(gen: Any, node: Any, depth: int) -> None:
+    outs = [gen.local(v) for v in node.outputs]
+    gen.line(depth, f"if {gen.src(node.inputs[0])}:", node)
+    for keyword_, block in zip(("", "else:"), node.blocks):
+        start = len(gen.lines)
+        if keyword_:
+            gen.line(depth, keyword_)
+        gen.coalesce(block, block.outputs, outs, lambda k, n: True)  # the outputs are fresh names
+        gen.block(block, depth + 1, outs)
+        if keyword_ and gen.lines[start + 1 :] == [f"{gen.indent * (depth + 1)}pass"]:
+            del gen.lines[start:]  # an empty else
+
+
+def _verify_if(node: Any, fail: Fail) -> None:
+    """`y = block0() if cond else block1()`."""
+    if len(node.inputs) != 1 or not compatible(node.inputs[0].type, T.BoolType):
+        fail(node, f"prim::If expects one bool input, found {types_str(node.inputs)}")
+    if len(node.blocks) != 2:
+        fail(node, f"prim::If expects 2 blocks, found {len(node.blocks)}")
+    out_types = [o.type for o in node.outputs]
+    for i, block in enumerate(node.blocks):
+        if block.inputs:
+            fail(node, f"prim::If block{i} expects no inputs, found {len(block.inputs)}")
+        expect_subtypes(node, fail, f"outputs of block{i}", block.outputs, out_types)
+
+
+register(Prim("prim::If", "if cond: run block 0 else block 1; outputs are the block outputs",
+              n_outputs=V, n_inputs=1, blocks=2, interpret=_interpret_if, emit=_emit_if,
+              verify=_verify_if))  # fmt: skip
+
+
+# -- prim::Loop -------------------------------------------------------------------------------
+
+
+def _interpret_loop(ip: Any, node: Any, env: dict[Any, Any]) -> None:
+    max_trip, go, *carried = (env[v] for v in node.inputs)
+    body, i = node.blocks[0], 0
+    while go and i < max_trip:
+        go, *carried = ip.run_block(body, env, (i, *carried))
+        i += 1
+    env.update(zip(node.outputs, carried))
+
+
+def _emit_loop(gen: Any, node: Any, depth: int) -> None:
+    """`for i in range(max): body; carried = outs; if not go: break` (under `if go0:`)."""
+    max_trip, go0, *init = node.inputs
+    body = node.blocks[0]
+    carried = [gen.local(v) for v in node.outputs]
+    for param, name in zip(body.inputs[1:], carried):
+        gen.alias(param, name)
+    gen.assign(depth, carried, init)
+    if not gen.is_constant(go0, True):
+        gen.line(depth, f"if {gen.src(go0)}:")
+        depth += 1
+    counter = body.inputs[0]
+    index = gen.local(counter) if counter.uses else "_"
+    gen.line(depth, f"for {index} in range({gen.src(max_trip)}):", node)
+    start = len(gen.lines)
+    gen.coalesce(body, body.outputs[1:], carried, _carried_free(body))
+    gen.nodes(body, depth + 1)
+    go, *outs = body.outputs
+    go_src = gen.src(go)
+    if not gen.is_constant(go, True) and go_src in carried:
+        fresh = gen.fresh("go")
+        gen.line(depth + 1, f"{fresh} = {go_src}")
+        go_src = fresh
+    gen.assign(depth + 1, carried, outs)
+    if gen.is_constant(go, False):
+        gen.line(depth + 1, "break")
+    elif not gen.is_constant(go, True):
+        gen.line(depth + 1, f"if not {go_src}:")
+        gen.line(depth + 2, "break")
+    gen.close_body(depth + 1, start)
+
+
+def _carried_free(body: Any) -> Callable[[int, Any], bool]:
+    """Whether carried value k may be written by `node`: no later read of its parameter."""
+    index = {n: i for i, n in enumerate(body.nodes)}
+    end = len(index)
+
+    def top(user: Any) -> int:
+        while user.owning_block is not body:
+            owner = user.owning_block.owning_node if user.owning_block else None
+            if owner is None:
+                return end
+            user = owner
+        return index.get(user, end)  # the return node reads last
+
+    def free(k: int, node: Any) -> bool:
+        param = body.inputs[k + 1]
+        at = index[node]
+        for use in param.uses:
+            where = top(use.user)
+            if where > at or (where == at and node.kind == "prim::Loop"):
+                return False
+        return True
+
+    return free
+
+
+def _verify_loop(node: Any, fail: Fail) -> None:
+    """`i, c = 0, c0; while i < max_trips and cond: cond, c = body(i, c); i += 1`."""
+    if len(node.inputs) < 2:
+        fail(node, "prim::Loop expects (int, bool, carried...) inputs, found "
+             f"{types_str(node.inputs)}")  # fmt: skip
+    expect_subtypes(node, fail, "prim::Loop inputs", node.inputs[:2], [T.IntType, T.BoolType])
+    if len(node.blocks) != 1:
+        fail(node, f"prim::Loop expects 1 block, found {len(node.blocks)}")
+    body = node.blocks[0]
+    carried = node.inputs[2:]
+    body_types = [v.type for v in body.inputs]
+    if len(body.inputs) != len(carried) + 1:
+        fail(node, f"the loop body expects {len(carried) + 1} inputs (iteration, carried...), "
+             f"found {len(body.inputs)}")  # fmt: skip
+    expect_subtypes(node, fail, "the loop body's iteration input", body.inputs[:1], [T.IntType])
+    expect_subtypes(node, fail, "prim::Loop carried inputs", carried, body_types[1:])
+    expect_subtypes(node, fail, "the loop body's outputs (condition, carried...)", body.outputs,
+                    [T.BoolType, *body_types[1:]])  # fmt: skip
+    if len(node.outputs) != len(carried):
+        fail(node, f"prim::Loop expects {len(carried)} outputs (one per carried value), "
+             f"found {len(node.outputs)}")  # fmt: skip
+    expect_subtypes(node, fail, "the loop body's carried outputs", body.outputs[1:],
+                    [o.type for o in node.outputs])  # fmt: skip
+
+
+register(Prim("prim::Loop", "Loop(max_trip_count, cond, *carried): i = 0; while i < max and cond: "
+              "cond, *carried = block(i, *carried); i += 1; outputs are the final carried",
+              n_outputs=V, blocks=1, interpret=_interpret_loop, emit=_emit_loop,
+              verify=_verify_loop))  # fmt: skip
+
+
+# -- prim::RaiseException ---------------------------------------------------------------------
+
+EXCEPTIONS: dict[str, type[BaseException]] = {
+    name: obj for name, obj in vars(builtins).items()
+    if isinstance(obj, type) and issubclass(obj, BaseException)
+}  # fmt: skip
+
+
+def make_exception(msg: str, cls: str | None = None) -> BaseException:
+    """The exception `prim::RaiseException(msg, cls)` raises, with its Python class.
+
+    TorchScript passes `builtins.ValueError` style names; an `assert` passes no class and a
+    message starting with `AssertionError: `.
+    """
+    if cls is None:
+        head, sep, rest = msg.partition(": ")
+        if sep and head in EXCEPTIONS:
+            return EXCEPTIONS[head](rest)
+        return RuntimeError(msg)
+    short = cls.rpartition(".")[2]
+    if short in EXCEPTIONS and cls in (short, f"builtins.{short}"):
+        return EXCEPTIONS[short](msg)
+    return Exception(f"{cls}: {msg}")
+
+
+def raise_exception(msg: str, cls: str | None = None) -> None:
+    raise make_exception(msg, cls)
+
+
+def _emit_raise(ops: Sequence[Operand], binder: Binder) -> str:
+    return f"raise {binder.bind(make_exception, 'make_exception')}({', '.join(o.src for o in ops)})"
+
+
+register(
+    Prim(
+        "prim::RaiseException",
+        "raise the exception class named by input 1 with message input 0",
+        n_outputs=0,
+        impl=OpImpl(raise_exception, _emit_raise, stmt=True),
+    )
+)

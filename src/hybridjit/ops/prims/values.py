@@ -1,0 +1,320 @@
+"""Value-level prims: constants, containers, casts and tensor properties.
+
+Most are one line: what the prim means (`doc`, as Python), its arity and its `impl` (how it runs
+on values, how codegen writes it). `prim::Constant` and `prim::Uninitialized` need the node
+itself and carry node-level rules.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, Callable, Sequence
+
+import torch
+
+from hybridjit.ir import types as T
+from hybridjit.ops.impl import Binder, Operand, OpImpl, call, py, stmt, tuple_src
+from hybridjit.ops.numbering import DTYPE_NUMBER, LAYOUT_NUMBER, dtype_number
+from hybridjit.ops.prims.base import VARIADIC as V
+from hybridjit.ops.prims.base import Fail, Prim, expect_subtypes, register, types_str
+
+# -- prim::Constant ---------------------------------------------------------------------------
+
+
+def constant_value(node: Any) -> Any:
+    """The runtime value of a `prim::Constant` node, normalized by its output type."""
+    out_type = node.output.type
+    if isinstance(out_type, T.FunctionType):
+        return out_type.callee
+    value = node.attributes.get("value")
+    convert = _CONSTANT_CONVERSIONS.get(out_type)
+    return value if convert is None or value is None else convert(value)
+
+
+_CONSTANT_CONVERSIONS: dict[T.Type, Callable[[Any], Any]] = {
+    T.BoolType: bool,
+    T.DeviceType: lambda v: v if isinstance(v, torch.device) else torch.device(v),
+    T.FloatType: float,
+}
+
+
+def _interpret_constant(ip: Any, node: Any, env: dict[Any, Any]) -> None:
+    env[node.output] = constant_value(node)
+
+
+def _emit_constant(gen: Any, node: Any, depth: int) -> None:
+    value = constant_value(node)
+    gen.constants[node.output] = value
+    gen.alias(node.output, literal(value) or gen.bind(value, _const_hint(value)))
+
+
+def literal(value: Any) -> str | None:
+    """Python source for a constant, or None when it must be bound as a global."""
+    if value is None or isinstance(value, (bool, str)):
+        return repr(value)
+    if isinstance(value, (int, float, complex)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        text = repr(value)
+        return f"({text})" if text.startswith("-") else text
+    if isinstance(value, (list, tuple)):
+        items = [literal(v) for v in value]
+        if None in items:
+            return None
+        inner = ", ".join(items)  # type: ignore[arg-type]
+        return f"[{inner}]" if isinstance(value, list) else tuple_src(items)  # type: ignore[arg-type]
+    return None
+
+
+def _const_hint(value: Any) -> str:
+    return "tensor" if isinstance(value, torch.Tensor) else type(value).__name__.lower()
+
+
+def _verify_constant(node: Any, fail: Fail) -> None:
+    if node.inputs or len(node.outputs) != 1 or node.blocks:
+        fail(node, "prim::Constant expects no inputs, no blocks and 1 output, found "
+             f"{len(node.inputs)} inputs, {len(node.blocks)} blocks and "
+             f"{len(node.outputs)} outputs")  # fmt: skip
+
+
+register(Prim("prim::Constant", "a constant; `value` attribute absent means None", n_inputs=0,
+              attributes=("value",), interpret=_interpret_constant, emit=_emit_constant,
+              verify=_verify_constant))  # fmt: skip
+
+
+# -- prim::Uninitialized ----------------------------------------------------------------------
+
+
+def _emit_uninitialized(gen: Any, node: Any, depth: int) -> None:
+    gen.constants[node.output] = None
+    gen.alias(node.output, "None")
+
+
+register(Prim("prim::Uninitialized", "a placeholder for a value that is never read (after raise)",
+              n_inputs=0, impl=py(lambda: None, "None"), emit=_emit_uninitialized))  # fmt: skip
+
+
+# -- containers -------------------------------------------------------------------------------
+
+
+def _unpack(x: Any) -> tuple[Any, ...]:
+    return tuple(x)
+
+
+def _emit_tuple(ops: Sequence[Operand], binder: Binder) -> str:
+    return tuple_src([o.src for o in ops])
+
+
+def _emit_dict(ops: Sequence[Operand], binder: Binder) -> str:
+    return "{" + ", ".join(f"{k.src}: {v.src}" for k, v in zip(ops[::2], ops[1::2])) + "}"
+
+
+def _verify_list_construct(node: Any, fail: Fail) -> None:
+    if len(node.outputs) != 1 or not isinstance(node.outputs[0].type, T.ListType):
+        fail(node, f"prim::ListConstruct expects 1 list output, found {types_str(node.outputs)}")
+    elem = node.outputs[0].type.elem
+    expect_subtypes(node, fail, "list elements", node.inputs, [elem] * len(node.inputs))
+
+
+def _verify_tuple_construct(node: Any, fail: Fail) -> None:
+    if len(node.outputs) != 1 or not isinstance(node.outputs[0].type, T.TupleType):
+        fail(node, f"prim::TupleConstruct expects 1 tuple output, found {types_str(node.outputs)}")
+    elems = list(node.outputs[0].type.elems)
+    expect_subtypes(node, fail, "tuple elements", node.inputs, elems)
+
+
+def _verify_tuple_unpack(node: Any, fail: Fail) -> None:
+    if len(node.inputs) != 1 or not isinstance(node.inputs[0].type, T.TupleType):
+        fail(node, f"prim::TupleUnpack expects 1 tuple input, found {types_str(node.inputs)}")
+    elems = node.inputs[0].type.elems
+    if len(elems) != len(node.outputs):
+        fail(node, f"prim::TupleUnpack of a {len(elems)}-tuple expects {len(elems)} outputs, "
+             f"found {len(node.outputs)}")  # fmt: skip
+
+
+def _interpret_tuple_slice(ip: Any, node: Any, env: dict[Any, Any]) -> None:
+    env[node.output] = env[node.inputs[0]][node["beg"] : node["end"]]
+
+
+def _emit_tuple_slice(gen: Any, node: Any, depth: int) -> None:
+    beg, end = int(node["beg"]), int(node["end"])
+    gen.line(depth, f"{gen.local(node.output)} = {gen.src(node.inputs[0])}[{beg}:{end}]", node)
+
+
+register(
+    Prim(
+        "prim::ListConstruct",
+        "[*inputs] with the output's list type",
+        impl=py(lambda *a: list(a), "[{args}]"),
+        verify=_verify_list_construct,
+    )
+)
+register(
+    Prim(
+        "prim::ListUnpack",
+        "the elements of a list of known length",
+        n_outputs=V,
+        n_inputs=1,
+        unpacks=True,
+        impl=py(_unpack, "{0}"),
+    )
+)
+register(
+    Prim(
+        "prim::TupleConstruct",
+        "(*inputs), a tuple or NamedTuple per the output type",
+        impl=OpImpl(lambda *a: a, _emit_tuple),
+        verify=_verify_tuple_construct,
+    )
+)
+register(
+    Prim(
+        "prim::TupleUnpack",
+        "the elements of a tuple",
+        n_outputs=V,
+        n_inputs=1,
+        unpacks=True,
+        impl=py(_unpack, "{0}"),
+        verify=_verify_tuple_unpack,
+    )
+)
+register(
+    Prim(
+        "prim::TupleIndex",
+        "tup[i] for a constant or dynamic index",
+        n_inputs=2,
+        impl=py(operator.getitem, "{0}[{1}]"),
+    )
+)
+register(
+    Prim(
+        "prim::TupleSlice",
+        "tup[beg:end]",
+        n_inputs=1,
+        attributes=("beg", "end"),
+        interpret=_interpret_tuple_slice,
+        emit=_emit_tuple_slice,
+    )
+)
+register(
+    Prim(
+        "prim::DictConstruct",
+        "{k0: v0, k1: v1, ...} from alternating keys and values",
+        impl=OpImpl(lambda *a: dict(zip(a[::2], a[1::2])), _emit_dict),
+    )
+)
+register(Prim("prim::DictIndex", "d[k]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]")))
+register(Prim("prim::StringIndex", "s[i]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]")))
+register(
+    Prim(
+        "prim::rangelist",
+        "list(range(n))",
+        n_inputs=1,
+        impl=py(lambda n: list(range(n)), "list(range({0}))"),
+    )
+)
+
+
+# -- tensors and numbers ----------------------------------------------------------------------
+
+
+def num_to_tensor(x: Any) -> torch.Tensor:
+    """`prim::NumToTensor`: a 0-dim tensor (int → int64, float → float64, bool → bool)."""
+    return torch.scalar_tensor(x, dtype=_NUM_DTYPES[type(x)])
+
+
+_NUM_DTYPES = {int: torch.int64, float: torch.float64, bool: torch.bool,
+               complex: torch.complex128}  # fmt: skip
+
+
+def _tolist(t: torch.Tensor, dim: int = 0, elem: int = 0) -> Any:
+    return t.tolist()
+
+
+def _emit_dtype(ops: Sequence[Operand], binder: Binder) -> str:
+    return f"{binder.bind(DTYPE_NUMBER, 'dtypes')}[{ops[0].src}.dtype]"
+
+
+def _emit_layout(ops: Sequence[Operand], binder: Binder) -> str:
+    return f"{binder.bind(LAYOUT_NUMBER, 'layouts')}[{ops[0].src}.layout]"
+
+
+def _property(kind: str, doc: str, attr: str | None = None) -> Prim:
+    """`prim::<kind>(x)` is `x.<attr>` (the kind's own name by default)."""
+    attr = attr or kind
+    return Prim(f"prim::{kind}", doc, n_inputs=1,
+                impl=py(operator.attrgetter(attr), f"{{0}}.{attr}"))  # fmt: skip
+
+
+for _prim in (
+    _property("device", "tensor.device"),
+    _property("data", "tensor.data"),
+    _property("grad", "tensor.grad"),
+    _property("requires_grad", "tensor.requires_grad"),
+    _property("is_cuda", "tensor.is_cuda"),
+    _property("EnumName", "enum_member.name", "name"),
+    _property("EnumValue", "enum_member.value", "value"),
+    Prim(
+        "prim::NumToTensor",
+        "torch.tensor(number) as a 0-dim tensor",
+        n_inputs=1,
+        impl=call(num_to_tensor),
+    ),
+    Prim(
+        "prim::dtype",
+        "tensor.dtype as a ScalarType int",
+        n_inputs=1,
+        impl=OpImpl(dtype_number, _emit_dtype),
+    ),
+    Prim(
+        "prim::layout",
+        "tensor.layout as an int",
+        n_inputs=1,
+        impl=OpImpl(lambda t: LAYOUT_NUMBER[t.layout], _emit_layout),
+    ),
+    Prim(
+        "prim::shape",
+        "list(tensor.shape)",
+        n_inputs=1,
+        impl=py(lambda t: list(t.shape), "list({0}.shape)"),
+    ),
+    Prim(
+        "prim::tolist",
+        "tensor.tolist() with the output's list type",
+        n_inputs=3,
+        impl=call(_tolist, "tolist"),
+    ),
+    Prim(
+        "prim::unchecked_cast",
+        "the input, with the output's (narrower) type",
+        n_inputs=1,
+        impl=py(lambda x: x, "{0}"),
+    ),
+    Prim(
+        "prim::unchecked_unwrap_optional",
+        "the input of an Optional type, known not None",
+        n_inputs=1,
+        impl=py(lambda x: x, "{0}"),
+    ),
+    Prim("prim::AutogradZero", "an undefined gradient", n_inputs=0, impl=py(lambda: None, "None")),
+    Prim("prim::id", "id(obj)", n_inputs=1, impl=py(id, "id({0})")),
+    Prim("prim::min", "min(a, b) / min(list)", impl=py(min, "min({args})")),
+    Prim("prim::max", "max(a, b) / max(list)", impl=py(max, "max({args})")),
+    Prim("prim::abs", "abs(x)", n_inputs=1, impl=py(abs, "abs({0})")),
+    Prim("prim::Print", "print(*inputs)", n_outputs=0, impl=stmt(print, "print({args})")),
+    # hybridjit's own, beyond TorchScript:
+    Prim(
+        "prim::format",
+        "format(value, spec): Python's formatting of one f-string field",
+        n_inputs=2,
+        impl=py(format, "format({0}, {1})"),
+    ),
+    Prim(
+        "prim::int_pow",
+        "a ** b of two ints, as Python: an int when b >= 0, else a float",
+        n_inputs=2,
+        impl=py(operator.pow, "({0} ** {1})"),
+    ),
+):
+    register(_prim)
