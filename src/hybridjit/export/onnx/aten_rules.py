@@ -241,6 +241,20 @@ def export_format(ctx: Any, node: Any) -> None:
     ctx.bind(node.output, Opaque("a string"))
 
 
+def export_batch_norm(ctx: Any, node: Any) -> None:
+    """`aten::batch_norm` in inference mode -> ONNX BatchNormalization."""
+    x, w, b, mean, var, training, momentum, eps = node.inputs[:8]
+    if ctx.static(training, "batch_norm's `training` flag"):
+        raise ctx.error("batch_norm in training mode", hint="export the module in eval() mode")
+    if any(isinstance(ctx.binding(v), Const) and ctx.static(v) is None for v in (w, b, mean, var)):
+        raise ctx.error("batch_norm without affine weights or running statistics",
+                        hint="use affine=True, track_running_stats=True")  # fmt: skip
+    xs = ctx.value(x)
+    args = [ctx.cast(ctx.value(v), ctx.dtype(xs)) for v in (w, b, mean, var)]
+    out = ctx.op("BatchNormalization", [xs, *args], {"epsilon": float(ctx.static(eps, "eps"))})[0]
+    ctx.bind(node.output, out)
+
+
 _SCALAR_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "min": "Min", "max": "Max"}
 _SCALAR_COMPARE = {"eq": ("Equal", False), "ne": ("Equal", True), "lt": ("Less", False),
                    "gt": ("Greater", False), "le": ("LessOrEqual", False),
@@ -281,7 +295,7 @@ ATEN_EXPORT.update({
     "aten::list.t": export_list,
     "aten::contiguous": export_identity, "aten::detach": export_identity,
     "aten::clone": export_identity, "aten::dropout": export_dropout,
-    "aten::type_as": export_type_as, "aten::warn": export_warn,
+    "aten::type_as": export_type_as, "aten::batch_norm": export_batch_norm, "aten::warn": export_warn,
     "aten::format": export_format, "aten::str": export_format, "aten::add.str": export_format,
 })  # fmt: skip
 # every overload of aten::to is a cast

@@ -171,10 +171,8 @@ def export_NumToTensor(ctx: Any, node: Any) -> None:  # noqa: N802
 
 
 def export_GetAttr(ctx: Any, node: Any) -> None:  # noqa: N802
-    from hybridjit.runtime.module import get_attr
-
     obj = ctx.static(node.inputs[0], "the module")
-    ctx.bind(node.output, Const(get_attr(obj, node["name"])))
+    ctx.bind(node.output, Const(getattr(obj, node["name"])))
 
 
 def export_device(ctx: Any, node: Any) -> None:

@@ -134,11 +134,11 @@ def _call(ctx: Any, node: Any, fn: Any, bindings: list[Any]) -> list[Any]:
             kwargs[arg.name] = value
         else:
             kwargs[arg.name] = _input_value(ctx, arg, b, p)
-    # inputs go positionally (torchlib's first parameter is often called `self`)
+    # parameters go positionally in torchlib's order (its first one is often called `self`)
     args: list[Any] = []
-    inputs = [p for p in sig.params if not isinstance(p, AttributeParameter)]
-    last = max((i for i, p in enumerate(inputs) if p.name in kwargs), default=-1)
-    for p in inputs[: last + 1]:
+    order = list(sig.params)
+    last = max((i for i, p in enumerate(order) if p.name in kwargs), default=-1)
+    for p in order[: last + 1]:
         if p.name in kwargs:
             args.append(kwargs.pop(p.name))
         elif p.has_default():
@@ -207,6 +207,8 @@ def _input_value(ctx: Any, arg: Any, b: Any, param: Any) -> Any:
             return v  # the recorder gives it the dtype of the tensor it meets
         if isinstance(v, (list, tuple)) and all(isinstance(x, (bool, int, float)) for x in v):
             return list(v)
+        if isinstance(v, str):
+            return v
         if isinstance(v, torch.dtype):
             raise _Unsupported("dtype as an input")
         raise _Unsupported(f"a {type(v).__name__} input")

@@ -1,0 +1,125 @@
+"""onnxruntime backend vs hybridjit codegen vs eager: CPU time per call, interleaved.
+
+Run as `python benchmarks/bench_onnx.py [rounds]`.  One process; 1 thread everywhere
+(`torch.set_num_threads(1)`, onnxruntime intra-op 1); contenders interleaved round by round;
+median CPU time (`time.process_time`) per call; ratios are eager / contender (higher is
+faster).  Also reports export + session-creation time for each program.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import warnings
+from typing import Any, Callable
+
+import torch
+
+import hybridjit
+
+warnings.filterwarnings("ignore")
+torch.set_num_threads(1)
+torch.manual_seed(0)
+
+
+def lstm_loop(xs, h, c, w_ih, w_hh, b):
+    for t in range(xs.size(0)):
+        gates = torch.mm(xs[t], w_ih) + torch.mm(h, w_hh) + b
+        i, f, g, o = gates.chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+    return h
+
+
+def greedy(h, w, emb, max_len: int):
+    tok = 0
+    n = 0
+    while n < max_len:
+        logits = torch.mm(h, w)
+        tok = int(logits.argmax())
+        h = torch.tanh(h + emb[tok].unsqueeze(0))
+        n += 1
+        if tok == 3:
+            break
+    return h, n
+
+
+def mlp(x, w1, b1, w2, b2, w3, b3):
+    x = torch.relu(torch.nn.functional.linear(x, w1, b1))
+    x = torch.relu(torch.nn.functional.linear(x, w2, b2))
+    return torch.nn.functional.linear(x, w3, b3)
+
+
+def chain(x):
+    return ((((x * 2.0 + 1.0).relu() - 0.5).abs() * 3.0).sigmoid() + x).tanh() * 0.5
+
+
+def script_fn(x):
+    z = torch.ones([1], dtype=torch.int64)
+    for i in range(int(x)):
+        z = z * (i + 1)
+    return z
+
+
+H = 128
+PROGRAMS: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
+    "lstm 64x128": (lstm_loop, (torch.randn(64, 1, H), torch.zeros(1, H), torch.zeros(1, H),
+                                torch.randn(H, 4 * H) * 0.1, torch.randn(H, 4 * H) * 0.1,
+                                torch.zeros(4 * H))),
+    "greedy decode": (greedy, (torch.randn(1, H), torch.randn(H, 64) * 0.1,
+                               torch.randn(64, H) * 0.1, 48)),
+    "mlp 3x256 b1": (mlp, (torch.randn(1, 256), *(t for _ in range(3) for t in
+                                                 (torch.randn(256, 256) * 0.05, torch.zeros(256))))),
+    "chain 1e7": (chain, (torch.randn(10_000_000),)),
+    "chain 1e5": (chain, (torch.randn(100_000),)),
+    "script_fn(5)": (script_fn, (torch.tensor(5.0),)),
+}  # fmt: skip
+
+
+def cpu_per_call(fn: Callable[..., Any], args: tuple[Any, ...], number: int) -> float:
+    start = time.process_time()
+    for _ in range(number):
+        fn(*args)
+    return (time.process_time() - start) / number
+
+
+def bench(runners: dict[str, Callable[..., Any]], args: tuple[Any, ...], rounds: int) -> dict[str, float]:
+    for run in runners.values():
+        for _ in range(3):
+            run(*args)
+    t0 = time.perf_counter()
+    runners["eager"](*args)
+    one = max(time.perf_counter() - t0, 1e-7)
+    number = max(1, int(0.02 / one))
+    samples: dict[str, list[float]] = {n: [] for n in runners}
+    with torch.no_grad():
+        for _ in range(rounds):
+            for name, run in runners.items():
+                samples[name].append(cpu_per_call(run, args, number))
+    return {n: statistics.median(s) for n, s in samples.items()}
+
+
+def main(argv: list[str]) -> None:
+    rounds = int(argv[0]) if argv else 15
+    names = ["eager", "codegen", "onnxruntime"]
+    print(f"{'program':16}" + "".join(f"{n:>22}" for n in names) + f"{'export+session':>16}")
+    for title, (fn, args) in PROGRAMS.items():
+        scripted = hybridjit.script(fn)
+        ort = hybridjit.compile(scripted, backend="onnxruntime", threads=1)
+        t0 = time.perf_counter()
+        ort.session_for(args)
+        setup = time.perf_counter() - t0
+        for a, b in zip(_flat(ort(*args)), _flat(fn(*args))):
+            assert torch.allclose(torch.as_tensor(a).double(), torch.as_tensor(b).double(), atol=1e-4), title
+        med = bench({"eager": fn, "codegen": scripted, "onnxruntime": ort}, args, rounds)
+        cells = "".join(f"{med[n] * 1e6:12.1f}µs ({med['eager'] / med[n]:5.2f}x)" for n in names)
+        print(f"{title:16}{cells}{setup * 1e3:13.0f}ms", flush=True)
+
+
+def _flat(x: Any) -> list[Any]:
+    return [y for z in x for y in _flat(z)] if isinstance(x, (tuple, list)) else [x]
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
