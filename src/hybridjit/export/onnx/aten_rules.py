@@ -255,6 +255,14 @@ def export_batch_norm(ctx: Any, node: Any) -> None:
     ctx.bind(node.output, out)
 
 
+def export_select(ctx: Any, node: Any) -> None:
+    """`x.select(dim, i)` / `x[i]` -> Gather with a 0-d index (drops `dim`; index may be run-time)."""
+    x = ctx.value(node.inputs[0])
+    dim = ctx.static(node.inputs[1], "the dimension")
+    i = ctx.cast(ctx.value(node.inputs[2]), ctx.scalar_dtype("int"))
+    ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
+
+
 _SCALAR_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "min": "Min", "max": "Max"}
 _SCALAR_COMPARE = {"eq": ("Equal", False), "ne": ("Equal", True), "lt": ("Less", False),
                    "gt": ("Greater", False), "le": ("LessOrEqual", False),
@@ -295,7 +303,7 @@ ATEN_EXPORT.update({
     "aten::list.t": export_list,
     "aten::contiguous": export_identity, "aten::detach": export_identity,
     "aten::clone": export_identity, "aten::dropout": export_dropout,
-    "aten::type_as": export_type_as, "aten::batch_norm": export_batch_norm, "aten::warn": export_warn,
+    "aten::type_as": export_type_as, "aten::select.int": export_select, "aten::batch_norm": export_batch_norm, "aten::warn": export_warn,
     "aten::format": export_format, "aten::str": export_format, "aten::add.str": export_format,
 })  # fmt: skip
 # every overload of aten::to is a cast
