@@ -22,6 +22,10 @@ from typing import Any, Callable, Sequence
 import torch
 
 from hybridjit.errors import ArchiveError, Error
+from hybridjit.serialization.archive import load_contents
+from hybridjit.serialization.describe import describe, summary
+from hybridjit.serialization.dot import graph_to_dot
+from hybridjit.serialization.inputs import InputError, parse_argument
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
 
@@ -89,14 +93,10 @@ def _dot_args(p: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    from hybridjit.serialization.archive import load_contents
-
     return load_contents(args.archive)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from hybridjit.serialization.describe import describe
-
     print(describe(_load(args), args.archive), end="")
     return EXIT_OK
 
@@ -112,15 +112,11 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from hybridjit.serialization.describe import summary
-
     print(f"ok: {args.archive}: {summary(_load(args))}")
     return EXIT_OK
 
 
 def cmd_dot(args: argparse.Namespace) -> int:
-    from hybridjit.serialization.dot import graph_to_dot
-
     contents = _load(args)
     fn = _pick(contents, args.method)
     text = graph_to_dot(fn.graph, fn.name)
@@ -152,8 +148,6 @@ def _graphviz(text: str, fmt: str) -> bytes:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from hybridjit.serialization.inputs import InputError, parse_argument
-
     contents = _load(args)
     fn = _pick(contents, args.method)
     types = [v.type for v in fn.graph.inputs]

@@ -12,27 +12,29 @@ script_fn.graph   # graph(%x.1 : Tensor): ... prim::Loop ...
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from typing import Any, Callable, Iterator, TypeVar
+import linecache
+import textwrap
+from typing import Any, Callable, TypeVar
 
 import torch
 
 from hybridjit import pipeline as _pipeline  # noqa: F401
+from hybridjit.errors import FrontendError
 
 # Everything a first `script(fn)` needs is loaded with the public API, as `import torch` loads
 # torch.jit: the first compile pays for compiling, not for importing.
 from hybridjit.frontend.script import compiler as _compiler  # noqa: F401
 from hybridjit.frontend.script import modules as _modules  # noqa: F401 - registers the hook
-from hybridjit.frontend.script.objects import IGNORE_MARK
+from hybridjit.frontend.script import special_forms
+from hybridjit.frontend.script.objects import EXPORT_MARK, IGNORE_MARK, SCRIPT_METHOD_MARK
 from hybridjit.ops import resolution as _resolution  # noqa: F401
+from hybridjit.runtime.function import ScriptFunction
+from hybridjit.runtime.module import ScriptModule
 from hybridjit.serialization import archive as _archive  # noqa: F401 - `.save` methods need it
+from hybridjit.utils import collector_paused
 
 T_ = TypeVar("T_")
 F = TypeVar("F", bound=Callable[..., Any])
-
-SCRIPT_METHOD_MARK = "_hj_script_method"
-EXPORT_MARK = "_hj_export"
 
 
 def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None,
@@ -42,25 +44,7 @@ def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None
         return _script(obj)
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Compiling allocates tens of thousands of objects that all stay alive (ASTs, graphs,
-    schemas). Left on, the cyclic GC runs dozens of young collections over them, and every
-    tenth of those may set off a full collection of the whole heap (~80 ms with torch
-    imported). Paused, the survivors are promoted in one young collection afterwards, so
-    fewer collections run at all, not the same ones later."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _script(obj: Any) -> Any:
-    from hybridjit.runtime.function import ScriptFunction
-    from hybridjit.runtime.module import ScriptModule
 
     if isinstance(obj, (ScriptFunction, ScriptModule)):
         return obj
@@ -76,7 +60,6 @@ def _script(obj: Any) -> Any:
         from hybridjit.frontend.script.compiler import compile_function
 
         return compile_function(obj)
-    from hybridjit.errors import FrontendError
 
     raise FrontendError(
         f"expected a function, nn.Module or class to script, found {type(obj).__name__}"
@@ -157,8 +140,6 @@ class CompilationUnit:
             self.define(lang)
 
     def define(self, src: str, rcb: Any = None, _frames_up: int = 0) -> None:
-        import linecache
-        import textwrap
 
         from hybridjit.frontend.script.compiler import compile_function
 
@@ -184,14 +165,11 @@ class CompilationUnit:
 
 
 def _register_markers() -> None:
-    from hybridjit.frontend.script import special_forms
-    from hybridjit.frontend.script.sugared import SimpleValue
 
     special_forms.register(is_scripting, special_forms._true)
     special_forms.register(is_tracing, special_forms._false)
 
     special_forms._ANNOTATE_FNS.append(annotate)
-    del SimpleValue
 
 
 _register_markers()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from hybridjit.ir.graph import Block, Graph, Node, Value
+if TYPE_CHECKING:  # graph.py imports this module for Graph.copy
+    from hybridjit.ir.graph import Block, Graph, Node, Value
 
-ValueMap = Callable[[Value], Value]
+ValueMap = Callable[["Value"], "Value"]
 
 
 def clone_graph(graph: Graph) -> Graph:
     """A deep copy with the same value names, types, attributes and source ranges."""
-    new = Graph()
+    new = type(graph)()
     new._verbatim_names = True
     new.reserve_ids_above(_max_numeric_name(graph))
     env: dict[Value, Value] = {}

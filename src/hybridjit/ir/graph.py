@@ -24,6 +24,8 @@ import math
 import re
 from typing import Any, Iterator, Sequence
 
+from hybridjit.ir.clone import clone_graph
+from hybridjit.ir.printer import print_graph
 from hybridjit.ir.types import Type
 
 PARAM = "prim::Param"
@@ -680,18 +682,12 @@ class Graph:
         self._ids = itertools.count(max(current, n + 1))
 
     def __str__(self) -> str:
-        from hybridjit.ir.printer import print_graph
-
         return print_graph(self)
 
     def str(self, print_source_ranges: bool = True) -> str:
-        from hybridjit.ir.printer import print_graph
-
         return print_graph(self, print_source_ranges=print_source_ranges)
 
     def copy(self) -> Graph:
-        from hybridjit.ir.clone import clone_graph
-
         return clone_graph(self)
 
 

@@ -22,12 +22,13 @@ import dataclasses
 import enum
 import itertools
 import math
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 
-from hybridjit.ir.graph import Block, Graph, Node, Value
-from hybridjit.ir.types import DictType, EnumType, ListType, TupleType, Type
+if TYPE_CHECKING:  # graph.py imports this module for str(graph)
+    from hybridjit.ir.graph import Block, Graph, Node, Value
+from hybridjit.ir.types import SCALAR_TYPE_NAMES, DictType, EnumType, ListType, TupleType, Type
 
 INPUT_SEPARATOR = ",\n      "
 MAX_TENSOR_DISPLAY = 10  # torch prints tensors with more elements as `<Tensor>`
@@ -288,8 +289,6 @@ def tensor_text(t: torch.Tensor, linesize: int = 80) -> str:
 
 
 def _type_name(t: torch.Tensor) -> str:
-    from hybridjit.ir.types import SCALAR_TYPE_NAMES
-
     return f"{t.device.type.upper()}{SCALAR_TYPE_NAMES.get(t.dtype, 'Float')}Type"
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Block, Graph, Node, Value
 from hybridjit.ops.effects import effects_of, mentions_generator
+from hybridjit.ops.resolution import match_node
 from hybridjit.ops.tensor_ops import is_tensor_op
 
 
@@ -150,6 +151,4 @@ def _cache(loop: Node, node: Node) -> None:
 
 
 def _int_eq_schema() -> object:
-    from hybridjit.ops.resolution import match_node
-
     return match_node("aten::eq", [T.IntType, T.IntType], 1)

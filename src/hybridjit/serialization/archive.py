@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.runtime.function import ARCHIVE_WRITERS
+from hybridjit.serialization import format as F
 from hybridjit.serialization.reader import Contents, read_archive
 from hybridjit.serialization.writer import archive_entries
 from hybridjit.serialization.zipio import write_zip
@@ -96,7 +97,6 @@ def load_contents(
 
 def read_extra_files(contents: Contents, extra: dict[str, Any]) -> None:
     """Fill `extra[name]` with the bytes of each requested extra file (`b""` if absent)."""
-    from hybridjit.serialization import format as F
 
     for name in list(extra):
         entry = F.extra_entry(str(name))

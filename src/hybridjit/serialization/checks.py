@@ -22,6 +22,9 @@ import torch
 
 from hybridjit.errors import ArchiveError
 from hybridjit.ir.graph import Graph, Node
+from hybridjit.ops.prims import PRIMS
+from hybridjit.ops.registry import has_op
+from hybridjit.runtime.module import ScriptModule
 
 UNSAFE_OPS = frozenset({
     "aten::from_file", "aten::save", "debugprims::load_tensor",
@@ -36,8 +39,6 @@ _QUALIFIED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}(\.[A-Za-z_][A-Za-z0-9_]{
 
 
 def _reserved_names() -> frozenset[str]:
-    from hybridjit.runtime.module import ScriptModule
-
     fresh = torch.nn.Module()
     names = set(dir(ScriptModule)) | set(dir(fresh)) | set(vars(fresh))
     return frozenset(names - {"training", "forward"})
@@ -79,8 +80,6 @@ class TypeInfo:
 
 def known_kind(kind: str) -> bool:
     """A structural prim (`ops.prims.PRIMS`) or an operator of the registry."""
-    from hybridjit.ops.prims import PRIMS
-    from hybridjit.ops.registry import has_op
 
     return kind in PRIMS or has_op(kind)
 

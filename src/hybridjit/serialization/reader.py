@@ -17,6 +17,9 @@ import torch
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph
+from hybridjit.ir.parser import parse_ir
+from hybridjit.ir.printer import OpaqueTensor
+from hybridjit.ir.verifier import verify
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
 from hybridjit.serialization import format as F
@@ -213,8 +216,6 @@ class _Builder:
         return ScriptFunction(name, graph, qualified_name=qn, signature=signature)
 
     def _graph(self, qn: str) -> Graph:
-        from hybridjit.ir.parser import parse_ir
-
         entry = F.graph_entry(qn)
         text = self.reader.read_text(entry)
         _check_nesting(text, entry)
@@ -262,8 +263,6 @@ class _Builder:
         _verify(graph, where)
 
     def _link_tensor_constants(self, graph: Graph, refs: list[Any], where: str) -> None:
-        from hybridjit.ir.printer import OpaqueTensor
-
         nodes = [n for n in graph.all_nodes()
                  if n.kind == "prim::Constant" and isinstance(n.attributes.get("value"), OpaqueTensor)]  # fmt: skip
         if len(nodes) != len(refs):
@@ -374,8 +373,6 @@ def _check_nesting(text: str, entry: str) -> None:
 
 
 def _verify(graph: Graph, where: str) -> None:
-    from hybridjit.ir.verifier import verify
-
     try:
         verify(graph)
     except Error as e:

@@ -20,6 +20,7 @@ import torch
 
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.ir import types as T
+from hybridjit.ir.parser import parse_type
 
 MAX_TYPE_STRING = 2000
 MAX_TYPE_DEPTH = 32
@@ -39,7 +40,6 @@ def type_from_string(text: Any, where: str) -> T.Type:
     if len(text) > MAX_TYPE_STRING or depth > MAX_TYPE_DEPTH:
         raise ArchiveError(f"{where}: type string too large ({len(text)} characters, nesting "
                            f"{depth}; limits {MAX_TYPE_STRING} and {MAX_TYPE_DEPTH})")  # fmt: skip
-    from hybridjit.ir.parser import parse_type
 
     try:
         return parse_type(text)

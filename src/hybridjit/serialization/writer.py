@@ -15,8 +15,10 @@ from typing import Any
 import torch
 
 import hybridjit
-from hybridjit.errors import ArchiveError
+from hybridjit.errors import ArchiveError, Error
 from hybridjit.ir.graph import Graph
+from hybridjit.ir.parser import parse_ir
+from hybridjit.ir.printer import OPAQUE_TENSOR, print_graph
 from hybridjit.ir.types import ClassType, FunctionType, Type
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.serialization import format as F
@@ -129,8 +131,6 @@ class _Writer:
         return qn
 
     def _tensor_constants(self, graph: Graph, where: str) -> list[int]:
-        from hybridjit.ir.printer import OPAQUE_TENSOR
-
         refs = []
         for node in graph.all_nodes():
             check_kind_for_save(node.kind, where)
@@ -277,9 +277,6 @@ def _no_tensors(fn: ScriptFunction, name: str) -> Any:
 
 def _graph_text(graph: Graph, where: str) -> tuple[str, Graph]:
     """The printed graph and what it parses back to: never write an archive that cannot load."""
-    from hybridjit.errors import Error
-    from hybridjit.ir.parser import parse_ir
-    from hybridjit.ir.printer import print_graph
 
     try:
         text = print_graph(graph)

@@ -219,7 +219,9 @@ def export_to(ctx: Any, node: Any) -> None:
     else:
         ctx.bind(node.output, x)
         return
-    ctx.bind(node.output, ctx.cast(x, target) if ctx.dtype(x) != target else ctx.op("Identity", [x])[0])
+    ctx.bind(
+        node.output, ctx.cast(x, target) if ctx.dtype(x) != target else ctx.op("Identity", [x])[0]
+    )
 
 
 def export_type_as(ctx: Any, node: Any) -> None:

@@ -170,7 +170,9 @@ class _Session:
                 continue
             name = next(names)
             if isinstance(a, torch.Tensor):
-                feeds[name] = a.detach().numpy() if a.device.type == "cpu" else a.detach().cpu().numpy()
+                feeds[name] = (
+                    a.detach().numpy() if a.device.type == "cpu" else a.detach().cpu().numpy()
+                )
             else:
                 feeds[name] = np.array(a, dtype=_NP["bool" if isinstance(a, bool) else
                                                    "int" if isinstance(a, int) else "float"])  # fmt: skip

@@ -23,7 +23,13 @@ import onnx_ir as ir
 import torch
 
 from hybridjit.errors import ExportError
-from hybridjit.export.onnx.values import Const, Items, Opaque, onnx_to_torch_dtype, torch_to_onnx_dtype
+from hybridjit.export.onnx.values import (
+    Const,
+    Items,
+    Opaque,
+    onnx_to_torch_dtype,
+    torch_to_onnx_dtype,
+)
 
 INT64_MAX = 9223372036854775807
 
@@ -141,7 +147,8 @@ class ExportContext:
         elif value is None:
             raise self.error("None cannot be used as a value here")
         elif isinstance(value, (bool, int, float)) or (
-            isinstance(value, (list, tuple)) and all(isinstance(x, (bool, int, float)) for x in value)
+            isinstance(value, (list, tuple))
+            and all(isinstance(x, (bool, int, float)) for x in value)
         ):
             if dtype is None:
                 dtype = _py_dtype(value)
@@ -269,7 +276,9 @@ class ExportContext:
 
     def raise_here(self, cls: str | None, message: str | None) -> None:
         """Lower `raise`: set this scope's error code; the rest of the block is not run."""
-        where = str(self.node.source_range) if self.node is not None and self.node.source_range else ""
+        where = (
+            str(self.node.source_range) if self.node is not None and self.node.source_range else ""
+        )
         self.errors.append({"class": cls, "message": message, "where": where})
         self.scope.err = self.const(len(self.errors))
         self.scope.raised = True
@@ -349,7 +358,9 @@ class ExportContext:
                 else:
                     vals = [self._placeholder_like(i, live) for i in range(n_outputs)]
                 if with_err:
-                    vals.append(self._own(b.scope.err) if b.scope.err is not None else self.const(0))
+                    vals.append(
+                        self._own(b.scope.err) if b.scope.err is not None else self.const(0)
+                    )
             finally:
                 self.scopes.pop()
             b.scope.graph.outputs.extend(vals)
@@ -359,7 +370,11 @@ class ExportContext:
         res = self.op("If", [cond], {"then_branch": branches[0].scope.graph,
                                      "else_branch": branches[1].scope.graph}, n=n)  # fmt: skip
         for i, out in enumerate(res):
-            ref = outs_by_branch[0][i] if branches[0].outputs is not None or i == n_outputs else outs_by_branch[1][i]
+            ref = (
+                outs_by_branch[0][i]
+                if branches[0].outputs is not None or i == n_outputs
+                else outs_by_branch[1][i]
+            )
             self.set_type(out, like=ref)
             ranks = {self.rank(vals[i]) for vals in outs_by_branch}
             if len(ranks) > 1:
@@ -389,7 +404,11 @@ class ExportContext:
         """A stand-in output for a branch that raised (never observed by the caller)."""
         if not live:
             return self.const(0)
-        ref = live[0].scope.graph.outputs[i] if live[0].scope.graph.outputs else self.materialize(live[0].outputs[i])
+        ref = (
+            live[0].scope.graph.outputs[i]
+            if live[0].scope.graph.outputs
+            else self.materialize(live[0].outputs[i])
+        )
         return self.placeholder(ref)
 
     def placeholder(self, ref: ir.Value) -> ir.Value:

@@ -85,7 +85,9 @@ def _has_tensor(t: Any) -> bool:
     for attr in ("elem", "elems"):
         sub = getattr(t, attr, None)
         if sub is not None:
-            return any(map(_has_tensor, sub)) if isinstance(sub, (list, tuple)) else _has_tensor(sub)
+            return (
+                any(map(_has_tensor, sub)) if isinstance(sub, (list, tuple)) else _has_tensor(sub)
+            )
     return False
 
 
@@ -170,7 +172,9 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
                           f"{len(example_inputs)} example inputs were given")  # fmt: skip
     names = list(input_names) if input_names is not None else [_input_name(v) for v in params]
     if len(set(names)) != len(names) or len(names) != len(params):
-        raise ExportError(f"cannot export to ONNX: input names {names} must be unique, one per input")
+        raise ExportError(
+            f"cannot export to ONNX: input names {names} must be unique, one per input"
+        )
     with ctx.new_scope(name) as top:
         ctx.top = top.graph
         if self_obj is not None:
@@ -195,7 +199,12 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
         final = []
         seen: set[int] = set()
         for v in flat:
-            if v.is_graph_input() or v.const_value is not None or id(v) in seen or v.graph is not top.graph:
+            if (
+                v.is_graph_input()
+                or v.const_value is not None
+                or id(v) in seen
+                or v.graph is not top.graph
+            ):
                 v = ctx.op("Identity", [v])[0]
             seen.add(id(v))
             final.append(v)
@@ -246,10 +255,14 @@ def _finish(model: ir.Model) -> None:
                 out.name = f"anon_{id(out)}"
 
 
-def _graph_input(v: Any, x: Any, name: str, dynamic: bool) -> tuple[ir.Value | None, dict[str, Any]]:
+def _graph_input(
+    v: Any, x: Any, name: str, dynamic: bool
+) -> tuple[ir.Value | None, dict[str, Any]]:
     if isinstance(x, torch.Tensor):
         dims = [f"{name}_dim{i}" if dynamic else s for i, s in enumerate(x.shape)]
-        ov = ir.Value(name=name, type=ir.TensorType(torch_to_onnx_dtype(x.dtype)), shape=ir.Shape(dims))
+        ov = ir.Value(
+            name=name, type=ir.TensorType(torch_to_onnx_dtype(x.dtype)), shape=ir.Shape(dims)
+        )
         return ov, {"name": name, "kind": "tensor", "dtype": str(x.dtype).replace("torch.", ""),
                     "rank": x.dim()}  # fmt: skip
     if isinstance(x, bool):
@@ -270,7 +283,10 @@ def _graph_input(v: Any, x: Any, name: str, dynamic: bool) -> tuple[ir.Value | N
 def _flatten(ctx: ExportContext, b: Any, t: Any, flat: list[ir.Value]) -> Any:
     if isinstance(b, Items) and b.kind == "tuple":
         elems = t.elems if isinstance(t, T.TupleType) else [None] * len(b.items)
-        return {"kind": "tuple", "items": [_flatten(ctx, x, et, flat) for x, et in zip(b.items, elems)]}
+        return {
+            "kind": "tuple",
+            "items": [_flatten(ctx, x, et, flat) for x, et in zip(b.items, elems)],
+        }
     if isinstance(b, Const) and b.value is None:
         return {"kind": "none"}
     kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(t, None)
@@ -281,8 +297,18 @@ def _flatten(ctx: ExportContext, b: Any, t: Any, flat: list[ir.Value]) -> Any:
         if kind is None:
             raise ctx.error(f"returning a {t}")
     if kind is None:
-        if isinstance(b, Const) and isinstance(b.value, (int, float, bool)) and not isinstance(b.value, torch.Tensor):
-            kind = "bool" if isinstance(b.value, bool) else "int" if isinstance(b.value, int) else "float"
+        if (
+            isinstance(b, Const)
+            and isinstance(b.value, (int, float, bool))
+            and not isinstance(b.value, torch.Tensor)
+        ):
+            kind = (
+                "bool"
+                if isinstance(b.value, bool)
+                else "int"
+                if isinstance(b.value, int)
+                else "float"
+            )
         else:
             kind = "tensor"
     if isinstance(b, Const) and kind == "tensor" and not isinstance(b.value, torch.Tensor):

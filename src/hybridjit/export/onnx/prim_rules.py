@@ -130,7 +130,11 @@ def export_Loop(ctx: Any, node: Any) -> None:  # noqa: N802
 
 def export_RaiseException(ctx: Any, node: Any) -> None:  # noqa: N802
     msg_v = node.inputs[0]
-    cls = ctx.static(node.inputs[1]) if len(node.inputs) > 1 and ctx.is_static(node.inputs[1]) else None
+    cls = (
+        ctx.static(node.inputs[1])
+        if len(node.inputs) > 1 and ctx.is_static(node.inputs[1])
+        else None
+    )
     msg = ctx.static(msg_v) if ctx.is_static(msg_v) else None
     ctx.raise_here(cls, msg)
 

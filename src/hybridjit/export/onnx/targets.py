@@ -15,7 +15,9 @@ def as_tuple(example_inputs: Any) -> tuple[Any, ...] | None:
         return None
     if isinstance(example_inputs, tuple):
         return example_inputs
-    if isinstance(example_inputs, list) and not all(isinstance(x, (int, float)) for x in example_inputs):
+    if isinstance(example_inputs, list) and not all(
+        isinstance(x, (int, float)) for x in example_inputs
+    ):
         return tuple(example_inputs)
     return (example_inputs,)
 
@@ -44,7 +46,9 @@ def compiled(obj: Any, example_inputs: tuple[Any, ...] | None, method: str = "fo
         return trace(obj, example_inputs)
 
 
-def resolve(obj: Any, example_inputs: Any, method: str = "forward") -> tuple[Any, Any, tuple[Any, ...]]:
+def resolve(
+    obj: Any, example_inputs: Any, method: str = "forward"
+) -> tuple[Any, Any, tuple[Any, ...]]:
     from hybridjit.runtime.function import ScriptFunction
     from hybridjit.runtime.module import ScriptModule
 
@@ -55,7 +59,9 @@ def resolve(obj: Any, example_inputs: Any, method: str = "forward") -> tuple[Any
         params = list(graph.inputs)
     elif isinstance(target, ScriptModule):
         if method not in target._hj_methods:
-            raise ExportError(f"cannot export: {type(target).__name__} has no compiled method {method!r}")
+            raise ExportError(
+                f"cannot export: {type(target).__name__} has no compiled method {method!r}"
+            )
         graph, self_obj = target._hj_methods[method].graph, target
         params = list(graph.inputs)[1:]
         if target.training:

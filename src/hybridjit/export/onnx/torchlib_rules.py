@@ -57,7 +57,11 @@ def export_with_torchlib(ctx: Any, node: Any) -> None:
     outs = [o for o in outs]
     returns = schema.returns
     if len(returns) == 1 and isinstance(returns[0].type, T.ListType):
-        outs = [Items(list(outs), "list", "tensor")] if len(outs) != 1 or not ctx.is_sequence(outs[0]) else outs
+        outs = (
+            [Items(list(outs), "list", "tensor")]
+            if len(outs) != 1 or not ctx.is_sequence(outs[0])
+            else outs
+        )
     if expected is not None and len(outs) == 1 and hasattr(outs[0], "type"):
         want = ctx.onnx_dtype(expected)
         if ctx.dtype(outs[0]) is not None and ctx.dtype(outs[0]) != want:
@@ -126,8 +130,10 @@ def _call(ctx: Any, node: Any, fn: Any, bindings: list[Any]) -> list[Any]:
             raise _Unsupported(f"torchlib's {fn.name} has no argument {arg.name!r}")
         if isinstance(p, AttributeParameter):
             if not isinstance(b, (Const, Items)) or not _static(b):
-                raise _Unsupported(f"argument {arg.name!r} must be known at export time "
-                                   f"(torchlib's {fn.name} takes it as an ONNX attribute)")
+                raise _Unsupported(
+                    f"argument {arg.name!r} must be known at export time "
+                    f"(torchlib's {fn.name} takes it as an ONNX attribute)"
+                )
             value = _attr_value(arg, _static_value(b))
             if value is None:
                 continue
@@ -182,7 +188,10 @@ def _attr_value(arg: Any, value: Any) -> Any:
 
 def _is_int_list(t: Any) -> bool:
     t = t.elem if isinstance(t, T.OptionalType) else t
-    return isinstance(t, T.ListType) and t.elem in (T.IntType, T.SymIntType if hasattr(T, "SymIntType") else T.IntType)
+    return isinstance(t, T.ListType) and t.elem in (
+        T.IntType,
+        T.SymIntType if hasattr(T, "SymIntType") else T.IntType,
+    )
 
 
 def _input_value(ctx: Any, arg: Any, b: Any, param: Any) -> Any:

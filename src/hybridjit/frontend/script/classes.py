@@ -13,6 +13,7 @@ import typing
 from typing import TYPE_CHECKING, Any
 
 from hybridjit.errors import FrontendError
+from hybridjit.frontend.script.source import parse_def
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
     CLASS_RESOLVERS,
@@ -108,7 +109,6 @@ def _compile(info: ClassInfo, fn: Any, name: str) -> ScriptFunction:
         python_signature,
         run_cleanup,
     )  # fmt: skip
-    from hybridjit.frontend.script.source import parse_def
 
     compiler = FunctionCompiler(parse_def(fn), function_scope(fn), self_type=info.type,
                                 self_factory=lambda v: ObjectValue(v, info, name == "__init__"))  # fmt: skip

@@ -17,12 +17,13 @@ from typing import Any, Callable, NoReturn
 
 from hybridjit import pipeline
 from hybridjit.errors import FrontendError
+from hybridjit.frontend.script import calls, classes, modules, source
 from hybridjit.frontend.script.calls import CallsMixin
 from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
 from hybridjit.frontend.script.environment import RET_FLAG, RET_VAL, Env
 from hybridjit.frontend.script.exits import transform_exits
 from hybridjit.frontend.script.expressions import ExpressionsMixin
-from hybridjit.frontend.script.source import ParsedDef, fail, parse_def
+from hybridjit.frontend.script.source import ParsedDef, fail, format_error, parse_def
 from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
@@ -31,6 +32,7 @@ from hybridjit.frontend.script.types_from_annotations import (
     annotation_type,
     broadcast_size,
     eval_annotation,
+    qualified_name,
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node, SourceRange, Value
@@ -104,8 +106,6 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
         except (FrontendError, RecursionError):
             raise
         except Exception as e:  # noqa: BLE001
-            from hybridjit.frontend.script.source import format_error
-
             raise FrontendError(format_error(
                 f"expected to compile this, but the compiler failed ({type(e).__name__}: {e})",
                 self.where)) from e  # fmt: skip
@@ -248,7 +248,6 @@ def compile_function(fn: Any) -> ScriptFunction:
     finally:
         _IN_PROGRESS.discard(key)
     run_cleanup(graph)
-    from hybridjit.frontend.script.types_from_annotations import qualified_name
 
     sf = ScriptFunction(fn.__name__, graph, qualified_name=qualified_name(fn),
                         signature=python_signature(fn))  # fmt: skip
@@ -282,7 +281,6 @@ def run_cleanup(graph: Graph) -> None:
 def clear_caches() -> None:
     """Forget every compiled function, module type and parsed source (benchmarks use this
     to time cold compiles)."""
-    from hybridjit.frontend.script import calls, classes, modules, source
 
     _FUNCTIONS.clear()
     calls._MATCHES.clear()

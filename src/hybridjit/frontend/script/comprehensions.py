@@ -7,6 +7,7 @@ import copy
 import itertools
 from typing import TYPE_CHECKING
 
+from hybridjit.frontend.script.environment import Env
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredValue
 from hybridjit.ir import types as T
 
@@ -142,7 +143,6 @@ def collect_list(c: C, it: Iteration) -> Value:
     node = c.emit("prim::Loop", [it.length, c.const(True)], [])
     block = node.add_block()
     counter = block.add_input(T.IntType)
-    from hybridjit.frontend.script.environment import Env
 
     def fill() -> None:
         acc.add(c, None, body_item(counter).value(c))

@@ -7,7 +7,7 @@ import dataclasses
 import operator
 from typing import TYPE_CHECKING, Callable
 
-from hybridjit.frontend.script.environment import debug_name
+from hybridjit.frontend.script.environment import Env, debug_name
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
 
@@ -249,7 +249,6 @@ class ExpressionsMixin:
             self.apply_refinements(cond.refine[0] if cond.static else cond.refine[1])
             return self.emit_expr(node.body if cond.static else node.orelse)
         results: dict[str, Value] = {}
-        from hybridjit.frontend.script.environment import Env
 
         if_node = self.emit("prim::If", [cond.value], [])
         for key, expr, refine in (
@@ -319,7 +318,6 @@ class ExpressionsMixin:
                 return first
             self.apply_refinements(first.refine[0] if is_and else first.refine[1])
             return self.emit_condition(tail)
-        from hybridjit.frontend.script.environment import Env
 
         if_node = self.emit("prim::If", [first.value], [T.BoolType])
         second: list[Cond] = []

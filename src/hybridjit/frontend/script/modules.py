@@ -17,10 +17,18 @@ import typing
 from typing import TYPE_CHECKING, Any
 
 import torch
+from torch._jit_internal import _get_overloaded_methods
 
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.script.constants import is_constant_value
-from hybridjit.frontend.script.objects import call_ignored, modifier
+from hybridjit.frontend.script.objects import (
+    SCRIPT_METHOD_MARK,
+    _with_annotations,
+    call_ignored,
+    called_from,
+    modifier,
+)
+from hybridjit.frontend.script.source import parse_def
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
     AnnotationError,
@@ -30,6 +38,7 @@ from hybridjit.frontend.script.types_from_annotations import (
 from hybridjit.ir import types as T
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import CONSTRUCTION_HOOKS, ScriptModule
+from hybridjit.utils import collector_paused
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler as C
@@ -86,9 +95,6 @@ class ModuleInfo:
 
     def _compile_overloaded(self, fn: Any, name: str) -> ScriptFunction:
         """Compile `fn`; with `@_overload_method` declarations, the first that compiles."""
-        from torch._jit_internal import _get_overloaded_methods
-
-        from hybridjit.frontend.script.objects import _with_annotations
 
         try:
             overloads = _get_overloaded_methods(fn, self.cls) or []
@@ -113,7 +119,6 @@ def compile_method(info: ModuleInfo, fn: Any, name: str) -> ScriptFunction:
         python_signature,
         run_cleanup,
     )  # fmt: skip
-    from hybridjit.frontend.script.source import parse_def
 
     parsed = parse_def(getattr(fn, "__hj_overload_of__", fn))
     compiler = FunctionCompiler(parsed, function_scope(fn), self_type=info.type,
@@ -353,14 +358,12 @@ def _copy_python_methods(info: ModuleInfo, sm: ScriptModule) -> None:
 
 def _construction_hook(instance: ScriptModule) -> None:
     """Compile the `@script_method`s of a ScriptModule subclass once `__init__` is done."""
-    from hybridjit.frontend.api import collector_paused
 
     with collector_paused():
         _compile_script_methods(instance)
 
 
 def _compile_script_methods(instance: ScriptModule) -> None:
-    from hybridjit.frontend.api import SCRIPT_METHOD_MARK
 
     cls = type(instance)
     names = [n for n, f in _user_functions(cls).items() if getattr(f, SCRIPT_METHOD_MARK, False)]
@@ -520,8 +523,6 @@ class ModuleMethod(SugaredValue):
         if isinstance(info.module, ScriptModule) and self.name in info.module._hj_methods:
             sf = info.module._hj_methods[self.name]
         else:
-            from hybridjit.frontend.script.objects import called_from
-
             with called_from(c, f"{info.cls.__name__}.{self.name}"):
                 sf = info.method(self.name)
         formals = sf.graph.inputs[1:]

@@ -10,11 +10,24 @@ from __future__ import annotations
 import ast
 import enum
 import inspect
+import types
 from typing import TYPE_CHECKING, Any
 
 import torch
+import torch.nn.functional as F
+from torch._jit_internal import FunctionModifiers as FM
+from torch._jit_internal import _get_fn_overloads, _qualified_name, boolean_dispatched
+from torch.nn.modules import utils
 
+from hybridjit.errors import FrontendError
+from hybridjit.frontend.script import classes, special_forms
+from hybridjit.frontend.script.source import format_error
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
+from hybridjit.frontend.script.types_from_annotations import (
+    AnnotationError,
+    annotation_type,
+    named_tuple_type,
+)
 from hybridjit.ir import types as T
 from hybridjit.ops.registry import schemas_for
 from hybridjit.utils import is_hashable
@@ -24,6 +37,8 @@ if TYPE_CHECKING:
     from hybridjit.ir.graph import Value
 
 IGNORE_MARK = "_hj_ignore"
+SCRIPT_METHOD_MARK = "_hj_script_method"
+EXPORT_MARK = "_hj_export"
 # `x.float()` and friends: `aten::to(x, dtype)` (ScalarType codes).
 TENSOR_DTYPE_METHODS = {"float": 6, "double": 7, "half": 5, "int": 3, "long": 4, "bool": 11,
                         "byte": 0, "char": 1, "short": 2, "bfloat16": 15, "cfloat": 9,
@@ -38,7 +53,6 @@ def modifier(fn: Any) -> str:
     mod = getattr(fn, "_torchscript_modifier", None)
     if mod is None:
         return ""
-    from torch._jit_internal import FunctionModifiers as FM
 
     return {FM.IGNORE: "ignore", FM.UNUSED: "unused", FM.EXPORT: "export",
             FM._DROP: "ignore", FM.COPY_TO_SCRIPT_WRAPPER: "ignore"}.get(mod, "")  # fmt: skip
@@ -46,7 +60,6 @@ def modifier(fn: Any) -> str:
 
 def call_python_object(c: C, obj: Any, args: list[SugaredValue],
                        kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
-    from torch._jit_internal import boolean_dispatched
 
     if obj in boolean_dispatched if is_hashable(obj) else False:
         return _boolean_dispatch(c, boolean_dispatched[obj], args, kwargs)
@@ -83,8 +96,6 @@ class called_from:  # noqa: N801 - used as a context manager
         pass
 
     def __exit__(self, kind: Any, error: Any, tb: Any) -> None:
-        from hybridjit.errors import FrontendError
-        from hybridjit.frontend.script.source import format_error
 
         if isinstance(error, FrontendError) and not getattr(error, "_hj_context", False):
             note = format_error(f"'{self.callee}' is being compiled since it was called from here",
@@ -116,10 +127,6 @@ def _ntuple(n: int) -> Any:
 
 def _register_torch_helpers() -> None:
     """Helpers torch.nn uses that TorchScript treats as builtins."""
-    import torch.nn.functional as F
-    from torch.nn.modules import utils
-
-    from hybridjit.frontend.script import special_forms
 
     for n, name in ((1, "_single"), (2, "_pair"), (3, "_triple"), (4, "_quadruple")):
         special_forms.register(getattr(utils, name), _ntuple(n))
@@ -135,7 +142,6 @@ def call_ignored(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, Suga
                  unused: bool, prefix: list[Value] | None = None) -> SugaredValue:  # fmt: skip
     """A call left to Python (`@ignore`) or replaced by a raise (`@unused`)."""
     from hybridjit.frontend.script.compiler import function_scope
-    from hybridjit.frontend.script.types_from_annotations import AnnotationError, annotation_type
 
     ret = inspect.signature(fn).return_annotation
     try:
@@ -155,7 +161,6 @@ def call_ignored(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, Suga
 
 
 def _overloads(fn: Any) -> list[Any]:
-    from torch._jit_internal import _get_fn_overloads, _qualified_name
 
     try:
         return _get_fn_overloads(_qualified_name(fn)) or []
@@ -167,7 +172,6 @@ def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue]
                    kwargs: dict[str, SugaredValue]) -> Any:  # fmt: skip
     """The first `@_overload` declaration whose annotations fit; compile `fn` with them."""
     from hybridjit.frontend.script.compiler import function_scope
-    from hybridjit.frontend.script.types_from_annotations import annotation_type
 
     actual = [a.value(c).type for a in args]
     for decl in overloads:
@@ -189,7 +193,6 @@ _OVERLOADED: dict[tuple[Any, Any], Any] = {}
 
 def _with_annotations(fn: Any, decl: Any) -> Any:
     """A copy of `fn` whose annotations are those of the overload declaration `decl`."""
-    import types
 
     key = (fn, decl)
     if key not in _OVERLOADED:
@@ -220,7 +223,6 @@ def _boolean_dispatch(c: C, info: dict[str, Any], args: list[SugaredValue],
 def _construct(
     c: C, cls: type, args: list[SugaredValue], kwargs: dict[str, SugaredValue]
 ) -> SugaredValue:
-    from hybridjit.frontend.script.types_from_annotations import named_tuple_type
 
     if issubclass(cls, tuple) and hasattr(cls, "_fields"):
         t = named_tuple_type(cls)
@@ -228,7 +230,6 @@ def _construct(
         return SimpleValue(c.emit("prim::TupleConstruct", vals, [t]).output)
     if issubclass(cls, enum.Enum):
         c.fail("expected an Enum member, found a call of the Enum class")
-    from hybridjit.frontend.script import classes
 
     return classes.construct(c, cls, args, kwargs)
 
@@ -271,8 +272,6 @@ def value_attribute(c: C, v: Value, name: str) -> SugaredValue | None:
     if isinstance(t, T.EnumType) and name == "value":
         return SimpleValue(_enum_value(c, v, t))
     if isinstance(t, T.ClassType) and not t.is_module:
-        from hybridjit.frontend.script import classes
-
         return classes.attribute(c, v, name)
     if t == T.DeviceType and name in ("type", "index"):
         return SimpleValue(c.call_builtin_values(f"prim::{name}", [v], {}))
@@ -285,8 +284,6 @@ def value_method(c: C, obj: Value, name: str, args: list[SugaredValue],
                  kwargs: dict[str, SugaredValue]) -> SugaredValue | None:  # fmt: skip
     t = obj.type
     if isinstance(t, T.ClassType) and not t.is_module:
-        from hybridjit.frontend.script import classes
-
         return classes.call_method(c, obj, name, args, kwargs)
     if isinstance(t, T.TensorType) and name == "tolist":
         c.fail("expected tensor.tolist() inside torch.jit.annotate or an annotated assignment")
@@ -310,8 +307,6 @@ def setattr_(c: C, target: ast.Attribute, value: Value) -> None:
     if setter is None:
         obj = base.value(c)
         if isinstance(obj.type, T.ClassType):
-            from hybridjit.frontend.script import classes
-
             classes.set_attribute(c, obj, target.attr, value)
             return
         c.fail(f"expected a module or class attribute to assign, found {base.describe()}")

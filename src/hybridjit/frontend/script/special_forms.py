@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import ast
 import builtins
+import typing
 from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 
-from hybridjit.frontend.script.sugared import RangeValue, SimpleValue, SugaredValue, ZipValue
+from hybridjit.errors import SchemaError
+from hybridjit.frontend.script.expressions import Cond
+from hybridjit.frontend.script.sugared import (
+    RangeValue,
+    SimpleValue,
+    SugaredTuple,
+    SugaredValue,
+    ZipValue,
+)
+from hybridjit.frontend.script.types_from_annotations import AnnotationError, type_from_python
 from hybridjit.ir import types as T
+from hybridjit.ops.resolution import match_call
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler as C
@@ -34,9 +45,6 @@ def _first_of(*names: str) -> Handler:
     """Try operators in order (e.g. `prim::min` for numbers, `aten::min` for tensors)."""
 
     def handler(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-        from hybridjit.errors import SchemaError
-        from hybridjit.ops.resolution import match_call
-
         if kwargs:
             c.fail(f"expected no keyword arguments to {names[0].split('::')[1]}(), found "
                    f"'{next(iter(kwargs))}'")  # fmt: skip
@@ -150,7 +158,6 @@ def _tuple(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> S
         if isinstance(v.type, T.TupleType):
             return SimpleValue(v)
         c.fail("expected tuple() of a tuple, found " + args[0].describe())
-    from hybridjit.frontend.script.sugared import SugaredTuple
 
     return SugaredTuple(items)
 
@@ -247,7 +254,6 @@ def lookup(obj: Any) -> Handler | None:
 # -- compile-time conditions -----------------------------------------------------------------
 def static_condition(c: C, node: ast.Call) -> Cond | None:
     """`isinstance(x, T)` with refinement of `x`; None when `node` is not such a call."""
-    from hybridjit.frontend.script.expressions import Cond
 
     if not isinstance(node.func, ast.Name) or node.func.id != "isinstance" or len(node.args) != 2:
         return None
@@ -287,9 +293,6 @@ def _module_isinstance(subject: SugaredValue, kinds: SugaredValue) -> bool | Non
 
 
 def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
-    from hybridjit.frontend.script.sugared import PythonValue, SugaredTuple
-    from hybridjit.frontend.script.types_from_annotations import AnnotationError, type_from_python
-
     if isinstance(sv, SugaredTuple):
         out: list[T.Type] = []
         for item in sv.items:
@@ -315,7 +318,6 @@ def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
         return [type_from_python(obj)]
     except AnnotationError:
         return None
-    del PythonValue
 
 
 _SPECIAL_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list,
@@ -377,8 +379,6 @@ _ANNOTATE_FNS: list[Any] = [torch.jit.annotate]
 
 
 def is_annotate(obj: Any) -> bool:
-    import typing
-
     return any(obj is f for f in _ANNOTATE_FNS) or obj is typing.cast
 
 

@@ -8,9 +8,12 @@ attribute lookups, calls and iteration by emitting nodes through the compiler.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import TYPE_CHECKING, Any, Callable
 
+from hybridjit.errors import FrontendError
 from hybridjit.ir import types as T
+from hybridjit.ops.registry import schemas_for
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler as C
@@ -130,10 +133,6 @@ class BuiltinValue(SugaredValue):
         return f"builtin '{self.name}'"
 
     def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-        import inspect
-
-        from hybridjit.errors import FrontendError
-
         if not inspect.isfunction(self.py_obj):
             return c.call_builtin(self.name, args, kwargs)
         # A Python function with a builtin twin (F.relu, F.elu): use its source when the
@@ -157,9 +156,6 @@ _SOURCE_OK: dict[Any, bool] = {}
 def _same_parameters(fn: Any, op: str, c: C, args: list[SugaredValue],
                      kwargs: dict[str, SugaredValue]) -> bool:  # fmt: skip
     """Whether the Python parameters that receive the arguments have the operator's names."""
-    import inspect
-
-    from hybridjit.ops.registry import schemas_for
 
     try:
         params = list(inspect.signature(fn).parameters)

@@ -25,6 +25,8 @@ from hybridjit.frontend.tracer.record import bind_result, materializer
 from hybridjit.frontend.tracer.state import Frame, TracingState, current
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Value
+from hybridjit.ops.resolution import attach_schemas
+from hybridjit.passes.dce import eliminate_dead_code
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
 
@@ -127,8 +129,6 @@ def trace_frame(state: TracingState, module: torch.nn.Module | None,
 def finish(frame: Frame) -> None:
     """Attach schemas to the nodes made without one; drop dead code (as torch.jit does: a
     Python-level `if x.size() != y.size()` leaves comparisons nothing uses)."""
-    from hybridjit.ops.resolution import attach_schemas
-    from hybridjit.passes.dce import eliminate_dead_code
 
     attach_schemas(frame.graph)
     eliminate_dead_code(frame.graph)

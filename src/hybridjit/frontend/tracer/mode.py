@@ -24,6 +24,7 @@ from torch.overrides import TorchFunctionMode, redispatch_function
 from hybridjit.frontend.tracer import hazards, special
 from hybridjit.frontend.tracer.record import NOT_RECORDED, record
 from hybridjit.frontend.tracer.state import TracingState
+from hybridjit.ops.builtins import builtin_name, tensor_attribute_name
 
 
 class TraceMode(TorchFunctionMode):
@@ -60,8 +61,6 @@ class TraceMode(TorchFunctionMode):
 
 
 def _builtin_name(func: Any) -> str | None:
-    from hybridjit.ops.builtins import builtin_name
-
     try:
         return builtin_name(func) or _operator_method_name(func) or _property_name(func)
     except TypeError:
@@ -70,7 +69,6 @@ def _builtin_name(func: Any) -> str | None:
 
 def _property_name(func: Any) -> str | None:
     """`x.T` arrives as the `__get__` of a getset descriptor: its op is the attribute's."""
-    from hybridjit.ops.builtins import tensor_attribute_name
 
     if getattr(func, "__name__", None) != "__get__":
         return None
@@ -109,8 +107,6 @@ def _operator_method_name(func: Any) -> str | None:
 
 
 def _first_builtin(*objs: Any) -> str | None:
-    from hybridjit.ops.builtins import builtin_name
-
     return next((n for n in map(builtin_name, objs) if n is not None), None)
 
 

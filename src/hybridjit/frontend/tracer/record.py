@@ -25,6 +25,8 @@ from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.frontend.tracer.values import Materializer, arg_type
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Node, Value
+from hybridjit.ops.registry import op_overload
+from hybridjit.ops.resolution import match_call
 
 NOT_RECORDED: Any = object()
 
@@ -59,7 +61,6 @@ _DEFAULT: Any = object()
 
 def resolve(name: str, args: Sequence[Any], kwargs: dict[str, Any]) -> Resolved | None:
     """Match a call against `name`'s overloads the way torch's arg parser would accept it."""
-    from hybridjit.ops.resolution import match_call
 
     wraps = (True, False) if name in WRAPS_NUMBERS else (False,)
     for scalarize_from in _SCALARIZE_FROM:
@@ -172,7 +173,6 @@ def record(state: TracingState, name: str, args: Sequence[Any], kwargs: dict[str
 
 def call_op(state: TracingState, name: str, *args: Any, **kwargs: Any) -> Any:
     """Run aten op `name` on `args` through its OpOverload and record it (indexing uses it)."""
-    from hybridjit.ops.registry import op_overload
 
     resolved = resolve(name, args, kwargs)
     if resolved is None:
