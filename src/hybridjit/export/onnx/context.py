@@ -1,6 +1,6 @@
 """`ExportContext`: the only interface the per-op export rules use.
 
-Rules (`prim_rules.PRIM_EXPORT`, `aten_rules.ATEN_EXPORT`) are functions `rule(ctx, node)`
+Rules (each prim's `export` in `ops/prims`, `ops.aten_export.ATEN_EXPORT`) are functions `rule(ctx, node)`
 that read bindings with `ctx.value` / `ctx.static` / `ctx.binding`, emit ONNX nodes with
 `ctx.op`, and bind the node's outputs with `ctx.bind`.  They never import onnx or onnx_ir;
 everything ONNX-specific lives here and in `exporter.py`.
@@ -72,6 +72,21 @@ class ExportContext:
         if isinstance(x, Items) and x.owner is None:
             x.owner = self.scope
         self.env[v] = x
+
+    def bind_items(
+        self, v: Any, bindings: list[Any], kind: str = "list", elem: str = "any"
+    ) -> None:
+        """Bind `v` to a list or tuple of known length whose elements are `bindings`."""
+        self.bind(v, Items(bindings, kind, elem))
+
+    def bind_unknown(self, v: Any, what: str) -> None:
+        """Bind `v` to a run-time value ONNX cannot hold (`what` names it in errors)."""
+        self.bind(v, Opaque(what))
+
+    def known_list(self, v: Any) -> Items | None:
+        """The binding of a list of known length (mutable by rules), else None."""
+        b = self.binding(v)
+        return b if isinstance(b, Items) else None
 
     def owns(self, items: Items) -> bool:
         """Whether `items` was built in the current scope (so it may be mutated here)."""

@@ -25,12 +25,12 @@ import onnx_ir as ir
 import torch
 
 from hybridjit.errors import ExportError
-from hybridjit.export.onnx.aten_rules import ATEN_EXPORT
 from hybridjit.export.onnx.context import ExportContext
-from hybridjit.export.onnx.prim_rules import PRIM_EXPORT
 from hybridjit.export.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.export.onnx.values import Const, Items, torch_to_onnx_dtype
 from hybridjit.ir import types as T
+from hybridjit.ops.aten_export import ATEN_EXPORT
+from hybridjit.ops.prims import PRIMS
 
 DEFAULT_OPSET = 18
 ERROR_OUTPUT = "hybridjit_error"
@@ -51,9 +51,9 @@ class Exported:
 
 
 def lower_node(ctx: ExportContext, node: Any) -> None:
-    rule = PRIM_EXPORT.get(node.kind)
-    if rule is not None:
-        rule(ctx, node)
+    prim = PRIMS.get(node.kind)
+    if prim is not None and prim.export is not None:
+        prim.export(ctx, node)
         return
     if node.kind in ("prim::CallFunction", "prim::CallMethod", "prim::PythonOp"):
         raise ctx.error(f"{node.kind}: a call of Python code (an @ignore'd function or method) "
@@ -100,7 +100,7 @@ def _fold(ctx: ExportContext, node: Any) -> bool:
         return False
     if any(isinstance(ctx.static(v), torch.Tensor) for v in node.inputs):
         return False
-    from hybridjit.export.onnx._hj import kernel_for
+    from hybridjit.ops.kernels import kernel_for
 
     try:
         result = kernel_for(schema)(*[ctx.static(v) for v in node.inputs])

@@ -176,7 +176,7 @@ def _attr_value(arg: Any, value: Any) -> Any:
     t = arg.type.elem if isinstance(arg.type, T.OptionalType) else arg.type
     if t == T.ScalarTypeType or arg.name == "dtype":
         from hybridjit.export.onnx.values import torch_to_onnx_dtype
-        from hybridjit.export.onnx._hj import to_dtype
+        from hybridjit.ops.numbering import to_dtype
 
         return int(torch_to_onnx_dtype(to_dtype(value)))
     if isinstance(value, torch.device):

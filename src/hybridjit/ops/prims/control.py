@@ -54,9 +54,37 @@ def _verify_if(node: Any, fail: Fail) -> None:
         expect_subtypes(node, fail, f"outputs of block{i}", block.outputs, out_types)
 
 
+def _export_if(ctx: Any, node: Any) -> None:
+    cond = node.inputs[0]
+    if ctx.is_static(cond):
+        block = node.blocks[0] if ctx.static(cond) else node.blocks[1]
+        outs = ctx.lower_block(block)
+        if outs is not None:
+            for v, b in zip(node.outputs, outs):
+                ctx.bind(v, b)
+        return
+    c = ctx.cast(ctx.value(cond), ctx.scalar_dtype("bool"))
+    # lower a block that always raises after the other, so placeholders can copy its types
+    branches = [None, None]
+    order = sorted(range(2), key=lambda i: _always_raises(node.blocks[i]))
+    for i in order:
+        branches[i] = ctx.branch(node.blocks[i], "then" if i == 0 else "else")
+    results = ctx.emit_if(c, branches, len(node.outputs))
+    for v, r in zip(node.outputs, results):
+        ctx.bind(v, r)
+
+
+def _always_raises(block: Any) -> bool:
+    return any(n.kind == "prim::RaiseException" for n in block.nodes)
+
+
+def _may_raise(block: Any) -> bool:
+    return any(n.kind == "prim::RaiseException" for n in block.all_nodes())
+
+
 register(Prim("prim::If", "if cond: run block 0 else block 1; outputs are the block outputs",
               n_outputs=V, n_inputs=1, blocks=2, interpret=_interpret_if, emit=_emit_if,
-              verify=_verify_if))  # fmt: skip
+              verify=_verify_if, export=_export_if))  # fmt: skip
 
 
 # -- prim::Loop -------------------------------------------------------------------------------
@@ -153,10 +181,69 @@ def _verify_loop(node: Any, fail: Fail) -> None:
                     [o.type for o in node.outputs])  # fmt: skip
 
 
+_WHILE_TRIPS = 9223372036854775807  # a `while` loop's max trip count: ONNX Loop gets no M
+
+
+def _export_loop(ctx: Any, node: Any) -> None:
+    max_trip, cond0, *carried = node.inputs
+    body = node.blocks[0]
+    if ctx.is_static(max_trip) and ctx.static(max_trip) >= _WHILE_TRIPS:
+        m = None
+    else:
+        m = ctx.cast(ctx.value(max_trip), ctx.scalar_dtype("int"))
+    c0 = ctx.cast(ctx.value(cond0), ctx.scalar_dtype("bool"))
+    init = [ctx.value(v) for v in carried]
+    raises = _may_raise(body)
+    with ctx.new_scope("loop_body") as scope:
+        it = ctx.graph_input(dtype=ctx.scalar_dtype("int"), rank=0, name="iter")
+        ctx.graph_input(dtype=ctx.scalar_dtype("bool"), rank=0, name="cond")
+        ins = [ctx.graph_input(like=v, name="carried") for v in init]
+        if raises:
+            ctx.graph_input(dtype=ctx.scalar_dtype("int"), rank=0, name="err")
+        ctx.bind(body.inputs[0], it)
+        for v, x in zip(body.inputs[1:], ins):
+            ctx.bind(v, x)
+        outs = ctx.lower_block(body)
+        if outs is None:  # the body always raises: stop after the first iteration
+            cond_out = ctx.const(False)
+            outs_v = [ctx.placeholder(x) for x in ins]
+        else:
+            cond_out = ctx.cast(ctx.materialize(outs[0]), ctx.scalar_dtype("bool"))
+            outs_v = [ctx.materialize(b) for b in outs[1:]]
+        for x, y, v in zip(ins, outs_v, carried):
+            if ctx.dtype(x) != ctx.dtype(y) or (x.type != y.type):
+                raise ctx.error(f"the loop-carried value %{v.debug_name} changes type inside the "
+                                f"loop ({x.type} -> {y.type}); an ONNX Loop needs one type",
+                                hint="convert it to its final dtype before the loop")  # fmt: skip
+            if ctx.rank(x) != ctx.rank(y):
+                x.shape = None
+        if raises:
+            err = scope.err if scope.err is not None else ctx.const(0)
+            ok = ctx.op("Equal", [err, ctx.const(0)])[0]
+            cond_out = ctx.op("And", [cond_out, ok])[0]
+            outs_v.append(err)
+        graph_outs = [ctx._own(cond_out)] + [ctx._own(v) for v in outs_v]
+        scope.graph.outputs.extend(graph_outs)
+    loop_inputs = [m, c0, *init] + ([ctx.const(0)] if raises else [])
+    results = ctx.op("Loop", loop_inputs, {"body": scope.graph}, n=len(init) + (1 if raises else 0))
+    for r, x in zip(results, ins + ([None] if raises else [])):
+        if x is not None:
+            ctx.set_type(r, like=x)
+            if x.shape is None:
+                r.shape = None
+        else:
+            ctx.set_type(r, dtype=ctx.scalar_dtype("int"), rank=0)
+    if raises:
+        ctx.err = results[-1]
+        results = results[:-1]
+    for v, r in zip(node.outputs, results):
+        ctx.bind(v, r)
+
+
 register(Prim("prim::Loop", "Loop(max_trip_count, cond, *carried): i = 0; while i < max and cond: "
               "cond, *carried = block(i, *carried); i += 1; outputs are the final carried",
               n_outputs=V, blocks=1, interpret=_interpret_loop, emit=_emit_loop,
-              verify=_verify_loop))  # fmt: skip
+              verify=_verify_loop, export=_export_loop))  # fmt: skip
 
 
 # -- prim::RaiseException ---------------------------------------------------------------------
@@ -192,11 +279,23 @@ def _emit_raise(ops: Sequence[Operand], binder: Binder) -> str:
     return f"raise {binder.bind(make_exception, 'make_exception')}({', '.join(o.src for o in ops)})"
 
 
+def _export_raise(ctx: Any, node: Any) -> None:
+    msg_v = node.inputs[0]
+    cls = (
+        ctx.static(node.inputs[1])
+        if len(node.inputs) > 1 and ctx.is_static(node.inputs[1])
+        else None
+    )
+    msg = ctx.static(msg_v) if ctx.is_static(msg_v) else None
+    ctx.raise_here(cls, msg)
+
+
 register(
     Prim(
         "prim::RaiseException",
         "raise the exception class named by input 1 with message input 0",
         n_outputs=0,
         impl=OpImpl(raise_exception, _emit_raise, stmt=True),
+        export=_export_raise,
     )
 )

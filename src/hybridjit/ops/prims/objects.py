@@ -59,8 +59,16 @@ def _emit_set_attr(gen: Any, node: Any, depth: int) -> None:
         gen.line(depth, f"setattr({obj}, {name!r}, {value})", node)
 
 
+def _export_get_attr(ctx: Any, node: Any) -> None:
+    """Attributes of the exported module are known at export time (parameters become
+    initializers where a tensor is needed)."""
+    obj = ctx.static(node.inputs[0], "the module")
+    ctx.bind(node.output, getattr(obj, node["name"]))
+
+
 register(Prim("prim::GetAttr", "getattr(obj, name)", n_inputs=1, attributes=("name",),
-              interpret=_interpret_get_attr, emit=_emit_get_attr))  # fmt: skip
+              interpret=_interpret_get_attr, emit=_emit_get_attr,
+              export=_export_get_attr))  # fmt: skip
 register(Prim("prim::SetAttr", "setattr(obj, name, value)", n_outputs=0, n_inputs=2,
               attributes=("name",), interpret=_interpret_set_attr, emit=_emit_set_attr))  # fmt: skip
 
@@ -165,6 +173,11 @@ def _emit_isinstance(gen: Any, node: Any, depth: int) -> None:
              node)  # fmt: skip
 
 
+def _export_isinstance(ctx: Any, node: Any) -> None:
+    raise ctx.error("isinstance on a value whose type is not known at export time",
+                    hint="annotate the argument with one concrete type")  # fmt: skip
+
+
 register(
     Prim(
         "prim::isinstance",
@@ -173,6 +186,7 @@ register(
         attributes=("types",),
         interpret=_interpret_isinstance,
         emit=_emit_isinstance,
+        export=_export_isinstance,
     )
 )
 

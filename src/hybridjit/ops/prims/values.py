@@ -7,6 +7,7 @@ itself and carry node-level rules.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 from typing import Any, Callable, Sequence
@@ -78,9 +79,14 @@ def _verify_constant(node: Any, fail: Fail) -> None:
              f"{len(node.outputs)} outputs")  # fmt: skip
 
 
+def _export_constant(ctx: Any, node: Any) -> None:
+    out = node.output
+    ctx.bind(out, None if isinstance(out.type, T.FunctionType) else constant_value(node))
+
+
 register(Prim("prim::Constant", "a constant; `value` attribute absent means None", n_inputs=0,
               attributes=("value",), interpret=_interpret_constant, emit=_emit_constant,
-              verify=_verify_constant))  # fmt: skip
+              verify=_verify_constant, export=_export_constant))  # fmt: skip
 
 
 # -- prim::Uninitialized ----------------------------------------------------------------------
@@ -133,6 +139,43 @@ def _verify_tuple_unpack(node: Any, fail: Fail) -> None:
              f"found {len(node.outputs)}")  # fmt: skip
 
 
+def _export_list(ctx: Any, node: Any) -> None:
+    t = node.output.type
+    elem = _elem_kind(t.elem) if isinstance(t, T.ListType) else "any"
+    ctx.bind_items(node.output, [ctx.binding(v) for v in node.inputs], "list", elem)
+
+
+def _elem_kind(t: T.Type) -> str:
+    """What an exported list holds: tensors (an ONNX sequence) or numbers (a 1-D tensor)."""
+    if isinstance(t, T.TensorType):
+        return "tensor"
+    return {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(t, "any")
+
+
+def _export_tuple(ctx: Any, node: Any) -> None:
+    ctx.bind_items(node.output, [ctx.binding(v) for v in node.inputs], "tuple")
+
+
+def _export_unpack(ctx: Any, node: Any) -> None:
+    items = ctx.items(node.inputs[0])
+    if items is None:
+        seq = ctx.value(node.inputs[0])
+        if not ctx.is_sequence(seq):
+            raise ctx.error("unpacking a value of unknown length")
+        for i, out in enumerate(node.outputs):
+            ctx.bind(out, ctx.op("SequenceAt", [seq, ctx.const(i)])[0])
+        return
+    if len(items) != len(node.outputs):
+        raise ctx.error(f"unpacking {len(items)} values into {len(node.outputs)}")
+    for out, b in zip(node.outputs, items):
+        ctx.bind(out, b)
+
+
+def _export_tuple_index(ctx: Any, node: Any) -> None:
+    items = ctx.items(node.inputs[0])
+    ctx.bind(node.output, items[ctx.static(node.inputs[1], "the tuple index")])
+
+
 def _interpret_tuple_slice(ip: Any, node: Any, env: dict[Any, Any]) -> None:
     env[node.output] = env[node.inputs[0]][node["beg"] : node["end"]]
 
@@ -148,6 +191,7 @@ register(
         "[*inputs] with the output's list type",
         impl=py(lambda *a: list(a), "[{args}]"),
         verify=_verify_list_construct,
+        export=_export_list,
     )
 )
 register(
@@ -158,6 +202,7 @@ register(
         n_inputs=1,
         unpacks=True,
         impl=py(_unpack, "{0}"),
+        export=_export_unpack,
     )
 )
 register(
@@ -166,6 +211,7 @@ register(
         "(*inputs), a tuple or NamedTuple per the output type",
         impl=OpImpl(lambda *a: a, _emit_tuple),
         verify=_verify_tuple_construct,
+        export=_export_tuple,
     )
 )
 register(
@@ -177,6 +223,7 @@ register(
         unpacks=True,
         impl=py(_unpack, "{0}"),
         verify=_verify_tuple_unpack,
+        export=_export_unpack,
     )
 )
 register(
@@ -185,6 +232,7 @@ register(
         "tup[i] for a constant or dynamic index",
         n_inputs=2,
         impl=py(operator.getitem, "{0}[{1}]"),
+        export=_export_tuple_index,
     )
 )
 register(
@@ -240,6 +288,21 @@ def _emit_layout(ops: Sequence[Operand], binder: Binder) -> str:
     return f"{binder.bind(LAYOUT_NUMBER, 'layouts')}[{ops[0].src}.layout]"
 
 
+def _export_same(ctx: Any, node: Any) -> None:
+    """The output is the input (a cast of the IR type, a number as a 0-d tensor: exported
+    Python numbers already are 0-d tensors of TorchScript's dtype, int64 / double / bool)."""
+    ctx.bind(node.output, ctx.binding(node.inputs[0]))
+
+
+def _export_device(ctx: Any, node: Any) -> None:
+    ctx.bind(node.output, torch.device("cpu"))  # exported models run where their inputs are
+
+
+def _export_dtype(ctx: Any, node: Any) -> None:
+    dtype = ctx.torch_dtype(ctx.value(node.inputs[0]))
+    ctx.bind(node.output, DTYPE_NUMBER[dtype])
+
+
 def _property(kind: str, doc: str, attr: str | None = None) -> Prim:
     """`prim::<kind>(x)` is `x.<attr>` (the kind's own name by default)."""
     attr = attr or kind
@@ -248,7 +311,7 @@ def _property(kind: str, doc: str, attr: str | None = None) -> Prim:
 
 
 for _prim in (
-    _property("device", "tensor.device"),
+    dataclasses.replace(_property("device", "tensor.device"), export=_export_device),
     _property("data", "tensor.data"),
     _property("grad", "tensor.grad"),
     _property("requires_grad", "tensor.requires_grad"),
@@ -260,12 +323,14 @@ for _prim in (
         "torch.tensor(number) as a 0-dim tensor",
         n_inputs=1,
         impl=call(num_to_tensor),
+        export=_export_same,
     ),
     Prim(
         "prim::dtype",
         "tensor.dtype as a ScalarType int",
         n_inputs=1,
         impl=OpImpl(dtype_number, _emit_dtype),
+        export=_export_dtype,
     ),
     Prim(
         "prim::layout",
@@ -290,6 +355,7 @@ for _prim in (
         "the input, with the output's (narrower) type",
         n_inputs=1,
         impl=py(lambda x: x, "{0}"),
+        export=_export_same,
     ),
     Prim(
         "prim::unchecked_unwrap_optional",

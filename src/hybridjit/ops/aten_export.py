@@ -1,6 +1,8 @@
-"""Hand-written ONNX export rules for aten overloads: `ATEN_EXPORT["aten::add.int"](ctx, node)`.
+"""The ONNX export rules of aten overloads, keyed by overload: `ATEN_EXPORT["aten::add.int"]`.
 
-Everything not listed here is translated by onnxscript's torchlib (see `torchlib_rules`).
+A rule is `rule(ctx, node)`: it binds the node's outputs through the exporter's context
+(`export/onnx/context.py`), never importing onnx itself. Tensor ops not listed here are
+translated by onnxscript's torchlib (`export/onnx/torchlib_rules.py`).
 Listed are TorchScript's Python-number ops (`aten::add.int`, `aten::eq.int_float`, …), the
 tensor <-> number conversions, sizes, list ops and dtype conversions.  Rules use only
 `ExportContext` methods.
@@ -13,8 +15,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from hybridjit.export.onnx.values import Const, Items, Opaque
+import torch
+
 from hybridjit.ir import types as T
+from hybridjit.ops.kernels import kernel_for
+from hybridjit.ops.numbering import to_dtype
 
 Rule = Callable[[Any, Any], None]
 ATEN_EXPORT: dict[str, Rule] = {}
@@ -28,7 +33,7 @@ def _num_kind(ctx: Any, v: Any) -> str:
     if v.type == T.IntType:
         return "int"
     d = ctx.dtype(ctx.value(v))
-    if d == ctx.scalar_dtype("float") or d == ctx.onnx_dtype(__import__("torch").float32):
+    if d == ctx.scalar_dtype("float") or d == ctx.onnx_dtype(torch.float32):
         return "float"
     if d == ctx.scalar_dtype("bool"):
         return "bool"
@@ -129,7 +134,7 @@ def export_size(ctx: Any, node: Any) -> None:
     if rank is None:
         ctx.bind(node.output, ctx.op("Shape", [x])[0])
         return
-    ctx.bind(node.output, Items([_dim(ctx, x, i) for i in range(rank)], "list", "int"))
+    ctx.bind_items(node.output, [_dim(ctx, x, i) for i in range(rank)], "list", "int")
 
 
 def export_dim(ctx: Any, node: Any) -> None:
@@ -137,7 +142,7 @@ def export_dim(ctx: Any, node: Any) -> None:
     rank = ctx.rank(x)
     if rank is None:
         raise ctx.error("the rank of this tensor is not known at export time")
-    ctx.bind(node.output, Const(rank))
+    ctx.bind(node.output, rank)
 
 
 def export_numel(ctx: Any, node: Any) -> None:
@@ -148,7 +153,7 @@ def export_numel(ctx: Any, node: Any) -> None:
 def export_len(ctx: Any, node: Any) -> None:
     items = ctx.items(node.inputs[0])
     if items is not None:
-        ctx.bind(node.output, Const(len(items)))
+        ctx.bind(node.output, len(items))
         return
     x = ctx.value(node.inputs[0])
     if ctx.is_sequence(x):
@@ -175,8 +180,8 @@ def export_getitem(ctx: Any, node: Any) -> None:
 
 
 def export_append(ctx: Any, node: Any) -> None:
-    b = ctx.binding(node.inputs[0])
-    if not isinstance(b, Items) or not ctx.owns(b):
+    b = ctx.known_list(node.inputs[0])
+    if b is None or not ctx.owns(b):
         raise ctx.error("appending to a list created outside this `if`/loop (list mutation "
                         "inside control flow)", hint="collect the values with a loop-carried "
                         "tensor and torch.cat, or build the list outside the loop")  # fmt: skip
@@ -185,11 +190,11 @@ def export_append(ctx: Any, node: Any) -> None:
 
 
 def export_list(ctx: Any, node: Any) -> None:
-    b = ctx.binding(node.inputs[0])
-    if isinstance(b, Items):
-        ctx.bind(node.output, Items(list(b.items), "list", b.elem))
+    b = ctx.known_list(node.inputs[0])
+    if b is not None:
+        ctx.bind_items(node.output, list(b.items), "list", b.elem)
     else:
-        ctx.bind(node.output, b)
+        ctx.bind(node.output, ctx.binding(node.inputs[0]))
 
 
 def export_identity(ctx: Any, node: Any) -> None:
@@ -204,8 +209,6 @@ def export_dropout(ctx: Any, node: Any) -> None:
 
 def export_to(ctx: Any, node: Any) -> None:
     """`aten::to` (every overload): a Cast to the `dtype` argument (or `other`'s dtype)."""
-    from hybridjit.export.onnx._hj import to_dtype
-
     names = [a.name for a in node.schema.arguments]
     x = ctx.value(node.inputs[0])
     if "other" in names:
@@ -235,12 +238,10 @@ def export_warn(ctx: Any, node: Any) -> None:
 
 def export_format(ctx: Any, node: Any) -> None:
     if all(ctx.is_static(v) for v in node.inputs):
-        from hybridjit.export.onnx._hj import kernel_for
-
-        ctx.bind(node.output, Const(kernel_for(node.schema)(*[ctx.static(v) for v in node.inputs])))
+        ctx.bind(node.output, kernel_for(node.schema)(*[ctx.static(v) for v in node.inputs]))
         return
     # a string computed at run time can only feed an error message: keep it unknown
-    ctx.bind(node.output, Opaque("a string"))
+    ctx.bind_unknown(node.output, "a string")
 
 
 def export_batch_norm(ctx: Any, node: Any) -> None:
@@ -248,7 +249,7 @@ def export_batch_norm(ctx: Any, node: Any) -> None:
     x, w, b, mean, var, training, momentum, eps = node.inputs[:8]
     if ctx.static(training, "batch_norm's `training` flag"):
         raise ctx.error("batch_norm in training mode", hint="export the module in eval() mode")
-    if any(isinstance(ctx.binding(v), Const) and ctx.static(v) is None for v in (w, b, mean, var)):
+    if any(ctx.is_static(v) and ctx.static(v) is None for v in (w, b, mean, var)):
         raise ctx.error("batch_norm without affine weights or running statistics",
                         hint="use affine=True, track_running_stats=True")  # fmt: skip
     xs = ctx.value(x)
