@@ -42,7 +42,7 @@ _LAZY = {
     "trace_module": "hybridjit.frontend.trace",
     "save": "hybridjit.serialization.archive",
     "load": "hybridjit.serialization.archive",
-    "compile": "hybridjit.export.onnx.backend",
+    "compile": "hybridjit.backends.onnx.backend",
 }
 
 __all__ = [

@@ -3,7 +3,7 @@
 Control flow stays control flow (`prim::If` -> `If`, `prim::Loop` -> `Loop`, never
 unrolled); calls are inlined; parameters and buffers become initializers; input dims are
 symbolic (`dynamic_shapes=True`).  Programs that can raise get an extra int64 output
-`hybridjit_error` (see `hybridjit.export.onnx.exporter`).  What cannot be expressed raises
+`hybridjit_error` (see `hybridjit.backends.onnx.exporter`).  What cannot be expressed raises
 `hybridjit.ExportError` naming the construct and the source line.
 
 Needs the optional dependencies: `pip install -e '.[onnx]'`.
@@ -41,8 +41,8 @@ def export(obj: Any, f: Any, example_inputs: Sequence[Any] | Any = None, *,
     (taken from a trace's recorded types when omitted).
     """
     _require()
-    from hybridjit.export.onnx.exporter import export_graph
-    from hybridjit.export.onnx.targets import resolve
+    from hybridjit.backends.onnx.exporter import export_graph
+    from hybridjit.backends.onnx.targets import resolve
 
     graph, self_obj, examples = resolve(obj, example_inputs, method)
     exported = export_graph(graph, examples, self_obj=self_obj, input_names=input_names,

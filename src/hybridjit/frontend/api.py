@@ -20,13 +20,15 @@ import torch
 
 from hybridjit import pipeline as _pipeline  # noqa: F401
 from hybridjit.errors import FrontendError
+from hybridjit.frontend.script import special_forms
 
 # Everything a first `script(fn)` needs is loaded with the public API, as `import torch` loads
 # torch.jit: the first compile pays for compiling, not for importing.
-from hybridjit.frontend.script import compiler as _compiler  # noqa: F401
-from hybridjit.frontend.script import modules as _modules  # noqa: F401 - registers the hook
-from hybridjit.frontend.script import special_forms
+from hybridjit.frontend.script.compiler import compile_function
+from hybridjit.frontend.script.modules import script_module  # its import registers a hook
 from hybridjit.frontend.script.objects import EXPORT_MARK, IGNORE_MARK, SCRIPT_METHOD_MARK
+from hybridjit.frontend.script.script_classes import script_class
+from hybridjit.frontend.tracer import state as tracer_state
 from hybridjit.ops import resolution as _resolution  # noqa: F401
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
@@ -45,20 +47,13 @@ def script(obj: Any, optimize: Any = None, _frames_up: int = 0, _rcb: Any = None
 
 
 def _script(obj: Any) -> Any:
-
     if isinstance(obj, (ScriptFunction, ScriptModule)):
         return obj
     if isinstance(obj, torch.nn.Module):
-        from hybridjit.frontend.script.modules import script_module
-
         return script_module(obj)
     if isinstance(obj, type):
-        from hybridjit.frontend.script.script_classes import script_class
-
         return script_class(obj)
     if callable(obj):
-        from hybridjit.frontend.script.compiler import compile_function
-
         return compile_function(obj)
 
     raise FrontendError(
@@ -124,11 +119,7 @@ def is_scripting() -> bool:
 
 def is_tracing() -> bool:
     """Whether a hybridjit trace is being recorded."""
-    try:
-        from hybridjit.frontend.tracer import state  # type: ignore[attr-defined]
-    except ImportError:
-        return False
-    return bool(getattr(state, "is_tracing", lambda: False)())
+    return tracer_state.is_tracing()
 
 
 class CompilationUnit:
@@ -140,8 +131,6 @@ class CompilationUnit:
             self.define(lang)
 
     def define(self, src: str, rcb: Any = None, _frames_up: int = 0) -> None:
-
-        from hybridjit.frontend.script.compiler import compile_function
 
         src = textwrap.dedent(src)
         filename = f"<hybridjit.CompilationUnit {id(self)}:{len(self._functions)}>"

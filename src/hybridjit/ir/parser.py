@@ -45,6 +45,7 @@ from hybridjit.ir.types import (
     Type,
     UnionType,
 )
+from hybridjit.ops.resolution import attach_schemas
 
 MAX_DEPTH = 200
 
@@ -89,10 +90,6 @@ def parse_type(text: str) -> Type:
 
 
 def _attach_schemas(graph: Graph) -> None:
-    try:
-        from hybridjit.ops.resolution import attach_schemas
-    except ImportError:
-        return
     try:
         attach_schemas(graph)
     except Error as e:

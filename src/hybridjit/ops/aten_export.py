@@ -1,8 +1,8 @@
 """The ONNX export rules of aten overloads, keyed by overload: `ATEN_EXPORT["aten::add.int"]`.
 
 A rule is `rule(ctx, node)`: it binds the node's outputs through the exporter's context
-(`export/onnx/context.py`), never importing onnx itself. Tensor ops not listed here are
-translated by onnxscript's torchlib (`export/onnx/torchlib_rules.py`).
+(`backends/onnx/context.py`), never importing onnx itself. Tensor ops not listed here are
+translated by onnxscript's torchlib (`backends/onnx/torchlib_rules.py`).
 Listed are TorchScript's Python-number ops (`aten::add.int`, `aten::eq.int_float`, …), the
 tensor <-> number conversions, sizes, list ops and dtype conversions.  Rules use only
 `ExportContext` methods.
@@ -56,6 +56,20 @@ def _binary(onnx_op: str, force_float: bool = False) -> Rule:
     return rule
 
 
+def _logical(bool_op: str, int_op: str) -> Rule:
+    """`a & b` / `a | b` / `a ^ b` on Python bools (logical) or ints (bitwise)."""
+
+    def rule(ctx: Any, node: Any) -> None:
+        a, b = (ctx.value(v) for v in node.inputs[:2])
+        if ctx.dtype(a) == ctx.scalar_dtype("bool") and ctx.dtype(b) == ctx.scalar_dtype("bool"):
+            ctx.bind(node.output, ctx.op(bool_op, [a, b])[0])
+            return
+        i64 = ctx.scalar_dtype("int")
+        ctx.bind(node.output, ctx.op(int_op, [ctx.cast(a, i64), ctx.cast(b, i64)])[0])
+
+    return rule
+
+
 def _compare(onnx_op: str, negate: bool = False) -> Rule:
     def rule(ctx: Any, node: Any) -> None:
         x, y, _ = _operands(ctx, node)
@@ -65,23 +79,204 @@ def _compare(onnx_op: str, negate: bool = False) -> Rule:
     return rule
 
 
+def _nonzero_divisor(ctx: Any, node: Any, y: Any, compute: Callable[[], Any]) -> Any:
+    """`compute()` guarded like Python: a zero divisor raises ZeroDivisionError."""
+    if ctx.is_static(node.inputs[1]) and ctx.static(node.inputs[1]) != 0:
+        return compute()
+    ok = ctx.op("Not", [ctx.op("Equal", [y, ctx.const(0, ctx.dtype(y))])[0]])[0]
+    return ctx.checked(ok, "builtins.ZeroDivisionError", None, lambda: [compute()])[0]
+
+
+def export_div(ctx: Any, node: Any) -> None:
+    x, y, _ = _operands(ctx, node, force_float=True)
+    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda: ctx.op("Div", [x, y])[0]))
+
+
 def export_floordiv(ctx: Any, node: Any) -> None:
+    x, y, _ = _operands(ctx, node)
+    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda: _floordiv(ctx, node)))
+
+
+def export_remainder(ctx: Any, node: Any) -> None:
+    x, y, _ = _operands(ctx, node)
+    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda: _remainder(ctx, node)))
+
+
+def export_divmod(ctx: Any, node: Any) -> None:
+    x, y, _ = _operands(ctx, node)
+    q = _nonzero_divisor(ctx, node, y, lambda: _floordiv(ctx, node))
+    ctx.bind(node.outputs[0], q)
+    ctx.bind(node.outputs[1], _remainder(ctx, node, safe=True))
+
+
+def _floordiv(ctx: Any, node: Any) -> Any:
     x, y, kind = _operands(ctx, node)
     if kind == "float":
         out = ctx.op("Floor", [ctx.op("Div", [x, y])[0]])[0]
     else:  # x = y*q + r with r of y's sign (Python's %), so q = (x - r) / y exactly
         r = ctx.op("Mod", [x, y], {"fmod": 0})[0]
         out = ctx.op("Div", [ctx.op("Sub", [x, r])[0], y])[0]
-    ctx.bind(node.output, out)
+    return out
 
 
-def export_remainder(ctx: Any, node: Any) -> None:
+def _remainder(ctx: Any, node: Any, safe: bool = False) -> Any:
     x, y, kind = _operands(ctx, node)
+    if safe:  # the divisor was checked already: keep Mod from failing on the skipped path
+        one = ctx.const(1, ctx.dtype(y))
+        y = ctx.op("Where", [ctx.op("Equal", [y, ctx.const(0, ctx.dtype(y))])[0], one, y])[0]
     if kind == "float":
         q = ctx.op("Floor", [ctx.op("Div", [x, y])[0]])[0]
         out = ctx.op("Sub", [x, ctx.op("Mul", [q, y])[0]])[0]
     else:
         out = ctx.op("Mod", [x, y], {"fmod": 0})[0]
+    return out
+
+
+def export_pow(ctx: Any, node: Any) -> None:
+    """Python `a ** b` on numbers: double (int ** int with `int_to_int`: int64)."""
+    x, y, kind = _operands(ctx, node, force_float=node.schema.overload_name != "int_to_int")
+    ctx.bind(node.output, ctx.op("Pow", [x, y])[0])
+
+
+def export_round(ctx: Any, node: Any) -> None:
+    """Python's round(): half to even, as ONNX Round."""
+    x = ctx.cast(ctx.value(node.inputs[0]), ctx.scalar_dtype("float"))
+    ctx.bind(node.output, ctx.op("Round", [x])[0])
+
+
+def export_range_length(ctx: Any, node: Any) -> None:
+    """len(range(lo, hi, step)) = max(0, ceil((hi - lo) / step)) in integers."""
+    lo, hi, step = (ctx.cast(ctx.value(v), ctx.scalar_dtype("int")) for v in node.inputs)
+    if not (ctx.is_static(node.inputs[2]) and ctx.static(node.inputs[2]) != 0):
+        raise ctx.error("range() with a step computed at run time",
+                        hint="use a constant step")  # fmt: skip
+    st = ctx.static(node.inputs[2])
+    span = ctx.op("Sub", [hi, lo])[0]
+    adj = ctx.op("Add", [span, ctx.const(st - 1 if st > 0 else st + 1)])[0]
+    # floor division by the (non-zero) step: q = (a - a mod st) / st
+    r = ctx.op("Mod", [adj, step], {"fmod": 0})[0]
+    q = ctx.op("Div", [ctx.op("Sub", [adj, r])[0], step])[0]
+    ctx.bind(node.output, ctx.op("Max", [q, ctx.const(0)])[0])
+
+
+def _shift(left: bool) -> Rule:
+    def rule(ctx: Any, node: Any) -> None:
+        x, y, _ = _operands(ctx, node)
+        p = ctx.op("Pow", [ctx.const(2), y])[0]
+        if left:
+            out = ctx.op("Mul", [x, p])[0]
+        else:  # floor division by a power of two
+            r = ctx.op("Mod", [x, p], {"fmod": 0})[0]
+            out = ctx.op("Div", [ctx.op("Sub", [x, r])[0], p])[0]
+        ok = ctx.op("GreaterOrEqual", [y, ctx.const(0)])[0]
+        ctx.bind(node.output, ctx.checked(ok, "builtins.ValueError", "negative shift count",
+                                          lambda: [out])[0])  # fmt: skip
+
+    return rule
+
+
+def _number_list(ctx: Any, v: Any) -> Any:
+    x = ctx.value(v)
+    if ctx.is_sequence(x):
+        raise ctx.error("this operation on a list of tensors")
+    return x
+
+
+def _reduce_list(onnx_op: str, empty_raises: bool) -> Rule:
+    """min(xs) / max(xs) / sum(xs) / any(xs) / all(xs) of a list of numbers."""
+
+    def rule(ctx: Any, node: Any) -> None:
+        x = _number_list(ctx, node.inputs[0])
+        kind = _kind_of_elem(node.inputs[0].type)
+        want = ctx.scalar_dtype("int" if kind == "bool" and onnx_op == "ReduceSum" else
+                                kind if onnx_op != "any_all" else "bool")  # fmt: skip
+        xs = ctx.cast(x, ctx.scalar_dtype("int") if kind == "bool" else ctx.dtype(x))
+
+        def compute() -> list[Any]:
+            if onnx_op in ("any", "all"):
+                nz = ctx.cast(ctx.op("Not", [ctx.op("Equal", [xs, ctx.const(0, ctx.dtype(xs))])[0]])[0],
+                              ctx.scalar_dtype("int"))  # fmt: skip
+                if onnx_op == "any":
+                    s = ctx.op("ReduceSum", [nz, ctx.const([0])], {"keepdims": 0})[0]
+                    return [ctx.op("Greater", [s, ctx.const(0)])[0]]
+                n = ctx.op("Size", [nz])[0]
+                s = ctx.op("ReduceSum", [nz, ctx.const([0])], {"keepdims": 0})[0]
+                return [ctx.op("Equal", [s, n])[0]]
+            axes = [ctx.const([0])] if onnx_op == "ReduceSum" else []
+            attrs = {"keepdims": 0} if onnx_op == "ReduceSum" else {"keepdims": 0, "axes": [0]}
+            if onnx_op != "ReduceSum" and ctx.opset >= 18:
+                axes, attrs = [ctx.const([0])], {"keepdims": 0}
+            out = ctx.op(onnx_op, [xs, *axes], attrs)[0]
+            return [ctx.cast(out, want)]
+
+        if empty_raises:
+            n = ctx.op("Size", [xs])[0]
+            ok = ctx.op("Greater", [n, ctx.const(0)])[0]
+            name = "min" if "Min" in onnx_op else "max"
+            res = ctx.checked(ok, "builtins.ValueError", f"{name}() arg is an empty sequence",
+                              compute)[0]  # fmt: skip
+        else:
+            res = compute()[0]
+        ctx.bind(node.output, res)
+
+    return rule
+
+
+def _kind_of_elem(t: Any) -> str:
+    e = t.elem if isinstance(t, T.ListType) else None
+    return {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(e, "int")
+
+
+def export_contains(ctx: Any, node: Any) -> None:
+    x = _number_list(ctx, node.inputs[0])
+    item = ctx.cast(ctx.value(node.inputs[1]), ctx.dtype(x))
+    hits = ctx.cast(ctx.op("Equal", [x, item])[0], ctx.scalar_dtype("int"))
+    s = ctx.op("ReduceSum", [hits, ctx.const([0])], {"keepdims": 0})[0]
+    ctx.bind(node.output, ctx.op("Greater", [s, ctx.const(0)])[0])
+
+
+def export_list_slice(ctx: Any, node: Any) -> None:
+    """`xs[a:b:c]` of a list of numbers: ONNX Slice clamps like Python."""
+    lst, start, end, step = node.inputs
+    items = ctx.items(lst)
+    if items is not None and all(ctx.is_static(v) for v in (start, end, step)):
+        ctx.bind_items(node.output, items[slice(ctx.static(start), ctx.static(end),
+                                                ctx.static(step))], "list",
+                       _kind_of_elem(lst.type))  # fmt: skip
+        return
+    x = ctx.value(lst)
+    st = ctx.static(step, "the slice step")
+    big = 9223372036854775807
+    def bound(v: Any, default: int) -> Any:
+        if ctx.is_static(v) and ctx.static(v) is None:
+            return ctx.const([default])
+        return ctx.op("Reshape", [ctx.cast(ctx.value(v), ctx.scalar_dtype("int")),
+                                  ctx.const([1])])[0]  # fmt: skip
+    a = bound(start, 0 if st > 0 else big)
+    b = bound(end, big if st > 0 else -big - 1)
+    if ctx.is_sequence(x):
+        raise ctx.error("slicing a list of tensors with bounds computed at run time",
+                        hint="use constant bounds")  # fmt: skip
+    ctx.bind(node.output, ctx.op("Slice", [x, a, b, ctx.const([0]), ctx.const([st])])[0])
+
+
+def export_list_eq(ctx: Any, node: Any) -> None:
+    """`xs == ys` of number lists: same length and all elements equal."""
+    a, b = (_number_list(ctx, v) for v in node.inputs)
+    dt = ctx.scalar_dtype("float") if ctx.scalar_dtype("float") in (ctx.dtype(a), ctx.dtype(b)) \
+        else ctx.dtype(a)  # fmt: skip
+    a, b = ctx.cast(a, dt), ctx.cast(b, dt)
+    na, nb = ctx.op("Size", [a])[0], ctx.op("Size", [b])[0]
+    same_len = ctx.op("Equal", [na, nb])[0]
+    # compare the common prefix (Slice never fails), then require equal lengths
+    n = ctx.op("Reshape", [ctx.op("Min", [na, nb])[0], ctx.const([1])])[0]
+    pa = ctx.op("Slice", [a, ctx.const([0]), n])[0]
+    pb = ctx.op("Slice", [b, ctx.const([0]), n])[0]
+    diff = ctx.cast(ctx.op("Not", [ctx.op("Equal", [pa, pb])[0]])[0], ctx.scalar_dtype("int"))
+    s = ctx.op("ReduceSum", [diff, ctx.const([0])], {"keepdims": 0})[0]
+    out = ctx.op("And", [same_len, ctx.op("Equal", [s, ctx.const(0)])[0]])[0]
+    if node.kind == "aten::ne":
+        out = ctx.op("Not", [out])[0]
     ctx.bind(node.output, out)
 
 
@@ -98,7 +293,7 @@ def _to_number(kind: str) -> Rule:
         if ctx.is_sequence(x):
             raise ctx.error(f"{node.kind} of a list")
         if ctx.rank(x) != 0:
-            x = ctx.op("Reshape", [x, ctx.const([], ctx.scalar_dtype("int"))])[0]
+            x = _one_element(ctx, x, "builtins.ValueError")
         ctx.bind(node.output, ctx.cast(x, ctx.scalar_dtype(kind)))
 
     return rule
@@ -106,11 +301,18 @@ def _to_number(kind: str) -> Rule:
 
 def export_item(ctx: Any, node: Any) -> None:
     x = ctx.value(node.inputs[0])
-    x = ctx.op("Reshape", [x, ctx.const([], ctx.scalar_dtype("int"))])[0]
+    x = _one_element(ctx, x, "builtins.RuntimeError") if ctx.rank(x) != 0 else x
     td = ctx.torch_dtype(x)
     kind = "bool" if td is not None and td.is_floating_point is False and str(td) == "torch.bool" \
         else "float" if td is not None and td.is_floating_point else "int"  # fmt: skip
     ctx.bind(node.output, ctx.cast(x, ctx.scalar_dtype(kind)))
+
+
+def _one_element(ctx: Any, x: Any, cls: str) -> Any:
+    """The only element of `x` as a 0-d value; `cls` is raised when `x` has another count."""
+    ok = ctx.op("Equal", [ctx.op("Size", [x])[0], ctx.const(1)])[0]
+    return ctx.checked(ok, cls, None, lambda: [ctx.op("Reshape", [x, ctx.const(
+        [], ctx.scalar_dtype("int"))])[0]])[0]  # fmt: skip
 
 
 def export_size_int(ctx: Any, node: Any) -> None:
@@ -173,10 +375,19 @@ def export_getitem(ctx: Any, node: Any) -> None:
         return
     x = ctx.value(lst)
     i = ctx.cast(ctx.value(idx), ctx.scalar_dtype("int"))
-    if ctx.is_sequence(x):
-        ctx.bind(node.output, ctx.op("SequenceAt", [x, i])[0])
-    else:
-        ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": 0})[0])
+    seq = ctx.is_sequence(x)
+    n = ctx.op("SequenceLength", [x])[0] if seq else _dim(ctx, x, 0)
+    ok = _in_range(ctx, i, n)
+    out = ctx.checked(ok, "builtins.IndexError", "list index out of range",
+                      lambda: [ctx.op("SequenceAt" if seq else "Gather", [x, i],
+                                      {} if seq else {"axis": 0})[0]])[0]  # fmt: skip
+    ctx.bind(node.output, out)
+
+
+def _in_range(ctx: Any, i: Any, n: Any) -> Any:
+    """-n <= i < n"""
+    lo = ctx.op("GreaterOrEqual", [i, ctx.op("Neg", [n])[0]])[0]
+    return ctx.op("And", [lo, ctx.op("Less", [i, n])[0]])[0]
 
 
 def export_append(ctx: Any, node: Any) -> None:
@@ -263,7 +474,58 @@ def export_select(ctx: Any, node: Any) -> None:
     x = ctx.value(node.inputs[0])
     dim = ctx.static(node.inputs[1], "the dimension")
     i = ctx.cast(ctx.value(node.inputs[2]), ctx.scalar_dtype("int"))
-    ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
+    rank = ctx.rank(x)
+    if rank is not None and dim < 0:
+        dim += rank
+    if ctx.is_static(node.inputs[2]) and rank is not None and x.shape is not None \
+            and isinstance(x.shape[dim], int) and -x.shape[dim] <= ctx.static(node.inputs[2]) < x.shape[dim]:  # fmt: skip
+        ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
+        return
+    ok = _in_range(ctx, i, _dim(ctx, x, dim))
+    ctx.bind(node.output, ctx.checked(ok, "builtins.IndexError", None,
+                                      lambda: [ctx.op("Gather", [x, i], {"axis": dim})[0]])[0])  # fmt: skip
+
+
+def export_rnn(ctx: Any, node: Any) -> None:
+    """`aten::lstm.input` / `aten::gru.input` through torchlib, with the hidden size made static.
+
+    torchlib reads the hidden size (an ONNX attribute) from the initial state's last dim;
+    a traced zero state has a run-time shape, but the module's `weight_hh_l0`
+    ([gates * hidden, hidden]) fixes it.
+    """
+    names = [a.name for a in node.schema.arguments]
+    params = ctx.items(node.inputs[names.index("params")])
+    hx_v = node.inputs[names.index("hx")]
+    if params is None or len(params) < 2 or not ctx.is_static(node.inputs[names.index("params")]):
+        raise ctx.error(f"{node.kind} with weights computed at run time",
+                        hint="use the nn module's own parameters")  # fmt: skip
+    w_hh = ctx.static(node.inputs[names.index("params")])[1]
+    hidden = int(w_hh.shape[-1])
+    if node.kind == "aten::lstm":
+        hx = ctx.items(hx_v)
+        if hx is None:
+            raise ctx.error("aten::lstm with a state list of unknown length")
+        ctx.bind_items(hx_v, [ctx.with_dim(ctx.materialize(h), -1, hidden) for h in hx],
+                       "list", "tensor")  # fmt: skip
+    else:
+        ctx.bind(hx_v, ctx.with_dim(ctx.value(hx_v), -1, hidden))
+    ctx.torchlib(node)
+
+
+def export_adaptive_avg_pool(ctx: Any, node: Any) -> None:
+    """`adaptive_avg_pool{1,2,3}d(x, 1)` (global pooling, as resnet/mobilenet heads use) ->
+    GlobalAveragePool; other output sizes depend on the input size and are not exported."""
+    size = ctx.static(node.inputs[1], "the output size")
+    sizes = [size] if isinstance(size, int) else list(size)
+    if any(s != 1 for s in sizes):
+        raise ctx.error(f"{node.kind} to output size {size} (only 1, global pooling, is "
+                        "exported)", hint="use output size 1, or avg_pool with a fixed kernel")  # fmt: skip
+    x = ctx.value(node.inputs[0])
+    rank = ctx.rank(x)
+    if rank != len(sizes) + 2:
+        raise ctx.error(f"{node.kind} of a rank-{rank} input (only batched inputs are exported)",
+                        hint="add the batch dimension")  # fmt: skip
+    ctx.bind(node.output, ctx.op("GlobalAveragePool", [x])[0])
 
 
 _SCALAR_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "min": "Min", "max": "Max"}
@@ -282,14 +544,41 @@ for _ov in _NUM_OVERLOADS:
         ATEN_EXPORT[_key(_name, _ov)] = _binary(_op)
     for _name, (_op, _neg) in _SCALAR_COMPARE.items():
         ATEN_EXPORT[_key(_name, _ov)] = _compare(_op, _neg)
-    ATEN_EXPORT[_key("div", _ov)] = _binary("Div", force_float=True)
+    ATEN_EXPORT[_key("div", _ov)] = export_div
+    ATEN_EXPORT[_key("divmod", _ov)] = export_divmod
+    ATEN_EXPORT[_key("pow", _ov)] = export_pow
+    ATEN_EXPORT[_key("__xor__", _ov)] = _logical("Xor", "BitwiseXor")
+    for _name, _op in (("min", "Min"), ("max", "Max")):
+        ATEN_EXPORT[f"prim::{_name}.{_ov}" if _ov else f"prim::{_name}"] = _binary(_op)
     ATEN_EXPORT[_key("floordiv", _ov)] = export_floordiv
     ATEN_EXPORT[_key("remainder", _ov)] = export_remainder
-    ATEN_EXPORT[_key("__and__", _ov)] = _binary("And")
-    ATEN_EXPORT[_key("__or__", _ov)] = _binary("Or")
+    ATEN_EXPORT[_key("__and__", _ov)] = _logical("And", "BitwiseAnd")
+    ATEN_EXPORT[_key("__or__", _ov)] = _logical("Or", "BitwiseOr")
 for _ov in ("int", "float", "Scalar", ""):
     ATEN_EXPORT[_key("neg", _ov)] = _unary("Neg")
     ATEN_EXPORT[_key("abs", _ov)] = _unary("Abs")
+    ATEN_EXPORT[f"prim::abs.{_ov}" if _ov else "prim::abs"] = _unary("Abs")
+ATEN_EXPORT["aten::pow.int_to_int"] = export_pow
+ATEN_EXPORT["aten::lstm.input"] = export_rnn
+ATEN_EXPORT["aten::gru.input"] = export_rnn
+for _d in (1, 2, 3):
+    ATEN_EXPORT[f"aten::adaptive_avg_pool{_d}d"] = export_adaptive_avg_pool
+for _k in ("int", "float", "bool"):
+    ATEN_EXPORT[f"prim::min.self_{_k}"] = _reduce_list("ReduceMin", True)
+    ATEN_EXPORT[f"prim::max.self_{_k}"] = _reduce_list("ReduceMax", True)
+    ATEN_EXPORT[f"aten::sum.{_k}"] = _reduce_list("ReduceSum", False)
+    ATEN_EXPORT[f"aten::any.{_k}"] = _reduce_list("any", False)
+    ATEN_EXPORT[f"aten::all.{_k}"] = _reduce_list("all", False)
+    ATEN_EXPORT[f"aten::eq.{_k}_list"] = export_list_eq
+    ATEN_EXPORT[f"aten::ne.{_k}_list"] = export_list_eq
+ATEN_EXPORT["aten::__contains__.int_list"] = export_contains
+ATEN_EXPORT["aten::__contains__.float_list"] = export_contains
+ATEN_EXPORT["aten::slice.t"] = export_list_slice
+ATEN_EXPORT["aten::__range_length"] = export_range_length
+ATEN_EXPORT["aten::__lshift__.int"] = _shift(True)
+ATEN_EXPORT["aten::__rshift__.int"] = _shift(False)
+for _ov in ("float", "int", "Scalar"):
+    ATEN_EXPORT[f"aten::round.{_ov}"] = export_round
 ATEN_EXPORT.update({
     "aten::__not__": _unary("Not"),
     "aten::Int.Tensor": _to_number("int"), "aten::Int.float": _to_number("int"),

@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Callable
 import torch
 
 from hybridjit.errors import FrontendError, SchemaError
-from hybridjit.frontend.script import special_forms
+from hybridjit.frontend.script import indexing, objects, special_forms
+from hybridjit.frontend.script.comprehensions import collect_list
 from hybridjit.frontend.script.constants import constant_form, is_constant_value
+from hybridjit.frontend.script.expressions import BINARY_OPS, INPLACE_TENSOR_OPS
 from hybridjit.frontend.script.sugared import (
     BuiltinValue,
     ExceptionValue,
@@ -34,7 +36,10 @@ from hybridjit.frontend.script.sugared import (
     SugaredValue,
     ZipValue,
 )  # fmt: skip
+from hybridjit.frontend.script.types_from_annotations import enum_type
 from hybridjit.ir import types as T
+from hybridjit.ops.builtins import builtin_name
+from hybridjit.ops.resolution import match_call
 from hybridjit.runtime.function import ScriptFunction
 
 if TYPE_CHECKING:
@@ -70,10 +75,6 @@ _MATCHES: dict[Any, Any] = {}
 
 def _builtin_name(obj: Any) -> str | None:
     try:
-        from hybridjit.ops.builtins import builtin_name
-    except ImportError:
-        return None
-    try:
         return builtin_name(obj)
     except TypeError:
         return None
@@ -107,13 +108,11 @@ class CallsMixin:
         return PythonValue(obj)
 
     def enum_constant(self: FunctionCompiler, member: enum.Enum) -> Value:
-        from hybridjit.frontend.script.types_from_annotations import enum_type
 
         return self.const(member, enum_type(type(member)))
 
     def call_python(self: FunctionCompiler, obj: Any, args: list[SugaredValue],
                     kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
-        from hybridjit.frontend.script import objects
 
         return objects.call_python_object(self, obj, args, kwargs)
 
@@ -173,8 +172,6 @@ class CallsMixin:
 
     def call_builtin_values(self: FunctionCompiler, name: str, args: list[Value],
                             kwargs: dict[str, Value], self_value: Value | None = None) -> Value:  # fmt: skip
-        from hybridjit.ops.resolution import match_call
-
         key = (name, tuple(a.type for a in args), tuple((k, v.type) for k, v in kwargs.items()),
                self_value.type if self_value is not None else None)  # fmt: skip
         try:
@@ -254,7 +251,6 @@ class CallsMixin:
     # -- methods and attributes of values ----------------------------------------------------
     def call_method(self: FunctionCompiler, obj: Value, name: str, args: list[SugaredValue],
                     kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
-        from hybridjit.frontend.script import objects
 
         special = objects.value_method(self, obj, name, args, kwargs)
         if special is not None:
@@ -262,7 +258,6 @@ class CallsMixin:
         return self.call_builtin(f"aten::{name}", args, kwargs, self_value=obj)
 
     def value_attr(self: FunctionCompiler, v: Value, name: str) -> SugaredValue:
-        from hybridjit.frontend.script import objects
 
         t = v.type
         if isinstance(t, T.TensorType) and name in TENSOR_PROPERTIES:
@@ -307,13 +302,11 @@ class CallsMixin:
 
     # -- subscripts --------------------------------------------------------------------------
     def build_Subscript(self: FunctionCompiler, node: ast.Subscript) -> SugaredValue:
-        from hybridjit.frontend.script import indexing
 
         base = self.emit_expr(node.value)
         return indexing.subscript(self, base, node.slice)
 
     def subscript_value(self: FunctionCompiler, v: Value, index: SugaredValue) -> SugaredValue:
-        from hybridjit.frontend.script import indexing
 
         return indexing.subscript_value(self, v, index)
 
@@ -327,12 +320,10 @@ class CallsMixin:
         return None
 
     def emit_setitem(self: FunctionCompiler, target: ast.Subscript, value: Value) -> None:
-        from hybridjit.frontend.script import indexing
 
         indexing.setitem(self, target, value)
 
     def emit_setattr(self: FunctionCompiler, target: ast.Attribute, value: Value) -> None:
-        from hybridjit.frontend.script import objects
 
         objects.setattr_(self, target, value)
 
@@ -348,7 +339,6 @@ class CallsMixin:
 
     # -- augmented assignment ----------------------------------------------------------------
     def emit_augassign(self: FunctionCompiler, stmt: ast.AugAssign) -> None:
-        from hybridjit.frontend.script.expressions import BINARY_OPS, INPLACE_TENSOR_OPS
 
         target = stmt.target
         current = self.emit_value(_as_load(target))
@@ -454,7 +444,6 @@ class CallsMixin:
         if it.unrolled is not None:
             vals = [x.value(self) for x in it.unrolled]
             return self.make_list(vals, None)
-        from hybridjit.frontend.script.comprehensions import collect_list
 
         return collect_list(self, it)
 

@@ -103,6 +103,7 @@ CLASS_RESOLVERS.append(_resolve)
 
 
 def _compile(info: ClassInfo, fn: Any, name: str) -> ScriptFunction:
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import (
         FunctionCompiler,
         function_scope,

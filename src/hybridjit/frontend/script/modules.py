@@ -41,6 +41,7 @@ from hybridjit.runtime.module import CONSTRUCTION_HOOKS, ScriptModule
 from hybridjit.utils import collector_paused
 
 if TYPE_CHECKING:
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import FunctionCompiler as C
     from hybridjit.ir.graph import Value
 
@@ -112,6 +113,7 @@ class ModuleInfo:
 
 
 def compile_method(info: ModuleInfo, fn: Any, name: str) -> ScriptFunction:
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import (
         FunctionCompiler,
         function_scope,

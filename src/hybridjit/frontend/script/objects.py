@@ -33,6 +33,7 @@ from hybridjit.ops.registry import schemas_for
 from hybridjit.utils import is_hashable
 
 if TYPE_CHECKING:
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import FunctionCompiler as C
     from hybridjit.ir.graph import Value
 
@@ -73,6 +74,7 @@ def call_python_object(c: C, obj: Any, args: list[SugaredValue],
 
 def call_function(c: C, fn: Any, args: list[SugaredValue],
                   kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import compile_function
 
     mark = modifier(fn)
@@ -141,6 +143,7 @@ _register_torch_helpers()
 def call_ignored(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, SugaredValue],
                  unused: bool, prefix: list[Value] | None = None) -> SugaredValue:  # fmt: skip
     """A call left to Python (`@ignore`) or replaced by a raise (`@unused`)."""
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import function_scope
 
     ret = inspect.signature(fn).return_annotation
@@ -171,6 +174,7 @@ def _overloads(fn: Any) -> list[Any]:
 def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue],
                    kwargs: dict[str, SugaredValue]) -> Any:  # fmt: skip
     """The first `@_overload` declaration whose annotations fit; compile `fn` with them."""
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import function_scope
 
     actual = [a.value(c).type for a in args]

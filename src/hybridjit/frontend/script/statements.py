@@ -19,6 +19,7 @@ from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredVal
 from hybridjit.ir import types as T
 
 if TYPE_CHECKING:
+    # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import FunctionCompiler
     from hybridjit.ir.graph import Block, Node, Value
 
@@ -205,6 +206,7 @@ class StatementsMixin:
     def join_types(
         self: FunctionCompiler, name: str, a: T.Type, b: T.Type, t: Env, f: Env
     ) -> T.Type:
+        # deferred: compiler.py imports this module
         from hybridjit.frontend.script.compiler import UNKNOWN
 
         if a == UNKNOWN:
@@ -399,6 +401,7 @@ class StatementsMixin:
 
     def _widen(self: FunctionCompiler, carried: list[str], types: dict[str, T.Type],
                outs: list[Value]) -> dict[str, T.Type] | None:  # fmt: skip
+        # deferred: compiler.py imports this module
         from hybridjit.frontend.script.compiler import UNKNOWN
 
         new = dict(types)

@@ -1,0 +1,1 @@
+"""Backends beyond the Python executors: `backends.onnx` (ONNX export and onnxruntime)."""

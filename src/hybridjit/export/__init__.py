@@ -1,1 +1,0 @@
-"""Exporters: ways of writing a hybridjit graph in another format (`export.onnx`)."""
