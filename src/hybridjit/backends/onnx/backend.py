@@ -2,19 +2,32 @@
 
 * `backend="onnxruntime"`: the program is exported to ONNX once per input signature (each
   argument's dtype and rank, or its Python type) and run by an `InferenceSession`; torch
-  tensors in (shared with numpy, no copy for contiguous CPU tensors) and out
-  (`torch.from_numpy`, no copy); Python numbers come back as Python numbers; exceptions
-  the program raises come back as the same exception type and message (from the model's
-  error output; a message computed at run time is re-derived by running the codegen
-  executor on the same arguments).  `threads` sets onnxruntime's intra-op thread count.
+  tensors in and out without copies: contiguous CPU tensors are bound to the session by
+  pointer (IO binding, re-bound only when a tensor's address or shape changes), results
+  come back through DLPack; Python numbers go in and out through preallocated 0-d buffers
+  and come back as Python numbers.  Exceptions the program raises come back as the same
+  exception type and message (from the model's error output; a message computed at run
+  time is re-derived by running the codegen executor on the same arguments, and so is any
+  error onnxruntime itself reports, e.g. a shape mismatch torch would have reported).
+  Results never require grad (onnxruntime does not record autograd).
+  `threads` sets onnxruntime's intra-op thread count; `None` follows
+  `torch.get_num_threads()` at export time.  The session runs sequentially with
+  `ORT_ENABLE_ALL` graph optimizations.  `fn.backend` is `"onnxruntime"`.
 * `backend="codegen"` / `"interpreter"`: the ordinary hybridjit function.
 * `backend="auto"`: onnxruntime, except for *scalar-only* programs, which onnxruntime runs
   slower than Python: a program with no tensor input, or whose loops compute only Python
-  numbers (no tensor op inside any loop body), goes to codegen.
+  numbers (no tensor op inside any loop body), goes to codegen (the ScriptFunction itself
+  is returned).  `backend_of(fn)` says which one a callable from `compile` uses.
+
+Per call, the fast path is straight-line code generated per input signature: one type /
+dtype / rank check per argument, a pointer and shape compare per tensor, one
+`run_with_iobinding`, one DLPack hand-over per tensor result.  Programs with list or
+sequence inputs/outputs take the general path (`InferenceSession.run` with numpy feeds).
 """
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import json
 from typing import Any, Callable
@@ -23,6 +36,7 @@ import numpy as np
 import torch
 
 from hybridjit.errors import Error
+from hybridjit.ops.prims.control import make_exception
 
 BACKENDS = ("auto", "onnxruntime", "codegen", "interpreter")
 
@@ -30,10 +44,12 @@ BACKENDS = ("auto", "onnxruntime", "codegen", "interpreter")
 def compile(obj: Any, backend: str = "auto", threads: int | None = None, *,  # noqa: A001
             opset: int | None = None, method: str = "forward") -> Callable[..., Any]:  # fmt: skip
     """A callable with `obj`'s signature, run by `backend` (see the module docstring)."""
-    from hybridjit.export.onnx.targets import compiled
+    from hybridjit.backends.onnx.targets import compiled
 
     if backend not in BACKENDS:
         raise Error(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise Error(f"threads must be a positive int or None, got {threads!r}")
     target = compiled(obj, None, method)
     if backend == "codegen":
         return target
@@ -46,6 +62,11 @@ def compile(obj: Any, backend: str = "auto", threads: int | None = None, *,  # n
     if backend == "auto" and is_scalar_only(_graph_of(target, method)[0]):
         return target
     return OrtFunction(target, threads=threads, opset=opset, method=method)
+
+
+def backend_of(fn: Any) -> str:
+    """Which backend a callable returned by `compile` runs on."""
+    return getattr(fn, "backend", None) if isinstance(fn, OrtFunction) else "codegen"
 
 
 def _graph_of(target: Any, method: str) -> tuple[Any, Any]:
@@ -72,8 +93,13 @@ def is_scalar_only(graph: Any) -> bool:
     return True
 
 
+_MISS = object()  # the fast path's "not this signature"
+
+
 class OrtFunction:
     """A program run by onnxruntime; exported once per input signature."""
+
+    backend = "onnxruntime"
 
     def __init__(self, target: Any, threads: int | None = None, opset: int | None = None,
                  method: str = "forward") -> None:  # fmt: skip
@@ -89,15 +115,23 @@ class OrtFunction:
         else:
             self._fn, self._self = target, None
         self.signature = self._fn.signature
+        n = len(self.signature.parameters) if self.signature is not None else None
+        self._nargs = n - (self._self is not None) if n is not None else None
         self._sessions: dict[tuple[Any, ...], _Session] = {}
+        self._fast: Callable[[tuple[Any, ...]], Any] | None = None  # the last session's
         self.__name__ = getattr(self._fn, "name", "forward")
         self.__signature__ = _public_signature(self.signature, self._self is not None)
 
+    @property
+    def exports(self) -> int:
+        """How many input signatures have been exported (one session each)."""
+        return len(self._sessions)
+
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        if not kwargs:
-            return args
         if self.signature is None:
-            raise TypeError(f"{self.__name__}() takes no keyword arguments")
+            if kwargs:
+                raise TypeError(f"{self.__name__}() takes no keyword arguments")
+            return args
         if self._self is not None:
             args = (self._self, *args)
         bound = self.signature.bind(*args, **kwargs)
@@ -113,15 +147,27 @@ class OrtFunction:
         return s
 
     def _export(self, args: tuple[Any, ...]) -> _Session:
-        from hybridjit.export.onnx.exporter import export_graph
+        from hybridjit.backends.onnx.exporter import export_graph
 
         exported = export_graph(self._fn.graph, args, self_obj=self._self, opset=self.opset)
-        return _Session(exported, self.threads)
+        threads = self.threads if self.threads is not None else torch.get_num_threads()
+        return _Session(exported, threads, self._fallback)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        args = self._bind(args, kwargs)
+        if kwargs or len(args) != self._nargs:
+            args = self._bind(args, kwargs)
+        fast = self._fast
+        if fast is not None:
+            r = fast(args)
+            if r is not _MISS:
+                return r
         sess = self.session_for(args)
-        return sess.run(args, self._fallback)
+        if sess.fast is not None:
+            self._fast = sess.fast
+            r = sess.fast(args)
+            if r is not _MISS:
+                return r
+        return sess.run(args)
 
     def _fallback(self, args: tuple[Any, ...]) -> Any:
         return self.target(*args)
@@ -141,56 +187,196 @@ def _key(a: Any) -> Any:
 
 
 _NP = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+_ORT_NP = {"tensor(int64)": np.int64, "tensor(double)": np.float64, "tensor(bool)": np.bool_,
+           "tensor(float)": np.float32, "tensor(int32)": np.int32}  # fmt: skip
+_PY = {"int": int, "float": float, "bool": bool}
+
+
+def session_options(threads: int) -> Any:
+    """The options every hybridjit session uses (`threads` intra-op threads)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return opts
 
 
 class _Session:
-    def __init__(self, exported: Any, threads: int | None) -> None:
+    def __init__(self, exported: Any, threads: int, fallback: Callable[..., Any]) -> None:
         import onnxruntime as ort
 
-        opts = ort.SessionOptions()
-        if threads is not None:
-            opts.intra_op_num_threads = threads
-            opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.exported = exported
-        self.session = ort.InferenceSession(exported.model.SerializeToString(), opts,
+        self.threads = threads
+        self.options = session_options(threads)
+        self.session = ort.InferenceSession(exported.model.SerializeToString(), self.options,
                                             providers=["CPUExecutionProvider"])  # fmt: skip
+        self._sess = self.session._sess
         self.input_names = [i.name for i in self.session.get_inputs()]
-        self.in_spec = [s for s in exported.inputs if s["kind"] != "none"]
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        self.in_spec = exported.inputs
         self.errors = exported.errors
         self.has_err = exported.has_error_output
         self.out_spec = exported.outputs
-        self._run = self.session.run
+        self.fallback = fallback
+        self.fast: Callable[[tuple[Any, ...]], Any] | None = _compile_fast(self)
 
-    def run(self, args: tuple[Any, ...], fallback: Callable[[tuple[Any, ...]], Any]) -> Any:
+    def run(self, args: tuple[Any, ...]) -> Any:
+        """The general path: numpy feeds, `InferenceSession.run`."""
         feeds = {}
-        names = iter(self.input_names)
-        for a in args:
-            if a is None:
+        for spec, a in zip(self.in_spec, args):
+            kind = spec["kind"]
+            if kind == "none":
                 continue
-            name = next(names)
             if isinstance(a, torch.Tensor):
-                feeds[name] = (
-                    a.detach().numpy() if a.device.type == "cpu" else a.detach().cpu().numpy()
-                )
+                feeds[spec["name"]] = a.detach().cpu().contiguous().numpy()
             else:
-                feeds[name] = np.array(a, dtype=_NP["bool" if isinstance(a, bool) else
-                                                   "int" if isinstance(a, int) else "float"])  # fmt: skip
-        outs = self._run(None, feeds)
+                feeds[spec["name"]] = np.array(a, dtype=_NP[kind])
+        try:
+            outs = self._sess.run(self.output_names, feeds, None)
+        except Exception as e:
+            self.ort_failed(e, args)
         if self.has_err:
             code = int(outs[-1])
             if code:
-                self._raise(code, args, fallback)
+                self.raise_error(code, args)
         return _rebuild(self.out_spec, outs)
 
-    def _raise(self, code: int, args: tuple[Any, ...], fallback: Callable[..., Any]) -> None:
-        from hybridjit.export.onnx._hj import make_exception
+    def ort_failed(self, e: Exception, args: tuple[Any, ...]) -> None:
+        """onnxruntime reported an error: raise what eager raises for these arguments."""
+        self.fallback(args)
+        raise Error(f"onnxruntime failed where the program does not: {e}") from e
 
+    def raise_error(self, code: int, args: tuple[Any, ...]) -> None:
         entry = self.errors[code - 1]
         if entry["message"] is None:
-            fallback(args)  # re-derive the message computed at run time
+            self.fallback(args)  # re-derive the message computed at run time
             raise RuntimeError(f"the exported program raised {entry['class']} at {entry['where']}")
         raise make_exception(entry["message"], entry["class"])
+
+
+def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
+    """Straight-line Python for one input signature, or None where only `run` can do it."""
+    from onnxruntime.capi import _pybind_state as C
+
+    from hybridjit.backends.onnx.values import torch_to_onnx_dtype
+
+    in_meta = {m.name: m for m in s._sess.inputs_meta}
+    out_meta = s._sess.outputs_meta
+    dev = C.OrtDevice(C.OrtDevice.cpu(), C.OrtDevice.default_memory(), 0)
+    b = C.SessionIOBinding(s._sess)
+    env: dict[str, Any] = {"Tensor": torch.Tensor, "MISS": _MISS, "dev": dev, "b": b,
+                           "bind": b.bind_input, "bind_out": b.bind_output, "run": s._sess.run_with_iobinding,
+                           "outs": b.get_outputs, "dl": torch.from_dlpack, "s": s,
+                           "np_bind": _np_bind, "fnp": torch.from_numpy}  # fmt: skip
+    params = [f"a{i}" for i in range(len(s.in_spec))]
+    checks: list[str] = []
+    body: list[str] = []
+    state: list[str] = []
+    for i, spec in enumerate(s.in_spec):
+        a, kind = params[i], spec["kind"]
+        if kind == "none":
+            checks.append(f"{a} is not None")
+            continue
+        name = spec["name"]
+        if name not in in_meta:
+            return None
+        if kind == "tensor":
+            dtype = getattr(torch, spec["dtype"])
+            env[f"D{i}"], env[f"E{i}"] = dtype, int(torch_to_onnx_dtype(dtype))
+            checks.append(f"not isinstance({a}, Tensor) or {a}.dtype is not D{i} "
+                          f"or {a}.dim() != {spec['rank']} or not {a}.is_cpu")  # fmt: skip
+            state += [f"p{i}", f"s{i}"]
+            body += [f"if not {a}.is_contiguous(): {a} = {a}.contiguous()",
+                     f"p = {a}.data_ptr(); sh = {a}.shape",
+                     f"if p != p{i} or sh != s{i}:",
+                     f"    if p: bind({name!r}, dev, E{i}, sh, p); p{i} = p; s{i} = sh",
+                     f"    else: np_bind(b, {name!r}, {a}); p{i} = None"]  # fmt: skip
+        elif kind in _NP:
+            buf = env[f"B{i}"] = np.zeros((), _NP[kind])
+            b.bind_input(name, buf)
+            checks.append(f"{a}.__class__ is not {_PY[kind].__name__}")
+            body.append(f"B{i}[()] = {a}")
+        else:
+            return None
+    # outputs
+    flat = []
+    _flat_spec(s.out_spec, flat)
+    conv: dict[int, str] = {}
+    rebind_out: list[str] = []
+    for idx, (meta, name) in enumerate(zip(out_meta, s.output_names)):
+        is_err = s.has_err and idx == len(out_meta) - 1
+        kind = "error" if is_err else flat[idx] if idx < len(flat) else None
+        if kind is None or kind not in ("tensor", "int", "float", "bool", "error"):
+            return None
+        np_t = _ORT_NP.get(meta.type)
+        if kind != "tensor" and np_t is not None and list(meta.shape) == []:
+            buf = env[f"O{idx}"] = np.zeros((), np_t)
+            b.bind_output(name, dev, buf.dtype, [], buf.ctypes.data)
+            conv[idx] = f"O{idx}.item()" if kind == "error" else f"{kind}(O{idx}.item())"
+        else:
+            # bound afresh before every run: ORT would otherwise write into the last result
+            b.bind_output(name, dev)  # fixes the name's place in get_outputs()
+            rebind_out.append(f"bind_out({name!r}, dev)")
+            conv[idx] = (f"dl(o[{idx}].to_dlpack())" if kind == "tensor" and meta.type != "tensor(bool)"
+                         else f"fnp(o[{idx}].numpy().copy())" if kind == "tensor"
+                         else f"int(o[{idx}].numpy())" if kind == "error"
+                         else f"{kind}(o[{idx}].numpy())")  # fmt: skip
+    needs_o = any("o[" in c for c in conv.values())
+    ret = _return_expr(s.out_spec, conv)
+    lines = [f"def make({', '.join(['_'] + [f'{k}={k}' for k in env])}):"]
+    lines += [f"    {v} = None" for v in state]
+    lines.append("    def fast(args):")
+    if state:
+        lines.append(f"        nonlocal {', '.join(state)}")
+    lines.append(f"        if len(args) != {len(params)}: return MISS")
+    if params:
+        lines.append(f"        {', '.join(params)}, = args")
+    for c in checks:
+        lines.append(f"        if {c}: return MISS")
+    lines += [f"        {x}" for x in body + rebind_out]
+    lines += ["        try: run(b, None)",
+              "        except Exception as e: s.ort_failed(e, args)"]  # fmt: skip
+    if needs_o:
+        lines.append("        o = outs()")
+    if s.has_err:
+        e = conv[len(out_meta) - 1]
+        lines += [f"        e = {e}", "        if e: s.raise_error(e, args)"]
+    lines.append(f"        return {ret}")
+    lines.append("    return fast")
+    src = "\n".join(lines)
+    ns: dict[str, Any] = {}
+    exec(builtins.compile(src, f"<hybridjit onnxruntime runner {id(s):x}>", "exec"), env, ns)  # noqa: S102
+    fast = ns["make"](None)
+    fast.source = src  # type: ignore[attr-defined]
+    return fast
+
+
+def _np_bind(b: Any, name: str, t: torch.Tensor) -> None:
+    b.bind_input(name, t.detach().numpy())
+
+
+def _flat_spec(spec: dict[str, Any], flat: list[str]) -> None:
+    kind = spec["kind"]
+    if kind == "tuple":
+        for x in spec["items"]:
+            _flat_spec(x, flat)
+    elif kind != "none":
+        while len(flat) <= spec["index"]:
+            flat.append("")
+        flat[spec["index"]] = kind
+
+
+def _return_expr(spec: dict[str, Any], conv: dict[int, str]) -> str:
+    kind = spec["kind"]
+    if kind == "tuple":
+        items = [_return_expr(x, conv) for x in spec["items"]]
+        return "(" + "".join(f"{x}, " for x in items) + ")"
+    if kind == "none":
+        return "None"
+    return conv[spec["index"]]
 
 
 def _rebuild(spec: dict[str, Any], outs: list[Any]) -> Any:
