@@ -23,7 +23,7 @@ import onnx_ir as ir
 import torch
 
 from hybridjit.errors import ExportError
-from hybridjit.export.onnx.values import (
+from hybridjit.backends.onnx.values import (
     Const,
     Items,
     Opaque,
@@ -224,7 +224,7 @@ class ExportContext:
             node.metadata_props["hybridjit.node"] = self.node.kind
         self.graph.append(node)
         if node.op_type not in ("If", "Loop") or node.domain:
-            from hybridjit.export.onnx.infer import infer_node
+            from hybridjit.backends.onnx.infer import infer_node
 
             infer_node(node, self.opset)
 
@@ -266,6 +266,21 @@ class ExportContext:
         if rank is not None:
             v.shape = ir.Shape([None] * rank)
 
+    def with_dim(self, v: ir.Value, axis: int, size: int) -> ir.Value:
+        """`v` (unchanged) as a new value whose dim `axis` is known to be `size`."""
+        out = self.op("Identity", [v])[0]
+        if v.shape is not None:
+            dims = list(v.shape)
+            dims[axis] = size
+            out.shape = ir.Shape(dims)
+        return out
+
+    def torchlib(self, node: Any) -> None:
+        """Translate `node` with onnxscript's torchlib (what happens when no rule is listed)."""
+        from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
+
+        export_with_torchlib(self, node)
+
     # -- scalars --------------------------------------------------------------------------
     def scalar_dtype(self, kind: str) -> Any:
         return {"int": ir.DataType.INT64, "float": ir.DataType.DOUBLE,
@@ -297,6 +312,34 @@ class ExportContext:
         self.errors.append({"class": cls, "message": message, "where": where})
         self.scope.err = self.const(len(self.errors))
         self.scope.raised = True
+
+    def checked(self, ok: ir.Value, cls: str, message: str | None,
+                compute: Callable[[], list[ir.Value]]) -> list[ir.Value]:  # fmt: skip
+        """`compute()` where the bool `ok` holds, else raise `cls(message)` (None: re-derived).
+
+        The computation runs inside `If(ok)`, so an op that would fail on bad input (a Gather
+        out of range, an integer division by zero) never runs; the rest of the block is
+        skipped through the error code as after a `raise`.
+        """
+        if ok.const_value is not None and bool(ok.const_value.numpy()):
+            return compute()
+        where = (
+            str(self.node.source_range) if self.node is not None and self.node.source_range else ""
+        )
+        self.errors.append({"class": cls, "message": message, "where": where})
+        code = len(self.errors)
+        with self.new_scope("check_ok") as s_ok:
+            outs = compute()
+        with self.new_scope("check_failed") as s_bad:
+            s_bad.err = self.const(code)
+        n = len(outs)
+        prev = self.scope.err
+        res = self.emit_if(self.cast(ok, ir.DataType.BOOL),
+                           [Branch(s_ok, list(outs)), Branch(s_bad, None)], n)  # fmt: skip
+        if prev is not None and not _is_zero(prev):
+            first = self.op("Equal", [prev, self.const(0)])[0]
+            self.scope.err = self.op("Where", [first, self.scope.err, prev])[0]
+        return res
 
     @property
     def err(self) -> ir.Value | None:

@@ -25,9 +25,9 @@ import onnx_ir as ir
 import torch
 
 from hybridjit.errors import ExportError
-from hybridjit.export.onnx.context import ExportContext
-from hybridjit.export.onnx.torchlib_rules import export_with_torchlib
-from hybridjit.export.onnx.values import Const, Items, torch_to_onnx_dtype
+from hybridjit.backends.onnx.context import ExportContext
+from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
+from hybridjit.backends.onnx.values import Const, Items, torch_to_onnx_dtype
 from hybridjit.ir import types as T
 from hybridjit.ops.aten_export import ATEN_EXPORT
 from hybridjit.ops.prims import PRIMS
@@ -157,7 +157,7 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
                  output_names: Sequence[str] | None = None, dynamic_shapes: bool = True,
                  opset: int | None = None, name: str = "main") -> Exported:  # fmt: skip
     """Export `graph` (calls are inlined on a copy) for inputs like `example_inputs`."""
-    from hybridjit import __version__
+    from hybridjit.version import __version__
     from hybridjit.passes.inline import inline_calls
 
     opset = opset or DEFAULT_OPSET
@@ -181,13 +181,9 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
             ctx.bind(self_v, Const(self_obj))
         in_spec = []
         for v, x, nm in zip(params, example_inputs, names):
-            ov, spec = _graph_input(v, x, nm, dynamic_shapes)
+            b, spec = _input_binding(ctx, v.type, x, nm, dynamic_shapes)
             in_spec.append(spec)
-            if ov is None:
-                ctx.bind(v, Const(x))
-            else:
-                top.graph.inputs.append(ov)
-                ctx.bind(v, ov)
+            ctx.bind(v, b)
         outs = ctx.lower_block(g.block)
         flat: list[ir.Value] = []
         if outs is None:
@@ -223,7 +219,7 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
     model = ir.Model(top.graph, ir_version=10, producer_name="hybridjit",
                      producer_version=__version__)  # fmt: skip
     for fn in ctx.functions.values():
-        from hybridjit.export.onnx._recorder import function_to_ir
+        from hybridjit.backends.onnx._recorder import function_to_ir
 
         f = function_to_ir(fn)
         model.functions[f.identifier()] = f
@@ -255,8 +251,90 @@ def _finish(model: ir.Model) -> None:
                 out.name = f"anon_{id(out)}"
 
 
+def _input_binding(ctx: ExportContext, t: Any, x: Any, name: str, dynamic: bool
+                   ) -> tuple[Any, dict[str, Any]]:  # fmt: skip
+    """The binding of one Python argument and its spec; adds its ONNX inputs to the graph.
+
+    A tuple is one ONNX input per element (`name_0`, `name_1`, ...); a list of numbers is a
+    1-D tensor (int64 / double / bool); a list of tensors is an ONNX sequence.
+    """
+    if type(x) is tuple:
+        elems = t.elems if isinstance(t, T.TupleType) else [None] * len(x)
+        if len(elems) != len(x):
+            raise ExportError(f"cannot export to ONNX: input {name!r} is a {len(elems)}-tuple, "
+                              f"the example has {len(x)} elements")  # fmt: skip
+        parts = [_input_binding(ctx, et, e, f"{name}_{i}", dynamic)
+                 for i, (et, e) in enumerate(zip(elems, x))]  # fmt: skip
+        return Items([b for b, _ in parts], "tuple"), {"name": name, "kind": "tuple",
+                                                       "items": [s for _, s in parts]}  # fmt: skip
+    if type(x) is list:
+        elem = t.elem if isinstance(t, T.ListType) else None
+        kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(elem)
+        if kind is None and elem is None and x and all(type(e) in (int, float, bool) for e in x):
+            kind = type(x[0]).__name__
+        if kind is not None:
+            if not all(type(e) in (int, float, bool) for e in x):
+                raise ExportError(f"cannot export to ONNX: input {name!r} must be a list of "
+                                  f"{kind}")  # fmt: skip
+            dims = [f"{name}_len" if dynamic else len(x)]
+            ov = ir.Value(name=name, type=ir.TensorType(ctx.scalar_dtype(kind)), shape=ir.Shape(dims))
+            ctx.graph.inputs.append(ov)
+            return ov, {"name": name, "kind": f"{kind}_list"}
+        if isinstance(elem, T.TensorType) or (elem is None and x
+                                              and all(isinstance(e, torch.Tensor) for e in x)):  # fmt: skip
+            if not x or not all(isinstance(e, torch.Tensor) for e in x):
+                raise ExportError(f"cannot export to ONNX: input {name!r}: the example list of "
+                                  "tensors must be non-empty (its dtype becomes the model's)")  # fmt: skip
+            dtypes = {e.dtype for e in x}
+            if len(dtypes) != 1:
+                raise ExportError(f"cannot export to ONNX: input {name!r}: an ONNX sequence "
+                                  f"holds tensors of one dtype, the example has {dtypes}")  # fmt: skip
+            dt = torch_to_onnx_dtype(x[0].dtype)
+            ov = ir.Value(name=name, type=ir.SequenceType(ir.TensorType(dt)))
+            ctx.graph.inputs.append(ov)
+            return ov, {"name": name, "kind": "tensor_list",
+                        "dtype": str(x[0].dtype).replace("torch.", "")}  # fmt: skip
+        raise ExportError(f"cannot export to ONNX: input {name!r} is a list of {elem} (only "
+                          "lists of tensors, int, float or bool are supported)")  # fmt: skip
+    ov, spec = _graph_input(x, name, dynamic)
+    if ov is None:
+        return Const(x), spec
+    ctx.graph.inputs.append(ov)
+    return ov, spec
+
+
+_NP_KIND = {"int": "int64", "float": "float64", "bool": "bool"}
+
+
+def feeds(in_spec: list[dict[str, Any]], args: Sequence[Any]) -> dict[str, Any]:
+    """onnxruntime feeds for `args` of a model exported with input spec `in_spec`."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+
+    def put(spec: dict[str, Any], a: Any) -> None:
+        kind = spec["kind"]
+        if kind == "none":
+            return
+        if kind == "tuple":
+            for s, e in zip(spec["items"], a):
+                put(s, e)
+        elif kind == "tensor":
+            out[spec["name"]] = a.detach().cpu().numpy()
+        elif kind == "tensor_list":
+            out[spec["name"]] = [e.detach().cpu().numpy() for e in a]
+        elif kind.endswith("_list"):
+            out[spec["name"]] = np.array(a, dtype=_NP_KIND[kind[:-5]]).reshape(len(a))
+        else:
+            out[spec["name"]] = np.array(a, dtype=_NP_KIND[kind])
+
+    for spec, a in zip(in_spec, args):
+        put(spec, a)
+    return out
+
+
 def _graph_input(
-    v: Any, x: Any, name: str, dynamic: bool
+    x: Any, name: str, dynamic: bool
 ) -> tuple[ir.Value | None, dict[str, Any]]:
     if isinstance(x, torch.Tensor):
         dims = [f"{name}_dim{i}" if dynamic else s for i, s in enumerate(x.shape)]
@@ -277,7 +355,7 @@ def _graph_input(
     if x is None:
         return None, {"name": name, "kind": "none"}
     raise ExportError(f"cannot export to ONNX: input {name!r} of type {type(x).__name__} "
-                      "(only tensors, int, float, bool and None inputs are supported)")  # fmt: skip
+                      "(only tensors, int, float, bool, None and lists/tuples of those are supported)")  # fmt: skip
 
 
 def _flatten(ctx: ExportContext, b: Any, t: Any, flat: list[ir.Value]) -> Any:

@@ -16,8 +16,8 @@ from typing import Any
 
 import torch
 
-from hybridjit.export.onnx import _recorder
-from hybridjit.export.onnx.values import Const, Items
+from hybridjit.backends.onnx import _recorder
+from hybridjit.backends.onnx.values import Const, Items
 from hybridjit.ir import types as T
 
 # aten arguments torchlib leaves out and that do not change the result on CPU
@@ -175,7 +175,7 @@ def _attr_value(arg: Any, value: Any) -> Any:
         return None
     t = arg.type.elem if isinstance(arg.type, T.OptionalType) else arg.type
     if t == T.ScalarTypeType or arg.name == "dtype":
-        from hybridjit.export.onnx.values import torch_to_onnx_dtype
+        from hybridjit.backends.onnx.values import torch_to_onnx_dtype
         from hybridjit.ops.numbering import to_dtype
 
         return int(torch_to_onnx_dtype(to_dtype(value)))
