@@ -18,7 +18,7 @@ from hybridjit.errors import (
     VerificationError,
 )
 
-__version__ = "0.1.0"
+from hybridjit.version import __version__
 
 # Public name -> module that defines it; imported on first use so `import hybridjit` is cheap.
 _LAZY = {

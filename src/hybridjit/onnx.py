@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from typing import Any, Sequence
 
+from hybridjit.errors import ExportError
+
 _INSTALL = "pip install -e '.[onnx]'  (onnx, onnxruntime, onnxscript, onnx-ir)"
 
 
@@ -25,8 +27,6 @@ def _require() -> None:
         except ImportError:
             missing.append(mod)
     if missing:
-        from hybridjit.errors import ExportError
-
         raise ExportError(f"ONNX export needs {', '.join(missing)}: install with {_INSTALL}")
 
 
@@ -41,6 +41,7 @@ def export(obj: Any, f: Any, example_inputs: Sequence[Any] | Any = None, *,
     (taken from a trace's recorded types when omitted).
     """
     _require()
+    # imported after _require(): they need the optional onnx packages
     from hybridjit.backends.onnx.exporter import export_graph
     from hybridjit.backends.onnx.targets import resolve
 

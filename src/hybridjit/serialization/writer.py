@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-import hybridjit
+from hybridjit.version import __version__
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.ir.graph import Graph
 from hybridjit.ir.parser import parse_ir
@@ -57,7 +57,7 @@ def archive_entries(obj: Any, extra_files: dict[str, Any] | None = None) -> dict
 
 def manifest(root: dict[str, Any], version: int = 1) -> dict[str, Any]:
     return {"format": F.FORMAT_NAME, "format_version": version,
-            "hybridjit_version": hybridjit.__version__, "torch_version": torch.__version__,
+            "hybridjit_version": __version__, "torch_version": torch.__version__,
             "root": root}  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import enum
 import inspect
 import math
@@ -506,8 +507,6 @@ class _Deleted(SugaredValue):
 
 
 def _as_load(target: ast.expr) -> ast.expr:
-    import copy
-
     node = copy.deepcopy(target)
     for sub in ast.walk(node):
         if hasattr(sub, "ctx"):
