@@ -17,6 +17,7 @@ what was expected versus found:
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import NoReturn
 
 from hybridjit.errors import VerificationError
@@ -102,9 +103,12 @@ class _Verifier:
     def check_use_lists(self) -> None:
         users = [*self.nodes, *(n.return_node for n in self._blocks())]
         expected = {(id(n), i): n.inputs[i] for n in users for i in range(len(n.inputs))}
+        # Every use-list entry, counted once (a scan of `v.uses` per input is quadratic when
+        # one value has many users).
+        listed = Counter((id(u.user), u.offset, id(v)) for v in self.defined for u in v.uses)
         for node in users:
             for i, v in enumerate(node.inputs):
-                if sum(1 for u in v.uses if u.user is node and u.offset == i) != 1:
+                if listed[(id(node), i, id(v))] != 1:
                     fail(_culprit(node), f"%{v.debug_name} is input {i} but its use-list has "
                          f"{_count_uses(v, node, i)} entries for that use")  # fmt: skip
         for v, definer in self.defined.items():

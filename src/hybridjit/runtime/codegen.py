@@ -81,7 +81,8 @@ class _Codegen:
         self.function_name = ""
         # Nodes whose expression is nested into their single user instead of getting a local.
         self.inlined: set[Node] = set()
-        self._prev: dict[Node, Node | None] = {}
+        # Top-level helper functions for regions nested too deep (see `region`).
+        self.helpers: list[list[str]] = []
 
     # -- names -------------------------------------------------------------------------------
     def fresh(self, base: str, is_global: bool = False) -> str:
@@ -177,7 +178,7 @@ class _Codegen:
         outs = [self.src(v) for v in self.graph.outputs]
         result = outs[0] if len(outs) == 1 else f"({', '.join(outs)}{',' if outs else ''})"
         self.line(1, f"return {result}")
-        return "\n".join(self.lines) + "\n"
+        return "\n".join(itertools.chain(self.lines, *self.helpers)) + "\n"
 
     def block(self, block: Block, depth: int, outputs: Sequence[str] = ()) -> None:
         """The block's nodes, then `outputs = <block outputs>` (or `pass` if empty)."""
@@ -188,7 +189,43 @@ class _Codegen:
 
     def nodes(self, block: Block, depth: int) -> None:
         for node in block.nodes:
-            (_emitter(node.kind) or _emit_op)(self, node, depth)
+            if node.blocks and depth >= MAX_BLOCK_DEPTH:
+                self.region(node, depth)
+            else:
+                (_emitter(node.kind) or _emit_op)(self, node, depth)
+
+    def region(self, node: Node, depth: int) -> None:
+        """Emit `node` (control flow nested too deep) as a helper function called here.
+
+        CPython refuses more than 20 nested loops in one function ("too many statically
+        nested blocks") and 100 indentation levels, so past `MAX_BLOCK_DEPTH` the node moves
+        to its own top-level def, which takes the values the node reads from outside and
+        returns its outputs; a loop and its `break` stay together inside the helper::
+
+            for i in range(n):                      for i in range(n):
+                ...18 levels...                         ...18 levels...
+                    if c:                                   x_3 = _hj_region(c, x_1)
+                        x_3 = x_1 + 1           def _hj_region(c, x_1):
+                    else:                           if c: ...
+                        x_3 = x_1                   return x_3
+        """
+        free = _free_values(node, self.constants)
+        args = [self.src(v) for v in free]
+        saved = {v: self._src[v] for v in free}
+        params = [a if a.isidentifier() and not keyword.iskeyword(a) else self.fresh("arg")
+                  for a in args]  # fmt: skip
+        self._src.update(zip(free, params))
+        name = self.fresh("_hj_region", is_global=True)
+        outer, self.lines = self.lines, [f"def {name}({', '.join(params)}):"]
+        (_emitter(node.kind) or _emit_op)(self, node, 1)
+        outs = [self.local(v) for v in node.outputs]
+        if outs:
+            self.line(1, f"return {', '.join(outs)}")
+        self.helpers.append(["", *self.lines])
+        self.lines = outer
+        self._src.update(saved)
+        call = f"{name}({', '.join(args)})"
+        self.line(depth, f"{', '.join(outs)} = {call}" if outs else call, node)
 
     def close_body(self, depth: int, start: int) -> None:
         if len(self.lines) == start:
@@ -220,12 +257,17 @@ class _Inliner:
 
     A single-use value is inlined when its node comes right before its user (constants aside),
     scanning the user's operands right to left: then nesting evaluates everything in the same
-    order as the statements would, so no side effect or exception moves.
+    order as the statements would, so no side effect or exception moves.  Nodes are visited
+    in order, so an operand's own nesting is already known: `start[n]` is the first node of
+    n's expression and `height[n]` how deep it nests.  An operand already `MAX_EXPRESSION_DEPTH`
+    deep keeps its local: CPython's compiler recurses per level and gives up near 200.
     """
 
     def __init__(self, gen: _Codegen) -> None:
         self.gen = gen
         self.prev: dict[Node, Node | None] = {}
+        self.start: dict[Node, Node] = {}
+        self.height: dict[Node, int] = {}
 
     def block(self, block: Block, skip_first_output: bool = False) -> None:
         last: Node | None = None
@@ -239,26 +281,46 @@ class _Inliner:
         self.operands(block.return_node, outputs)
 
     def node(self, node: Node) -> None:
-        if node in self.gen.inlined:
-            return
         for b in node.blocks:
             self.block(b, skip_first_output=node.kind == "prim::Loop")
         if node.kind in _INLINE_INTO or (_emitter(node.kind) is None and _in_order(node)):
             self.operands(node, node.inputs)
 
-    def operands(self, user: Node, inputs: Sequence[Value]) -> Node:
-        point = user
+    def operands(self, user: Node, inputs: Sequence[Value]) -> None:
+        point, height = user, 0
         for v in reversed(inputs):
-            point = self.value(point, v)
-        return point
+            node = v.node
+            if node is not self.prev.get(point) or not _inlinable(v):
+                continue
+            below = self.height.get(node, 0)
+            if below >= MAX_EXPRESSION_DEPTH:
+                continue
+            self.gen.inlined.add(node)
+            height = max(height, below + 1)
+            point = self.start.get(node, node) if _in_order(node) else node
+        self.start[user], self.height[user] = point, height
 
-    def value(self, point: Node, v: Value) -> Node:
-        node = v.node
-        if node is not self.prev.get(point) or not _inlinable(v):
-            return point
-        self.gen.inlined.add(node)
-        return self.operands(node, node.inputs) if _in_order(node) else node
 
+def _free_values(node: Node, constants: dict[Value, Any]) -> list[Value]:
+    """The values `node` and its nested blocks read but do not define, constants aside."""
+    inner: set[Value] = set()
+    free: dict[Value, None] = {}
+    pending = [node]
+    while pending:
+        n = pending.pop()
+        inner.update(n.outputs)
+        free.update((v, None) for v in n.inputs)
+        for b in n.blocks:
+            inner.update(b.inputs)
+            free.update((v, None) for v in b.outputs)
+            pending.extend(reversed(list(b.nodes)))
+    return [v for v in free if v not in inner and v not in constants]
+
+
+# Control flow nested deeper than this (in indentation levels) moves to a helper function.
+MAX_BLOCK_DEPTH = 18
+# An operand nests into its user only while its own expression is less deep than this.
+MAX_EXPRESSION_DEPTH = 50
 
 _INLINE_INTO = frozenset({"prim::If", "prim::CallFunction", "prim::CallMethod"})
 

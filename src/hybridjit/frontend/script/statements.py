@@ -102,8 +102,8 @@ class StatementsMixin:
                 builder(stmt)
             if self.env.exited:
                 return
-            rest = stmts[i + 1 :]
-            if self.env.may_set and rest:
+            if self.env.may_set and i + 1 < len(stmts):  # (slice only here: n statements)
+                rest = stmts[i + 1 :]
                 with self.at(rest[0]):
                     self.emit_guarded(rest)
                 return

@@ -8,6 +8,7 @@ objects (by identity) to the `Value` that holds them in its graph.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import linecache
 import os
@@ -53,6 +54,30 @@ def user_frame() -> types.FrameType | None:
     while frame is not None and _is_plumbing(frame.f_code.co_filename):
         frame = frame.f_back
     return frame
+
+
+# Per code object: the start offsets of its line-table ranges, and each range's line.
+_LINE_TABLES: dict[types.CodeType, tuple[list[int], list[int | None]]] = {}
+
+
+def line_number(frame: types.FrameType) -> int:
+    """`frame.f_lineno`, in time logarithmic in the function's length.
+
+    CPython 3.11 computes `f_lineno` by scanning the code's line table from its start, which
+    made tracing an n-statement function take time quadratic in n; the table is read once
+    per code object here and searched by the frame's instruction offset.
+    """
+    code = frame.f_code
+    table = _LINE_TABLES.get(code)
+    if table is None:
+        ranges = [(start, line) for start, end, line in code.co_lines() if end > start]
+        table = _LINE_TABLES[code] = ([r[0] for r in ranges], [r[1] for r in ranges])
+        if len(_LINE_TABLES) > 256:  # a bounded cache: drop the oldest tables
+            _LINE_TABLES.pop(next(iter(_LINE_TABLES), None), None)
+    starts, lines = table
+    i = bisect.bisect_right(starts, frame.f_lasti) - 1
+    line = lines[i] if i >= 0 and frame.f_trace is None else None
+    return line if line is not None else frame.f_lineno
 
 
 class Frame:
@@ -149,7 +174,7 @@ class TracingState:
         if filename not in self._sources:
             lines = linecache.getlines(filename, site.f_globals)
             self._sources[filename] = "".join(lines) if lines else None
-        return SourceRange(filename, site.f_lineno, 0, source=self._sources[filename])
+        return SourceRange(filename, line_number(site), 0, source=self._sources[filename])
 
     def local_name_of(self, obj: Any) -> str | None:
         """The name of a local variable of the user frame that holds `obj`, as torch.jit names
