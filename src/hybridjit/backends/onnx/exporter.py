@@ -30,6 +30,7 @@ from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.backends.onnx.values import Const, Items, torch_to_onnx_dtype
 from hybridjit.ir import types as T
 from hybridjit.ops.aten_export import ATEN_EXPORT
+from hybridjit.ops.effects import effects_of
 from hybridjit.ops.prims import PRIMS
 
 DEFAULT_OPSET = 18
@@ -92,9 +93,15 @@ def _has_tensor(t: Any) -> bool:
 
 
 def _fold(ctx: ExportContext, node: Any) -> bool:
-    """Evaluate an op on export-time values (no tensors involved) right away."""
+    """Evaluate a pure op on export-time values (no tensors involved) right away.
+
+    Only ops without effects fold: running `set_grad_enabled` or `manual_seed` here would
+    change the exporting process, not the exported program."""
     schema = node.schema
-    if schema.is_mutable or not all(ctx.is_static(v) for v in node.inputs):
+    effects = effects_of(node)
+    if not effects.removable or effects.nondeterministic:
+        return False
+    if not all(ctx.is_static(v) for v in node.inputs):
         return False
     if any(_has_tensor(a.type) for a in (*schema.arguments, *schema.returns)):
         return False
