@@ -132,6 +132,33 @@ def test_broken_archives_exit_3(archives: dict[str, Path], tmp_path: Path) -> No
     assert cli("verify", str(tmp_path / "absent.hj")).returncode == 3
 
 
+@pytest.mark.parametrize("backend", ["interpreter", "onnxruntime", "auto"])
+def test_run_with_another_backend_gives_the_same_output(archives: dict[str, Path],
+                                                        backend: str) -> None:  # fmt: skip
+    done = cli("run", "--backend", backend, str(archives["function"]), "[1.0, 2.0]", "5")
+    assert done.returncode == 0, done.stderr
+    assert "tensor([6., 7.])" in done.stdout
+
+
+def test_export_writes_a_model_onnxruntime_runs(archives: dict[str, Path], tmp_path: Path) -> None:
+    import numpy as np
+    import onnxruntime as ort
+
+    out = tmp_path / "add.onnx"
+    done = cli("export", str(archives["function"]), "-o", str(out), "-i", "[1.0, 2.0]", "5")
+    assert done.returncode == 0, done.stderr
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    feeds = {"x": np.array([3.0, 4.0], dtype=np.float32), "n": np.array(2, dtype=np.int64)}
+    assert session.run(None, feeds)[0].tolist() == [5.0, 6.0]
+
+
+def test_export_without_known_input_types_names_the_fix(archives: dict[str, Path],
+                                                       tmp_path: Path) -> None:  # fmt: skip
+    done = cli("export", str(archives["function"]), "-o", str(tmp_path / "f.onnx"))
+    assert done.returncode == 1 and "example_inputs" in done.stderr
+    assert cli("export", str(archives["broken"]), "-o", str(tmp_path / "b.onnx")).returncode == 3
+
+
 def test_verify_reports_ok(archives: dict[str, Path]) -> None:
     done = real_cli("verify", str(archives["module"]), via_script=True)
     assert done.returncode == 0 and done.stdout.startswith("ok:")
@@ -151,7 +178,7 @@ def test_dot_output(archives: dict[str, Path], tmp_path: Path) -> None:
 def test_help_lists_every_command() -> None:
     done = cli("--help")
     assert done.returncode == 0
-    for command in ("show", "graph", "code", "run", "dot", "verify"):
+    for command in ("show", "graph", "code", "run", "export", "dot", "verify"):
         assert command in done.stdout
     assert "exit status" in done.stdout
 

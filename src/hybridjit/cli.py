@@ -4,6 +4,9 @@
     hybridjit graph ARCHIVE [METHOD]    the IR of a method (default: forward) or function
     hybridjit code ARCHIVE [METHOD]     TorchScript-like Python code
     hybridjit run ARCHIVE [ARGS...]     call it; ARGS are literals, .npy or .safetensors files
+                                        (--backend codegen|interpreter|onnxruntime|auto)
+    hybridjit export ARCHIVE -o F.onnx  write it as an ONNX model (-i ARGS...: example inputs
+                                        fixing dtypes and ranks; --method NAME, --opset N)
     hybridjit dot ARCHIVE [METHOD]      Graphviz DOT (--format svg|png needs `dot` installed)
     hybridjit verify ARCHIVE            check everything; exit status 0 when sound
 
@@ -21,6 +24,9 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+import hybridjit
+import hybridjit.onnx
+from hybridjit.backends.onnx.backend import BACKENDS
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.serialization.archive import load_contents
 from hybridjit.serialization.describe import describe, summary
@@ -79,6 +85,16 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("args", nargs="*", metavar="ARGS",
                    help="inputs: literals (5, 2.5, [5], True, 'text'), x.npy, w.safetensors[:NAME]")  # fmt: skip
     p.add_argument("--method", default=None, help="method to call (default: forward)")
+    p.add_argument("--backend", default="codegen", choices=BACKENDS,
+                   help="how to run it (onnxruntime and auto need the onnx extra)")  # fmt: skip
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
+    p.add_argument("-i", "--inputs", nargs="+", default=(), metavar="ARG",
+                   help="example inputs, as for `run` (default: the types the graph records)")  # fmt: skip
+    p.add_argument("--method", default=None, help="method to export (default: forward)")
+    p.add_argument("--opset", type=int, default=None, help="ONNX opset (default: 18)")
 
 
 def _dot_args(p: argparse.ArgumentParser) -> None:
@@ -150,18 +166,40 @@ def _graphviz(text: str, fmt: str) -> bytes:
 def cmd_run(args: argparse.Namespace) -> int:
     contents = _load(args)
     fn = _pick(contents, args.method)
-    types = [v.type for v in fn.graph.inputs]
-    offset = 1 if _is_method(contents, fn) else 0
-    try:
-        values = [parse_argument(a, types[i + offset] if i + offset < len(types) else None)
-                  for i, a in enumerate(args.args)]  # fmt: skip
-    except InputError as e:
-        raise CommandError(str(e), EXIT_USAGE) from None
-    target = getattr(contents.root, args.method or "forward") if offset else fn
+    values = _inputs(contents, fn, args.args)
+    method = args.method or "forward"
+    is_method = _is_method(contents, fn)
+    if args.backend == "codegen":
+        target = getattr(contents.root, method) if is_method else fn
+    else:
+        target = hybridjit.compile(contents.root if is_method else fn, backend=args.backend,
+                                   method=method)  # fmt: skip
     with torch.no_grad():
         result = target(*values)
     _print_result(result)
     return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    contents = _load(args)
+    fn = _pick(contents, args.method)
+    examples = _inputs(contents, fn, args.inputs) if args.inputs else None
+    obj = contents.root if _is_method(contents, fn) else fn
+    hybridjit.onnx.export(obj, args.output, examples, method=args.method or "forward",
+                          opset=args.opset)  # fmt: skip
+    print(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _inputs(contents: Any, fn: Any, texts: Sequence[str]) -> list[Any]:
+    """Command-line inputs parsed by the types of `fn`'s graph inputs."""
+    types = [v.type for v in fn.graph.inputs]
+    offset = 1 if _is_method(contents, fn) else 0
+    try:
+        return [parse_argument(a, types[i + offset] if i + offset < len(types) else None)
+                for i, a in enumerate(texts)]  # fmt: skip
+    except InputError as e:
+        raise CommandError(str(e), EXIT_USAGE) from None
 
 
 def _print_result(result: Any) -> None:
@@ -200,6 +238,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, Callable[...
     "graph": (cmd_graph, "print the IR graph of a method or function", _method_arg),
     "code": (cmd_code, "print the TorchScript-like code of a method or function", _method_arg),
     "run": (cmd_run, "run the archive on inputs and print the outputs", _run_args),
+    "export": (cmd_export, "write a method or function as an ONNX model", _export_args),
     "dot": (cmd_dot, "print a graph in Graphviz DOT (or render it as svg/png)", _dot_args),
     "verify": (cmd_verify, "load and check the whole archive", lambda p: None),
 }
