@@ -51,6 +51,13 @@ def _str_method(name: str) -> OpImpl:
     return py(getattr(str, name), f"{{0}}.{name}({{rest}})")
 
 
+def _same_member(a: Any, b: Any) -> bool:
+    # An enum class rebuilt by `hybridjit.load` is another class with the same members:
+    # TorchScript compares enum values by their type's name and value, not identity.
+    return a is b or (type(a).__name__ == type(b).__name__ and a.name == b.name
+                      and a.value == b.value)  # fmt: skip
+
+
 def _percent_format(fmt: str, *args: Any) -> str:
     # TorchScript passes `"%d %s" % (a, b)`'s right-hand side as one (tuple) argument.
     return fmt % (args[0] if len(args) == 1 else args)
@@ -198,4 +205,6 @@ BY_OVERLOAD: dict[str, OpImpl] = {
     "aten::format": BY_NAME["aten::format"],
     "aten::__getitem__.t": BY_NAME["aten::__getitem__"],
     "aten::__contains__.Tensor": BY_NAME["aten::__contains__"],
+    "aten::eq.enum": call(_same_member, "same_member"),
+    "aten::ne.enum": call(lambda a, b: not _same_member(a, b), "other_member"),
 }  # fmt: skip
