@@ -8,7 +8,7 @@ import pytest
 import torch
 from tests.corpus import script_programs
 from tests.corpus.script_rejections import REJECTIONS
-from tests.frontend.script_helpers import check_same_outcome, executors, outcome
+from tests.differential import check_script
 
 import hybridjit
 
@@ -24,33 +24,17 @@ def _params(cases):
 
 @pytest.mark.parametrize("case", _params(CASES))
 def test_corpus_case_matches_eager(case) -> None:
+    """Eager vs codegen, interpreter, torch.jit (where it accepts the program) and a
+    save/load round trip, on every input of the case."""
     try:
-        sf = hybridjit.script(case.fn)
+        hybridjit.script(case.fn)
     except hybridjit.FrontendError as e:
         if case.torchscript_ok:
             raise
         # Beyond TorchScript: a clean compile error is acceptable (not a crash).
         pytest.xfail(f"not supported by hybridjit either: {str(e).splitlines()[0]}")
-    runners = executors(sf)
-    for args in case.inputs:
-        expected = outcome(case.fn, args)
-        for who, run in runners.items():
-            check_same_outcome(expected, outcome(run, args), f"{case.name}{args!r} [{who}]",
-                               case.atol)  # fmt: skip
-
-
-@pytest.mark.parametrize("case", [c for c in CASES if c.torchscript_ok],
-                         ids=[c.name for c in CASES if c.torchscript_ok])  # fmt: skip
-def test_corpus_case_matches_torch_jit(case) -> None:
-    sf = hybridjit.script(case.fn)
-    oracle = torch.jit.script(case.fn)
-    for args in case.inputs:
-        expected, got = outcome(oracle, args), outcome(sf, args)
-        if expected[0] == "raise":
-            # torch.jit raises its own error class; hybridjit keeps eager's (checked above).
-            assert got[0] == "raise", f"{case.name}{args!r}: torch.jit raised, hybridjit did not"
-            continue
-        check_same_outcome(expected, got, f"{case.name}{args!r} [vs torch.jit]", case.atol)
+    check_script(case.fn, case.inputs, atol=case.atol, torchscript=case.torchscript_ok,
+                 name=case.name)  # fmt: skip
 
 
 # Programs torch.jit rejects but hybridjit accepts on purpose (a superset of TorchScript).
