@@ -7,6 +7,7 @@ from typing import Dict, List, Optional
 
 import pytest
 import torch
+from tests.differential import check_module
 from torch import nn
 
 import hybridjit
@@ -74,13 +75,11 @@ def test_more_torch_modules_script_and_match_eager(name: str) -> None:
 @pytest.mark.parametrize("name", list(MODULES))
 def test_torch_module_scripts_and_matches_eager(name: str) -> None:
     module, args = MODULES[name]
-    module.eval()
-    scripted = hybridjit.script(module)
+    # torch.jit.script(nn.LSTM / nn.GRU) has no callable `forward` in torch 2.13 (its forward
+    # is an @overload pair), so torch.jit is no oracle for those two.
+    oracle = name not in ("LSTM", "GRU")
+    scripted = check_module(module.eval(), [args], atol=1e-5, torchscript=oracle)
     assert isinstance(scripted, ScriptModule)
-    with torch.no_grad():
-        torch.testing.assert_close(scripted(*args), module(*args))
-        sf = scripted._hj_methods["forward"]
-        torch.testing.assert_close(sf.using("interpreter")(scripted, *args), module(*args))
 
 
 def test_scripted_module_shares_parameters() -> None:
