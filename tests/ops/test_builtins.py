@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from typing import Any, List, Tuple
 
 import pytest
 import torch
 import torch.nn.functional as F
+from tests.differential import check_script
 
 from hybridjit.ops.builtins import (
     binary_op_name,
@@ -118,3 +120,17 @@ def test_builtin_functions_are_parsed_per_name() -> None:
     assert [str(f.schema) for f in builtin_functions_for("aten::_pair")] == [
         "aten::_pair(int[2] x) -> int[]"
     ]
+
+
+def _device_flags(x: torch.Tensor) -> List[bool]:
+    return [x.is_ipu, x.is_meta, x.is_cpu, x.is_xpu, x.is_mps, x.is_sparse, x.is_quantized]
+
+
+def _views(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, int]:
+    return x.H, x.mT, x.ndim
+
+
+@pytest.mark.parametrize("fn", [_device_flags, _views])
+def test_tensor_attributes_of_the_one_table_script_and_run(fn: Any) -> None:
+    x = torch.arange(6.0).reshape(2, 3)
+    check_script(fn, [(x,)])

@@ -107,14 +107,16 @@ TENSOR_CAST_METHODS: dict[str, torch.dtype] = {
     "bfloat16": torch.bfloat16,
 }  # fmt: skip
 
-# Tensor attributes that are operators (TorchScript's SimpleValue::attr for tensors).
+# Tensor attributes that are operators (TorchScript's SimpleValue::attr for tensors); both
+# frontends read this one table.
 TENSOR_ATTRIBUTES: dict[str, str] = {
     "dtype": "prim::dtype", "device": "prim::device", "grad": "prim::grad",
     "data": "prim::data", "shape": "aten::size", "is_cuda": "prim::is_cuda",
     "is_cpu": "prim::is_cpu", "is_xla": "prim::is_xla", "is_xpu": "prim::is_xpu",
     "is_mps": "prim::is_mps", "is_sparse": "prim::is_sparse", "is_mkldnn": "prim::is_mkldnn",
     "is_quantized": "prim::is_quantized", "is_meta": "prim::is_meta",
-    "is_nested": "prim::is_nested", "is_vulkan": "prim::is_vulkan",
+    "is_nested": "prim::is_nested", "is_vulkan": "prim::is_vulkan", "is_ipu": "prim::is_ipu",
+    "is_maia": "prim::is_maia", "is_mtia": "prim::is_mtia",
     "requires_grad": "prim::requires_grad", "layout": "prim::layout", "T": "aten::numpy_T",
     "mT": "aten::mT", "H": "aten::matrix_H", "mH": "aten::mH", "real": "aten::real",
     "imag": "aten::imag", "itemsize": "prim::itemsize", "nbytes": "prim::nbytes",

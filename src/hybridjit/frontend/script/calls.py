@@ -39,7 +39,7 @@ from hybridjit.frontend.script.sugared import (
 )  # fmt: skip
 from hybridjit.frontend.script.types_from_annotations import enum_type
 from hybridjit.ir import types as T
-from hybridjit.ops.builtins import builtin_name
+from hybridjit.ops.builtins import builtin_name, tensor_attribute_name
 from hybridjit.ops.resolution import match_call
 from hybridjit.runtime.function import ScriptFunction
 
@@ -47,24 +47,6 @@ if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler
     from hybridjit.ir.graph import Value
 
-# Tensor attributes that are not methods: name -> (op, output type).
-TENSOR_PROPERTIES: dict[str, tuple[str, T.Type]] = {
-    "dtype": ("prim::dtype", T.IntType), "device": ("prim::device", T.DeviceType),
-    "shape": ("aten::size", T.ListType(T.IntType)), "is_cuda": ("prim::is_cuda", T.BoolType),
-    "requires_grad": ("prim::requires_grad", T.BoolType), "data": ("prim::data", T.TENSOR),
-    "layout": ("prim::layout", T.IntType), "grad": ("prim::grad", T.OptionalType(T.TENSOR)),
-    "ndim": ("aten::dim", T.IntType), "T": ("aten::numpy_T", T.TENSOR),
-    "mT": ("aten::mT", T.TENSOR), "real": ("aten::real", T.TENSOR),
-    "imag": ("aten::imag", T.TENSOR), "is_sparse": ("prim::is_sparse", T.BoolType),
-    "is_quantized": ("prim::is_quantized", T.BoolType), "is_meta": ("prim::is_meta", T.BoolType),
-    "is_cpu": ("prim::is_cpu", T.BoolType), "H": ("aten::numpy_T", T.TENSOR),
-    "is_nested": ("prim::is_nested", T.BoolType), "is_mkldnn": ("prim::is_mkldnn", T.BoolType),
-    "is_xpu": ("prim::is_xpu", T.BoolType), "is_mps": ("prim::is_mps", T.BoolType),
-    "mH": ("aten::mH", T.TENSOR), "itemsize": ("prim::itemsize", T.IntType),
-}  # fmt: skip
-SCHEMA_PROPERTIES = {"shape", "ndim", "T", "mT", "real", "imag", "dtype", "device", "layout",
-                     "requires_grad", "is_cuda", "data", "grad", "is_cpu", "is_sparse",
-                     "is_quantized", "is_meta"}  # fmt: skip
 DICT_METHODS = {"items", "keys", "values"}
 EXCEPTION_NAMES = {cls: f"builtins.{cls.__name__}" for cls in vars(builtins).values()
                    if isinstance(cls, type) and issubclass(cls, BaseException)}  # fmt: skip
@@ -260,9 +242,8 @@ class CallsMixin:
 
     def value_attr(self: FunctionCompiler, v: Value, name: str) -> SugaredValue:
 
-        t = v.type
-        if isinstance(t, T.TensorType) and name in TENSOR_PROPERTIES:
-            op, out = TENSOR_PROPERTIES[name]
+        op = tensor_attribute_name(name) if isinstance(v.type, T.TensorType) else None
+        if op is not None:
             return SimpleValue(self.call_builtin_values(op, [v], {}))
         found = objects.value_attribute(self, v, name)
         if found is not None:
