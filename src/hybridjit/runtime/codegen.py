@@ -13,6 +13,10 @@ becomes real `if` / `for` statements.  For example::
           -> (%2, %z.5)                             return z
       return (%z)
 
+Generated code stays within CPython's limits at any size: a single-use value nests into its
+user's expression only `MAX_EXPRESSION_DEPTH` deep, and control flow nested past
+`MAX_BLOCK_DEPTH` levels becomes a helper function called from the outer one (`region`).
+
 The source is registered with `linecache` under `<hybridjit-codegen-N:name>`, so tracebacks,
 `inspect.getsource` and debuggers show it; each line ends with the original source location.
 """
