@@ -16,9 +16,7 @@ from hybridjit.ops.builtins import (
     binary_op_name,
     builtin_functions_for,
     builtin_name,
-    special_form,
     tensor_attribute_name,
-    tensor_method_name,
     unary_op_name,
 )
 
@@ -82,18 +80,11 @@ def test_unary_op_name() -> None:
         unary_op_name(ast.UAdd())
 
 
-def test_tensor_methods_and_attributes() -> None:
-    assert tensor_method_name("add") == "aten::add"
-    assert tensor_method_name("no_such_method") is None
+def test_tensor_attributes() -> None:
     assert tensor_attribute_name("shape") == "aten::size"
     assert tensor_attribute_name("dtype") == "prim::dtype"
     assert tensor_attribute_name("T") == "aten::numpy_T"
     assert tensor_attribute_name("foo") is None
-
-
-def test_special_forms() -> None:
-    assert special_form(range) == "range" and special_form(isinstance) == "isinstance"
-    assert special_form(len) is None and special_form([]) is None
 
 
 def test_builtin_functions_table() -> None:

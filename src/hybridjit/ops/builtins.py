@@ -50,12 +50,6 @@ _PY_BUILTINS: dict[Callable[..., Any], str] = {
     oct: "aten::oct", pow: "aten::pow", sorted: "aten::sorted", warnings.warn: "aten::warn",
 }  # fmt: skip
 
-# Python builtins that are syntax-like forms in TorchScript, not operator calls.
-SPECIAL_FORMS: dict[Callable[..., Any], str] = {
-    tuple: "tuple", list: "list", dict: "dict", range: "range", zip: "zip",
-    enumerate: "enumerate", getattr: "getattr", hasattr: "hasattr", isinstance: "isinstance",
-}  # fmt: skip
-
 # math/cmath functions whose operator has another name.
 _MATH_RENAMES = {"remainder": "aten::mathremainder", "phase": "aten::angle",
                  "rect": "aten::polar"}  # fmt: skip
@@ -68,7 +62,7 @@ BINARY_OPS: dict[str, str] = {
     "<<": "aten::__lshift__", ">>": "aten::__rshift__",
     "==": "aten::eq", "!=": "aten::ne", "<": "aten::lt", "<=": "aten::le", ">": "aten::gt",
     ">=": "aten::ge", "is": "aten::__is__", "is not": "aten::__isnot__",
-    "in": "aten::__contains__",
+    "in": "aten::__contains__", "not in": "aten::__contains__",
 }  # fmt: skip
 UNARY_OPS: dict[str, str] = {"-": "aten::neg", "~": "aten::bitwise_not", "not": "aten::__not__"}
 
@@ -77,7 +71,7 @@ _AST_SYMBOLS: dict[type, str] = {
     ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
     ast.LShift: "<<", ast.RShift: ">>", ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<",
     ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Is: "is", ast.IsNot: "is not",
-    ast.In: "in", ast.USub: "-", ast.Invert: "~", ast.Not: "not",
+    ast.In: "in", ast.NotIn: "not in", ast.USub: "-", ast.Invert: "~", ast.Not: "not",
 }  # fmt: skip
 
 _OPERATOR_SYMBOLS: dict[Callable[..., Any], str] = {
@@ -159,7 +153,8 @@ def binary_op_name(op: Any) -> str:
     """The operator of a binary operator given as an `ast` node/class, `operator` function or
     symbol: `ast.Add()`, `operator.add` or `"+"` -> `aten::add`; `%` -> `aten::remainder`.
 
-    `in` means `aten::__contains__(container, element)`: its arguments are swapped.
+    `in` means `aten::__contains__(container, element)`: its arguments are swapped (and
+    `not in` negates it). The script frontend and the tracer both read these tables.
     """
     return BINARY_OPS[_symbol(op, _OPERATOR_SYMBOLS)]
 
@@ -167,14 +162,6 @@ def binary_op_name(op: Any) -> str:
 def unary_op_name(op: Any) -> str:
     """`-x` -> `aten::neg`, `~x` -> `aten::bitwise_not`, `not x` -> `aten::__not__`."""
     return UNARY_OPS[_symbol(op, _OPERATOR_UNARY)]
-
-
-def special_form(obj: Any) -> str | None:
-    """`tuple`, `list`, `range`, `isinstance`, ...: builtins the frontend handles itself."""
-    try:
-        return SPECIAL_FORMS.get(obj)
-    except TypeError:
-        return None
 
 
 def _symbol(op: Any, by_function: dict[Callable[..., Any], str]) -> str:

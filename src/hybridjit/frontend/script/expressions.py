@@ -10,16 +10,17 @@ from typing import TYPE_CHECKING, Callable
 from hybridjit.frontend.script.environment import Env, debug_name
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
+from hybridjit.ops.builtins import binary_op_name, unary_op_name
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler
     from hybridjit.ir.graph import Value
 
+# The operators of Python's operator syntax come from the table both frontends share.
 BINARY_OPS: dict[type, str] = {
-    ast.Add: "aten::add", ast.Sub: "aten::sub", ast.Mult: "aten::mul", ast.Div: "aten::div",
-    ast.FloorDiv: "aten::floordiv", ast.Mod: "aten::remainder", ast.Pow: "aten::pow",
-    ast.MatMult: "aten::matmul", ast.BitAnd: "aten::__and__", ast.BitOr: "aten::__or__",
-    ast.BitXor: "aten::__xor__", ast.LShift: "aten::__lshift__", ast.RShift: "aten::__rshift__",
+    t: binary_op_name(t) for t in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
+                                   ast.Pow, ast.MatMult, ast.BitAnd, ast.BitOr, ast.BitXor,
+                                   ast.LShift, ast.RShift)
 }  # fmt: skip
 # Tensor `x op= y` is in place, as in Python.
 INPLACE_TENSOR_OPS: dict[type, str] = {
@@ -28,12 +29,10 @@ INPLACE_TENSOR_OPS: dict[type, str] = {
     ast.Mod: "aten::remainder_", ast.Pow: "aten::pow_",
 }  # fmt: skip
 COMPARE_OPS: dict[type, str] = {
-    ast.Lt: "aten::lt", ast.Gt: "aten::gt", ast.LtE: "aten::le", ast.GtE: "aten::ge",
-    ast.Eq: "aten::eq", ast.NotEq: "aten::ne", ast.Is: "aten::__is__",
-    ast.IsNot: "aten::__isnot__", ast.In: "aten::__contains__", ast.NotIn: "aten::__contains__",
+    t: binary_op_name(t) for t in (ast.Lt, ast.Gt, ast.LtE, ast.GtE, ast.Eq, ast.NotEq, ast.Is,
+                                   ast.IsNot, ast.In, ast.NotIn)
 }  # fmt: skip
-UNARY_OPS: dict[type, str] = {ast.USub: "aten::neg", ast.Invert: "aten::bitwise_not",
-                              ast.Not: "aten::__not__"}  # fmt: skip
+UNARY_OPS: dict[type, str] = {t: unary_op_name(t) for t in (ast.USub, ast.Invert, ast.Not)}
 REFLECTED = {"aten::add": "aten::add", "aten::mul": "aten::mul", "aten::sub": "aten::rsub",
              "aten::__and__": "aten::__and__", "aten::__or__": "aten::__or__",
              "aten::__xor__": "aten::__xor__"}  # fmt: skip
