@@ -26,8 +26,6 @@ from tests.corpus.trace_programs import TRACE_CASES
 
 import hybridjit
 import hybridjit.onnx
-from hybridjit.backends.onnx.backend import _rebuild
-from hybridjit.backends.onnx.exporter import feeds
 
 FLOOR = 0.90  # the issue's target; not reached yet (see MEASURED_FLOOR)
 MEASURED_FLOOR = 0.60  # what holds today: a regression guard until the target is reached
@@ -152,17 +150,6 @@ def _trace_programs() -> list[tuple[str, Any]]:
     return out
 
 
-def _signature(x: Any) -> Any:
-    """What an export is specialized on: dtypes and ranks, Python types, element kinds."""
-    if isinstance(x, torch.Tensor):
-        return ("T", x.dtype, x.dim())
-    if type(x) is tuple:
-        return ("tuple", *map(_signature, x))
-    if type(x) is list:
-        return ("list", _signature(x[0]) if x else None)
-    return type(x)
-
-
 def _short(args: tuple[Any, ...]) -> str:
     return ", ".join(f"{a.dtype}{list(a.shape)}" if isinstance(a, torch.Tensor) else repr(a)[:40]
                      for a in args)  # fmt: skip
@@ -172,27 +159,9 @@ def _run_program(target: Any, inputs: list[tuple[Any, ...]], eager: list[Any], a
                  ) -> tuple[str, str]:  # fmt: skip
     """('exported', '') / ('export_error', message) / ('mismatch', what)."""
     run = hybridjit.compile(target, backend="onnxruntime", threads=1)
-    sessions: dict[Any, Any] = {}
-
-    def call(*args: Any) -> Any:
-        if not any(type(a) in (list, tuple) for a in args):
-            return run(*args)
-        # list / tuple arguments: the exporter's feeds; the runner's error and result mapping
-        key = _signature(args)
-        sess = sessions.get(key)
-        if sess is None:
-            sess = sessions[key] = run._export(args)
-        try:
-            outs = sess.session.run(None, feeds(sess.exported.inputs, args))
-        except Exception as e:  # noqa: BLE001 - onnxruntime's own failure: what eager raises
-            sess.ort_failed(e, args)
-        if sess.has_err and int(outs[-1]):
-            sess.raise_error(int(outs[-1]), args)
-        return _rebuild(sess.out_spec, outs)
-
     for args, want in zip(inputs, eager):
         try:
-            got = _outcome(call, args)
+            got = _outcome(run, args)
         except hybridjit.ExportError as e:
             return "export_error", str(e)
         diff = _same_outcome(got, want, atol)

@@ -82,35 +82,44 @@ def _compare(onnx_op: str, negate: bool = False) -> Rule:
 def _nonzero_divisor(ctx: Any, node: Any, y: Any, compute: Callable[[], Any]) -> Any:
     """`compute()` guarded like Python: a zero divisor raises ZeroDivisionError."""
     if ctx.is_static(node.inputs[1]) and ctx.static(node.inputs[1]) != 0:
-        return compute()
-    ok = ctx.op("Not", [ctx.op("Equal", [y, ctx.const(0, ctx.dtype(y))])[0]])[0]
-    return ctx.checked(ok, "builtins.ZeroDivisionError", None, lambda: [compute()])[0]
+        return compute(None)
+    zero = ctx.op("Equal", [y, ctx.const(0, ctx.dtype(y))])[0]
+    ok = ctx.op("Not", [zero])[0]
+    return ctx.checked(ok, "builtins.ZeroDivisionError", None, lambda: [compute(None)],
+                       safe=lambda: [compute(zero)])[0]  # fmt: skip
+
+
+def _safe_divisor(ctx: Any, y: Any, zero: Any) -> Any:
+    """`y` with 0 replaced by 1 (`zero`: y == 0), so an integer division cannot trap."""
+    return y if zero is None else ctx.op("Where", [zero, ctx.const(1, ctx.dtype(y)), y])[0]
 
 
 def export_div(ctx: Any, node: Any) -> None:
     x, y, _ = _operands(ctx, node, force_float=True)
-    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda: ctx.op("Div", [x, y])[0]))
+    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda z: ctx.op("Div", [x, y])[0]))
 
 
 def export_floordiv(ctx: Any, node: Any) -> None:
     x, y, _ = _operands(ctx, node)
-    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda: _floordiv(ctx, node)))
+    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda z: _floordiv(ctx, node, z)))
 
 
 def export_remainder(ctx: Any, node: Any) -> None:
     x, y, _ = _operands(ctx, node)
-    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda: _remainder(ctx, node)))
+    ctx.bind(node.output, _nonzero_divisor(ctx, node, y, lambda z: _remainder(ctx, node, z)))
 
 
 def export_divmod(ctx: Any, node: Any) -> None:
     x, y, _ = _operands(ctx, node)
-    q = _nonzero_divisor(ctx, node, y, lambda: _floordiv(ctx, node))
+    q = _nonzero_divisor(ctx, node, y, lambda z: _floordiv(ctx, node, z))
     ctx.bind(node.outputs[0], q)
     ctx.bind(node.outputs[1], _remainder(ctx, node, safe=True))
 
 
-def _floordiv(ctx: Any, node: Any) -> Any:
+def _floordiv(ctx: Any, node: Any, zero: Any = None) -> Any:
     x, y, kind = _operands(ctx, node)
+    if kind != "float":
+        y = _safe_divisor(ctx, y, zero)
     if kind == "float":
         out = ctx.op("Floor", [ctx.op("Div", [x, y])[0]])[0]
     else:  # x = y*q + r with r of y's sign (Python's %), so q = (x - r) / y exactly
@@ -119,8 +128,10 @@ def _floordiv(ctx: Any, node: Any) -> Any:
     return out
 
 
-def _remainder(ctx: Any, node: Any, safe: bool = False) -> Any:
+def _remainder(ctx: Any, node: Any, zero: Any = None, safe: bool = False) -> Any:
     x, y, kind = _operands(ctx, node)
+    if kind != "float":
+        y = _safe_divisor(ctx, y, zero)
     if safe:  # the divisor was checked already: keep Mod from failing on the skipped path
         one = ctx.const(1, ctx.dtype(y))
         y = ctx.op("Where", [ctx.op("Equal", [y, ctx.const(0, ctx.dtype(y))])[0], one, y])[0]
@@ -311,8 +322,15 @@ def export_item(ctx: Any, node: Any) -> None:
 def _one_element(ctx: Any, x: Any, cls: str) -> Any:
     """The only element of `x` as a 0-d value; `cls` is raised when `x` has another count."""
     ok = ctx.op("Equal", [ctx.op("Size", [x])[0], ctx.const(1)])[0]
+
+    def safe() -> list[Any]:  # the first element of `x` padded with a zero: never fails
+        flat = ctx.op("Reshape", [x, ctx.const([-1])])[0]
+        pad = ctx.op("ConstantOfShape", [ctx.const([1])])[0]
+        padded = ctx.op("Concat", [flat, ctx.cast(pad, ctx.dtype(x))], {"axis": 0})[0]
+        return [ctx.op("Gather", [padded, ctx.const(0)], {"axis": 0})[0]]
+
     return ctx.checked(ok, cls, None, lambda: [ctx.op("Reshape", [x, ctx.const(
-        [], ctx.scalar_dtype("int"))])[0]])[0]  # fmt: skip
+        [], ctx.scalar_dtype("int"))])[0]], safe=safe)[0]  # fmt: skip
 
 
 def export_size_int(ctx: Any, node: Any) -> None:
@@ -325,9 +343,14 @@ def export_size_int(ctx: Any, node: Any) -> None:
 
 
 def _dim(ctx: Any, x: Any, dim: int) -> Any:
+    """x.size(dim) as a 0-d int64, computed once where `x` is defined (hoisted out of loops)."""
     attrs = {"start": dim} if dim == -1 else {"start": dim, "end": dim + 1}
-    s = ctx.op("Shape", [x], attrs)[0]
-    return ctx.op("Reshape", [s, ctx.const([], ctx.scalar_dtype("int"))])[0]
+
+    def build() -> Any:
+        s = ctx.op("Shape", [x], attrs)[0]
+        return ctx.op("Reshape", [s, ctx.const([], ctx.scalar_dtype("int"))])[0]
+
+    return ctx.invariant(("dim", dim), [x], build)
 
 
 def export_size(ctx: Any, node: Any) -> None:
@@ -377,17 +400,57 @@ def export_getitem(ctx: Any, node: Any) -> None:
     i = ctx.cast(ctx.value(idx), ctx.scalar_dtype("int"))
     seq = ctx.is_sequence(x)
     n = ctx.op("SequenceLength", [x])[0] if seq else _dim(ctx, x, 0)
-    ok = _in_range(ctx, i, n)
+    op, attrs = ("SequenceAt", {}) if seq else ("Gather", {"axis": 0})
+    if _counts_along(ctx, idx, lst, 0):
+        ctx.bind(node.output, ctx.op(op, [x, i], attrs)[0])
+        return
+    ok, j = _clamped(ctx, i, n)
     out = ctx.checked(ok, "builtins.IndexError", "list index out of range",
-                      lambda: [ctx.op("SequenceAt" if seq else "Gather", [x, i],
-                                      {} if seq else {"axis": 0})[0]])[0]  # fmt: skip
+                      lambda: [ctx.op(op, [x, i], attrs)[0]],
+                      safe=lambda: [ctx.op(op, [x, j], attrs)[0]])[0]  # fmt: skip
     ctx.bind(node.output, out)
 
 
 def _in_range(ctx: Any, i: Any, n: Any) -> Any:
     """-n <= i < n"""
-    lo = ctx.op("GreaterOrEqual", [i, ctx.op("Neg", [n])[0]])[0]
+    lo = ctx.op("GreaterOrEqual", [i, ctx.invariant("neg", [n], lambda: ctx.op("Neg", [n])[0])])[0]
     return ctx.op("And", [lo, ctx.op("Less", [i, n])[0]])[0]
+
+
+def _clamped(ctx: Any, i: Any, n: Any) -> tuple[Any, Any]:
+    """`(ok, j)`: whether -n <= i < n, and `i` clipped into that range, so the op reading
+    `j` cannot fail (except on an empty dimension, n == 0: onnxruntime then reports the
+    failed Gather and the runner re-derives eager's exception).  Two ops, as loop bodies
+    pay per op."""
+    lo = ctx.invariant("neg", [n], lambda: ctx.op("Neg", [n])[0])
+    hi = ctx.invariant("minus1", [n], lambda: ctx.op("Sub", [n, ctx.const(1)])[0])
+    j = ctx.op("Clip", [i, lo, hi])[0]
+    return ctx.op("Equal", [j, i])[0], j
+
+
+def _counts_along(ctx: Any, idx: Any, x: Any, dim: int, rank: int | None = None) -> bool:
+    """Whether `idx` is provably in range for dim `dim` of `x` (a tensor or list nothing
+    mutates): it is the counter of a loop whose max trip count is `x.size(dim)` (or `len(x)`
+    for dim 0), so 0 <= idx < size."""
+    if any(u.user.schema is not None and u.user.schema.is_mutable for u in x.uses):
+        return False
+    param = idx.node
+    if param.kind != "prim::Param" or idx.offset != 0:
+        return False
+    block = param.owning_block
+    loop = block.owning_node if block is not None else None
+    if loop is None or loop.kind != "prim::Loop":
+        return False
+    trips = loop.inputs[0].node
+    if trips.kind == "aten::len" and len(trips.inputs) == 1:
+        return trips.inputs[0] is x and dim == 0
+    if trips.kind == "aten::size" and len(trips.inputs) == 2 and trips.inputs[0] is x:
+        d = trips.inputs[1]
+        if not ctx.is_static(d) or not isinstance(ctx.static(d), int):
+            return False
+        d = ctx.static(d)
+        return d == dim or (rank is not None and d < 0 and d + rank == dim)
+    return False
 
 
 def export_append(ctx: Any, node: Any) -> None:
@@ -481,9 +544,13 @@ def export_select(ctx: Any, node: Any) -> None:
             and isinstance(x.shape[dim], int) and -x.shape[dim] <= ctx.static(node.inputs[2]) < x.shape[dim]:  # fmt: skip
         ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
         return
-    ok = _in_range(ctx, i, _dim(ctx, x, dim))
-    ctx.bind(node.output, ctx.checked(ok, "builtins.IndexError", None,
-                                      lambda: [ctx.op("Gather", [x, i], {"axis": dim})[0]])[0])  # fmt: skip
+    if _counts_along(ctx, node.inputs[2], node.inputs[0], dim, rank):
+        ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
+        return
+    ok, j = _clamped(ctx, i, _dim(ctx, x, dim))
+    gather = lambda k: ctx.op("Gather", [x, k], {"axis": dim})[0]  # noqa: E731
+    ctx.bind(node.output, ctx.checked(ok, "builtins.IndexError", None, lambda: [gather(i)],
+                                      safe=lambda: [gather(j)])[0])  # fmt: skip
 
 
 def export_rnn(ctx: Any, node: Any) -> None:

@@ -181,8 +181,13 @@ def _public_signature(sig: inspect.Signature | None, has_self: bool) -> inspect.
 
 
 def _key(a: Any) -> Any:
+    """What an export is specialized on: dtype and rank, Python type, element kinds."""
     if isinstance(a, torch.Tensor):
         return ("T", a.dtype, a.dim())
+    if type(a) is tuple:
+        return ("tuple", *map(_key, a))
+    if type(a) is list:
+        return ("list", _key(a[0]) if a else None)
     return (type(a),)
 
 
@@ -225,15 +230,9 @@ class _Session:
 
     def run(self, args: tuple[Any, ...]) -> Any:
         """The general path: numpy feeds, `InferenceSession.run`."""
-        feeds = {}
-        for spec, a in zip(self.in_spec, args):
-            kind = spec["kind"]
-            if kind == "none":
-                continue
-            if isinstance(a, torch.Tensor):
-                feeds[spec["name"]] = a.detach().cpu().contiguous().numpy()
-            else:
-                feeds[spec["name"]] = np.array(a, dtype=_NP[kind])
+        from hybridjit.backends.onnx.exporter import feeds as make_feeds
+
+        feeds = make_feeds(self.in_spec, args)
         try:
             outs = self._sess.run(self.output_names, feeds, None)
         except Exception as e:

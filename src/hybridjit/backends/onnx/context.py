@@ -39,7 +39,13 @@ class Scope:
     graph: ir.Graph
     err: ir.Value | None = None
     raised: bool = False
-    cache: dict[int, ir.Value] = dataclasses.field(default_factory=dict)
+    cache: dict[Any, ir.Value] = dataclasses.field(default_factory=dict)  # see `invariant`
+    # `err` when every failure it records was computed on clamped operands (`checked` with
+    # `safe=`): the rest of the block may run on them, so it needs no `If(err == 0)` guard
+    safe_err: ir.Value | None = None
+
+    def err_is_safe(self) -> bool:
+        return self.err is None or self.err is self.safe_err or _is_zero(self.err)
 
 
 @dataclasses.dataclass
@@ -109,6 +115,10 @@ class ExportContext:
                              "is computed at run time", hint="make it a constant or a module "
                              "attribute")  # fmt: skip
         return _static_value(b)
+
+    def static_binding(self, b: Any) -> tuple[Any] | None:
+        """`(python_value,)` when the binding `b` is known at export time, else None."""
+        return (_static_value(b),) if _is_static(b) else None
 
     def items(self, v: Any) -> list[Any] | None:
         """The element bindings of a list/tuple of known length, else None."""
@@ -275,6 +285,42 @@ class ExportContext:
             out.shape = ir.Shape(dims)
         return out
 
+    def invariant(self, key: Any, inputs: Sequence[ir.Value], build: Callable[[], ir.Value]
+                  ) -> ir.Value:  # fmt: skip
+        """`build()` emitted in the innermost scope where all `inputs` are defined (so a
+        loop body does not recompute what only depends on values from outside the loop),
+        once per `key` there.  `build` must not fail or set the error code."""
+        depth = 0
+        for v in inputs:
+            for i in range(len(self.scopes) - 1, depth - 1, -1):
+                if v.graph is self.scopes[i].graph:
+                    depth = i
+                    break
+        full = [id(v) for v in inputs]
+        for i in range(len(self.scopes) - 1, depth - 1, -1):
+            hit = self.scopes[i].cache.get((key, *full))
+            if hit is not None:
+                return hit
+        saved = self.scopes
+        self.scopes = saved[: depth + 1]
+        try:
+            out = build()
+        finally:
+            self.scopes = saved
+        saved[depth].cache[(key, *full)] = out
+        return out
+
+    def err_flag(self, err: ir.Value) -> tuple[ir.Value, int] | None:
+        """`(ok, code)` when the error code `err` is `Where(ok, 0, code)` of this scope (one
+        check): a loop can then carry the bool `ok` and compute the code once after it."""
+        node = err.producer()
+        if node is None or node.op_type != "Where" or node.graph is not self.graph:
+            return None
+        ok, zero, code = node.inputs
+        if zero is None or code is None or not _is_zero(zero) or code.const_value is None:
+            return None
+        return ok, int(code.const_value.numpy())
+
     def torchlib(self, node: Any) -> None:
         """Translate `node` with onnxscript's torchlib (what happens when no rule is listed)."""
         from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
@@ -310,16 +356,20 @@ class ExportContext:
             str(self.node.source_range) if self.node is not None and self.node.source_range else ""
         )
         self.errors.append({"class": cls, "message": message, "where": where})
-        self.scope.err = self.const(len(self.errors))
+        self.merge_err(self.const(len(self.errors)), safe=False)
         self.scope.raised = True
 
     def checked(self, ok: ir.Value, cls: str, message: str | None,
-                compute: Callable[[], list[ir.Value]]) -> list[ir.Value]:  # fmt: skip
+                compute: Callable[[], list[ir.Value]],
+                safe: Callable[[], list[ir.Value]] | None = None) -> list[ir.Value]:  # fmt: skip
         """`compute()` where the bool `ok` holds, else raise `cls(message)` (None: re-derived).
 
-        The computation runs inside `If(ok)`, so an op that would fail on bad input (a Gather
-        out of range, an integer division by zero) never runs; the rest of the block is
-        skipped through the error code as after a `raise`.
+        With `safe` (a computation that cannot fail on any input: a clamped index, a divisor
+        replaced by 1): the error code becomes `Where(ok, err, code)` and `safe()` gives the
+        result, which is only observed when `ok` holds; no ONNX `If` is emitted and the rest
+        of the block runs unguarded (a loop stops through its condition).  Without it, the
+        computation runs inside `If(ok)`, so an op that would fail on bad input never runs;
+        the rest of the block is skipped through the error code as after a `raise`.
         """
         if ok.const_value is not None and bool(ok.const_value.numpy()):
             return compute()
@@ -328,18 +378,48 @@ class ExportContext:
         )
         self.errors.append({"class": cls, "message": message, "where": where})
         code = len(self.errors)
+        prev = self.scope.err
+        ok = self.cast(ok, ir.DataType.BOOL)
+        if safe is not None:
+            was_safe = self.scope.err_is_safe()
+            if prev is None or _is_zero(prev):
+                err = self.op("Where", [ok, self.const(0), self.const(code)])[0]
+            else:  # the first failure wins
+                first = self.op("Equal", [prev, self.const(0)])[0]
+                bad = self.op("And", [first, self.op("Not", [ok])[0]])[0]
+                err = self.op("Where", [bad, self.const(code), prev])[0]
+            self.scope.err = err
+            if was_safe:
+                self.scope.safe_err = err
+            return safe()
         with self.new_scope("check_ok") as s_ok:
             outs = compute()
         with self.new_scope("check_failed") as s_bad:
             s_bad.err = self.const(code)
         n = len(outs)
+        return self.emit_if(ok, [Branch(s_ok, list(outs)), Branch(s_bad, None)], n)
+
+    def merge_err(self, new: ir.Value, safe: bool) -> None:
+        """Record the error code `new` after this scope's current one (the first one wins)."""
         prev = self.scope.err
-        res = self.emit_if(self.cast(ok, ir.DataType.BOOL),
-                           [Branch(s_ok, list(outs)), Branch(s_bad, None)], n)  # fmt: skip
+        was_safe = self.scope.err_is_safe()
         if prev is not None and not _is_zero(prev):
             first = self.op("Equal", [prev, self.const(0)])[0]
-            self.scope.err = self.op("Where", [first, self.scope.err, prev])[0]
-        return res
+            new = self.op("Where", [first, new, prev])[0]
+        self.scope.err = new
+        if safe and was_safe:
+            self.scope.safe_err = new
+
+    def may_fail(self) -> bool:
+        """Whether the current scope's error code may be non-zero at run time."""
+        return self.scope.err is not None and not _is_zero(self.scope.err)
+
+    def err_is_safe(self) -> bool:
+        """Whether the current scope's failures (if any) left only plausible values behind."""
+        return self.scope.err_is_safe()
+
+    def mark_err_safe(self) -> None:
+        self.scope.safe_err = self.scope.err
 
     @property
     def err(self) -> ir.Value | None:
@@ -380,7 +460,9 @@ class ExportContext:
                 self.node = saved
             if self.scope.raised:
                 return None
-            if self.scope.err is not None and i + 1 < len(nodes) and not _is_zero(self.scope.err):
+            if i + 1 < len(nodes) and self.may_fail() and (
+                not self.scope.err_is_safe() or _has_loop(nodes[i + 1 :])
+            ):
                 return self._guard_rest(nodes[i + 1 :], outputs)
         return [self.binding(v) for v in outputs]
 
@@ -395,16 +477,17 @@ class ExportContext:
         with self.new_scope("else_failed") as s_bad:
             s_bad.err = self.op("Identity", [err])[0]
         b_bad = Branch(s_bad, None)
-        results = self.emit_if(ok, [b_ok, b_bad], len(outputs))
-        return results
+        return self.emit_if(ok, [b_ok, b_bad], len(outputs), replace_err=True)
 
     def branch(self, block: Any, name: str = "branch") -> Branch:
         with self.new_scope(name) as s:
             outs = self.lower_block(block)
         return Branch(s, outs)
 
-    def emit_if(self, cond: ir.Value, branches: list[Branch], n_outputs: int) -> list[ir.Value]:
-        """An ONNX If from two lowered branches; sets this scope's error code when needed."""
+    def emit_if(self, cond: ir.Value, branches: list[Branch], n_outputs: int,
+                replace_err: bool = False) -> list[ir.Value]:  # fmt: skip
+        """An ONNX If from two lowered branches; sets this scope's error code when needed
+        (after the current one; `replace_err`: the branches already pass the current one on)."""
         live = [b for b in branches if b.outputs is not None]
         with_err = any(b.scope.err is not None for b in branches)
         outs_by_branch: list[list[ir.Value]] = []
@@ -438,7 +521,12 @@ class ExportContext:
             if len(ranks) > 1:
                 out.shape = None
         if with_err:
-            self.scope.err = res[-1]
+            safe = len(live) == len(branches) and all(b.scope.err_is_safe() for b in branches)
+            if replace_err:
+                self.scope.err = res[-1]
+                self.scope.safe_err = res[-1] if safe else None
+            else:
+                self.merge_err(res[-1], safe)
             res = res[:-1]
         if not live:
             self.scope.raised = True
@@ -503,6 +591,12 @@ def _static_value(b: Any) -> Any:
         return b.value
     vals = [_static_value(x) for x in b.items]
     return tuple(vals) if b.kind == "tuple" else vals
+
+
+def _has_loop(nodes: list[Any]) -> bool:
+    """Whether `nodes` hold a loop (whose trip count must not come from clamped values)."""
+    return any(n.kind == "prim::Loop" or any(m.kind == "prim::Loop" for b in n.blocks
+                                             for m in b.all_nodes()) for n in nodes)  # fmt: skip
 
 
 def _is_zero(v: ir.Value) -> bool:

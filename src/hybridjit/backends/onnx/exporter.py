@@ -243,11 +243,13 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
 
 
 def _finish(model: ir.Model) -> None:
-    """Inline torchlib's helper functions and add their opsets."""
-    if model.functions:
-        from onnx_ir.passes.common import InlinePass
+    """Inline torchlib's helper functions, drop unused nodes (onnxruntime runs dead nodes
+    inside loop bodies), and add the opsets."""
+    from onnx_ir.passes.common import InlinePass, RemoveUnusedNodesPass
 
+    if model.functions:
         InlinePass()(model)
+    RemoveUnusedNodesPass()(model)
     for node in ir.traversal.RecursiveGraphIterator(model.graph):
         if node.domain and node.domain not in model.opset_imports:
             model.opset_imports[node.domain] = node.version or 1
@@ -327,9 +329,9 @@ def feeds(in_spec: list[dict[str, Any]], args: Sequence[Any]) -> dict[str, Any]:
             for s, e in zip(spec["items"], a):
                 put(s, e)
         elif kind == "tensor":
-            out[spec["name"]] = a.detach().cpu().numpy()
+            out[spec["name"]] = a.detach().cpu().contiguous().numpy()
         elif kind == "tensor_list":
-            out[spec["name"]] = [e.detach().cpu().numpy() for e in a]
+            out[spec["name"]] = [e.detach().cpu().contiguous().numpy() for e in a]
         elif kind.endswith("_list"):
             out[spec["name"]] = np.array(a, dtype=_NP_KIND[kind[:-5]]).reshape(len(a))
         else:

@@ -64,6 +64,9 @@ def _export_if(ctx: Any, node: Any) -> None:
                 ctx.bind(v, b)
         return
     c = ctx.cast(ctx.value(cond), ctx.scalar_dtype("bool"))
+    if _is_select(node):
+        _export_select_if(ctx, node, c)
+        return
     # lower a block that always raises after the other, so placeholders can copy its types
     branches = [None, None]
     order = sorted(range(2), key=lambda i: _always_raises(node.blocks[i]))
@@ -74,12 +77,64 @@ def _export_if(ctx: Any, node: Any) -> None:
         ctx.bind(v, r)
 
 
+# Python-number ops that cannot fail: an `if` made of these (e.g. the `while ... break`
+# condition `False if hit else n < max_len`) computes both sides and selects (no ONNX If)
+_SELECT_OPS = {"prim::Constant", "aten::eq", "aten::ne", "aten::lt", "aten::gt", "aten::le",
+               "aten::ge", "aten::__not__", "aten::add", "aten::sub", "aten::mul", "aten::neg",
+               "aten::__and__", "aten::__or__", "aten::__xor__"}  # fmt: skip
+_NUMBER_TYPES = (T.IntType, T.FloatType, T.BoolType)
+_SELECT_MAX_NODES = 4
+
+
+def _is_select(node: Any) -> bool:
+    """Whether the `if` only picks between Python numbers computed by a few cheap ops."""
+    if not node.outputs or not all(o.type in _NUMBER_TYPES for o in node.outputs):
+        return False
+    for block in node.blocks:
+        nodes = list(block.nodes)
+        if len(nodes) > _SELECT_MAX_NODES:
+            return False
+        for n in nodes:
+            if n.kind not in _SELECT_OPS or n.blocks:
+                return False
+            if not all(v.type in _NUMBER_TYPES for v in (*n.inputs, *n.outputs)):
+                return False
+    return True
+
+
+def _export_select_if(ctx: Any, node: Any, c: Any) -> None:
+    """`a if c else b` on numbers: both sides are computed, then And/Or/Not or Where."""
+    sides = [ctx.lower_block(b) for b in node.blocks]
+    if any(s is None for s in sides):
+        raise ctx.error("internal: a branch of a number-selecting `if` raised")
+    for v, a, b in zip(node.outputs, *sides):
+        kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}[v.type]
+        ctx.bind(v, _select(ctx, c, a, b, kind))
+
+
+def _select(ctx: Any, c: Any, a: Any, b: Any, kind: str) -> Any:
+    sa = ctx.static_binding(a)
+    sb = ctx.static_binding(b)
+    if sa is not None and sb is not None and sa[0] == sb[0]:
+        return a
+    dt = ctx.scalar_dtype(kind)
+    if kind == "bool":
+        if sa is not None and sb is not None:  # c or not c
+            return c if sa[0] else ctx.op("Not", [c])[0]
+        if sa is not None:  # c ? const : b
+            bv = ctx.cast(ctx.materialize(b), dt)
+            return (ctx.op("Or", [c, bv]) if sa[0] else
+                    ctx.op("And", [ctx.op("Not", [c])[0], bv]))[0]  # fmt: skip
+        if sb is not None:  # c ? a : const
+            av = ctx.cast(ctx.materialize(a), dt)
+            return (ctx.op("Or", [ctx.op("Not", [c])[0], av]) if sb[0] else
+                    ctx.op("And", [c, av]))[0]  # fmt: skip
+    av, bv = (ctx.cast(ctx.materialize(x), dt) for x in (a, b))
+    return ctx.op("Where", [c, av, bv])[0]
+
+
 def _always_raises(block: Any) -> bool:
     return any(n.kind == "prim::RaiseException" for n in block.nodes)
-
-
-def _may_raise(block: Any) -> bool:
-    return any(n.kind == "prim::RaiseException" for n in block.all_nodes())
 
 
 register(Prim("prim::If", "if cond: run block 0 else block 1; outputs are the block outputs",
@@ -193,13 +248,10 @@ def _export_loop(ctx: Any, node: Any) -> None:
         m = ctx.cast(ctx.value(max_trip), ctx.scalar_dtype("int"))
     c0 = ctx.cast(ctx.value(cond0), ctx.scalar_dtype("bool"))
     init = [ctx.value(v) for v in carried]
-    raises = _may_raise(body)
     with ctx.new_scope("loop_body") as scope:
         it = ctx.graph_input(dtype=ctx.scalar_dtype("int"), rank=0, name="iter")
         ctx.graph_input(dtype=ctx.scalar_dtype("bool"), rank=0, name="cond")
         ins = [ctx.graph_input(like=v, name="carried") for v in init]
-        if raises:
-            ctx.graph_input(dtype=ctx.scalar_dtype("int"), rank=0, name="err")
         ctx.bind(body.inputs[0], it)
         for v, x in zip(body.inputs[1:], ins):
             ctx.bind(v, x)
@@ -217,14 +269,25 @@ def _export_loop(ctx: Any, node: Any) -> None:
                                 hint="convert it to its final dtype before the loop")  # fmt: skip
             if ctx.rank(x) != ctx.rank(y):
                 x.shape = None
-        if raises:
-            err = scope.err if scope.err is not None else ctx.const(0)
+        # an error (a raise, a failed check) stops the loop: its code is carried out
+        raises = ctx.may_fail()
+        safe = outs is not None and ctx.err_is_safe()
+        flag = ctx.err_flag(scope.err) if raises else None
+        if flag is not None:  # one check: carry its bool, make the code after the loop
+            ctx.graph_input(dtype=ctx.scalar_dtype("bool"), rank=0, name="ok")
+            ok = flag[0]
+            cond_out = ctx.op("And", [cond_out, ok])[0]
+            outs_v.append(ok)
+        elif raises:
+            ctx.graph_input(dtype=ctx.scalar_dtype("int"), rank=0, name="err")
+            err = scope.err
             ok = ctx.op("Equal", [err, ctx.const(0)])[0]
             cond_out = ctx.op("And", [cond_out, ok])[0]
             outs_v.append(err)
         graph_outs = [ctx._own(cond_out)] + [ctx._own(v) for v in outs_v]
         scope.graph.outputs.extend(graph_outs)
-    loop_inputs = [m, c0, *init] + ([ctx.const(0)] if raises else [])
+    loop_inputs = [m, c0, *init] + ([ctx.const(flag is not None)] if flag is not None else
+                                    [ctx.const(0)] if raises else [])  # fmt: skip
     results = ctx.op("Loop", loop_inputs, {"body": scope.graph}, n=len(init) + (1 if raises else 0))
     for r, x in zip(results, ins + ([None] if raises else [])):
         if x is not None:
@@ -232,9 +295,12 @@ def _export_loop(ctx: Any, node: Any) -> None:
             if x.shape is None:
                 r.shape = None
         else:
-            ctx.set_type(r, dtype=ctx.scalar_dtype("int"), rank=0)
+            ctx.set_type(r, dtype=ctx.scalar_dtype("bool" if flag else "int"), rank=0)
     if raises:
-        ctx.err = results[-1]
+        err = results[-1]
+        if flag is not None:
+            err = ctx.op("Where", [err, ctx.const(0), ctx.const(flag[1])])[0]
+        ctx.merge_err(err, safe)
         results = results[:-1]
     for v, r in zip(node.outputs, results):
         ctx.bind(v, r)
