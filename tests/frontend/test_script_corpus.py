@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import torch
 from tests.corpus import script_programs
 from tests.corpus.script_rejections import REJECTIONS
 from tests.differential import check_script

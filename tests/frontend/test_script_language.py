@@ -8,6 +8,7 @@ from typing import List, Optional
 import pytest
 import torch
 from tests.corpus.script_programs import nots_for_else
+from tests.differential import check_script
 from tests.frontend.script_helpers import executors
 
 import hybridjit
@@ -258,3 +259,26 @@ def test_loop_else_flag_is_set_only_by_breaks_of_that_loop() -> None:
     assert "prim::If" not in kinds  # no break: the else block just follows the loop
     graph = str(hybridjit.script(nots_for_else).graph)
     assert "$" not in graph and graph.count("prim::Loop") == 1
+
+
+def _tolist_annotated(x: torch.Tensor) -> float:
+    vals: List[float] = x.tolist()
+    return vals[0] + vals[-1]
+
+
+def _tolist_returned(x: torch.Tensor) -> List[List[int]]:
+    return x.tolist()
+
+
+def test_tolist_takes_its_type_from_an_annotated_assignment_or_the_return() -> None:
+    check_script(_tolist_annotated, [(torch.tensor([1.5, 2.0]),)])
+    check_script(_tolist_returned, [(torch.tensor([[1, 2], [3, 4]]),)], torchscript=False)
+
+
+def test_tolist_refuses_a_tensor_the_annotation_does_not_describe() -> None:
+    f = hybridjit.script(_tolist_annotated)
+    for run in (f, f.using("interpreter")):
+        with pytest.raises(RuntimeError, match="float elements"):
+            run(torch.tensor([1, 2]))
+        with pytest.raises(RuntimeError, match="1 dimensions"):
+            run(torch.ones(2, 2))

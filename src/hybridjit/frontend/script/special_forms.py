@@ -393,15 +393,21 @@ class AnnotateForm(SugaredValue):
             c.fail("expected annotate(Type, value) with two arguments", node)
         t = c.annotation(node.args[0], node.args[0])
         expr = node.args[1]
-        if _is_tolist(expr):
-            base = c.emit_value(expr.func.value)  # type: ignore[attr-defined]
-            return SimpleValue(
-                c.emit(
-                    "prim::tolist", [base, c.const(_list_dim(t)), c.const(_list_elem_code(t))], [t]
-                ).output
-            )
+        typed = typed_tolist(c, expr, t)
+        if typed is not None:
+            return typed
         v = c.emit_value(expr, t)
         return SimpleValue(c.convert_to(v, t, "the annotated value"))
+
+
+def typed_tolist(c: Any, expr: ast.expr | None, t: T.Type | None) -> SimpleValue | None:
+    """`tensor.tolist()` where the program says which list type it gives (`annotate`, an
+    annotated assignment, the return annotation), else None."""
+    if expr is None or not isinstance(t, T.ListType) or not _is_tolist(expr):
+        return None
+    base = c.emit_value(expr.func.value)  # type: ignore[attr-defined]
+    args = [base, c.const(_list_dim(t)), c.const(_list_elem_code(t))]
+    return SimpleValue(c.emit("prim::tolist", args, [t]).output)
 
 
 def _is_tolist(expr: ast.expr) -> bool:

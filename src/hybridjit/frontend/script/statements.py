@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Callable
 
+from hybridjit.frontend.script import special_forms
 from hybridjit.frontend.script.environment import (
     BREAK_FLAG,
     CONTINUE_FLAG,
@@ -251,7 +252,9 @@ class StatementsMixin:
         declared = self.annotation(stmt.annotation, stmt.annotation)
         if stmt.value is None:
             self.fail("expected a value in the annotated assignment, found none")
-        value = self.emit_expr(stmt.value, type_hint=declared)
+        value = special_forms.typed_tolist(self, stmt.value, declared) or self.emit_expr(
+            stmt.value, type_hint=declared
+        )
         v = self.convert_to(value.value(self), declared, f"'{ast.unparse(stmt.target)}'")
         self.assign_to(stmt.target, SimpleValue(v))
 
@@ -259,7 +262,9 @@ class StatementsMixin:
         self.emit_augassign(stmt)
 
     def build_Return(self: FunctionCompiler, stmt: ast.Return) -> None:
-        value = self.emit_expr(stmt.value) if stmt.value is not None else None
+        value = special_forms.typed_tolist(self, stmt.value, self.return_type)
+        if value is None and stmt.value is not None:
+            value = self.emit_expr(stmt.value)
         self.emit_return_value(value if value is not None else SimpleValue(self.const(None)))
 
     def emit_return_value(self: FunctionCompiler, sv: SugaredValue) -> None:

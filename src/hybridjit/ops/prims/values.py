@@ -277,6 +277,16 @@ _NUM_DTYPES = {int: torch.int64, float: torch.float64, bool: torch.bool,
 
 
 def _tolist(t: torch.Tensor, dim: int = 0, elem: int = 0) -> Any:
+    """`prim::tolist(t, dim, elem)`: elem 0 int, 1 float, 2 bool; the tensor must agree with
+    the list type the program annotated (TorchScript's check), or the list would lie."""
+    if t.dim() != dim:
+        raise RuntimeError(f"tolist(): the annotated list has {dim} dimensions, the tensor has "
+                           f"{t.dim()}")  # fmt: skip
+    kind = 2 if t.dtype == torch.bool else 1 if t.is_floating_point() else 0
+    if kind != elem:
+        names = ("int", "float", "bool")
+        raise RuntimeError(f"tolist(): the annotation asks for {names[elem]} elements, the tensor "
+                           f"holds {t.dtype}")  # fmt: skip
     return t.tolist()
 
 
