@@ -14,6 +14,7 @@ import warnings
 import pytest
 import torch
 from tests.corpus import script_programs, trace_programs
+from tests.passes.test_cache_loop_invariants import LOOP
 
 import hybridjit
 from hybridjit.frontend.tracer.check import is_nondeterministic
@@ -94,17 +95,6 @@ def test_dce_drops_a_dead_node_exactly_when_the_table_allows() -> None:
         if (len(list(graph.nodes())) == 0) != removable:
             disagree.append(str(schema))
     assert disagree == []
-
-
-LOOP = """graph(%w : Tensor, %h.1 : Tensor, %n : int):
-  %true : bool = prim::Constant[value=1]()
-  %h : Tensor = prim::Loop(%n, %true, %h.1)
-    block0(%i : int, %h.2 : Tensor):
-      %wt : Tensor = aten::t(%w)
-      %h.3 : Tensor = aten::mm(%h.2, %wt)
-      -> (%true, %h.3)
-  return (%h)
-"""
 
 
 def _loop_holding(schema: object) -> Graph:
