@@ -17,6 +17,7 @@ from hybridjit.ops.builtins import (
     builtin_functions_for,
     builtin_name,
     tensor_attribute_name,
+    tensor_method_name,
     unary_op_name,
 )
 
@@ -80,7 +81,9 @@ def test_unary_op_name() -> None:
         unary_op_name(ast.UAdd())
 
 
-def test_tensor_attributes() -> None:
+def test_tensor_methods_and_attributes() -> None:
+    assert tensor_method_name("add") == "aten::add"
+    assert tensor_method_name("no_such_method") is None
     assert tensor_attribute_name("shape") == "aten::size"
     assert tensor_attribute_name("dtype") == "prim::dtype"
     assert tensor_attribute_name("T") == "aten::numpy_T"
