@@ -81,3 +81,10 @@ def test_version_is_exposed():
 def test_every_lazy_public_name_resolves():
     for name in hybridjit._LAZY:
         assert getattr(hybridjit, name) is not None, name
+
+
+def test_dir_shows_the_lazily_loaded_public_api() -> None:
+    names = dir(hybridjit)
+    for name in ("script", "trace", "save", "load", "compile", "onnx", "Error", "ExportError"):
+        assert name in names
+    assert callable(hybridjit.onnx.export)

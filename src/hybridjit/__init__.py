@@ -51,9 +51,19 @@ __all__ = [
 ]  # fmt: skip
 
 
+_SUBMODULES = ("onnx",)  # `hybridjit.onnx.export(...)` works after a plain `import hybridjit`
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"hybridjit.{name}")
     if name not in _LAZY:
         raise AttributeError(f"module 'hybridjit' has no attribute {name!r}")
     value = getattr(importlib.import_module(_LAZY[name]), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """The public API, lazily loaded names included (`dir(hybridjit)`, tab completion)."""
+    return sorted({*globals(), *__all__, *_SUBMODULES})
