@@ -40,9 +40,6 @@ def runners_of(compiled: Any, reference: Any, torchscript: bool) -> dict[str, Ru
 
 
 def _interpreted(compiled: Any) -> Runner:
-    if isinstance(compiled, hybridjit.ScriptModule):
-        forward = compiled._hj_methods["forward"].using("interpreter")
-        return lambda *args: forward(compiled, *args)
     return compiled.using("interpreter")
 
 

@@ -71,6 +71,10 @@ class ScriptModule(torch.nn.Module, metaclass=_ScriptModuleMeta):
             or _hooks._global_backward_pre_hooks
         )  # fmt: skip
 
+    def using(self, executor: str, method: str = "forward") -> Callable[..., Any]:
+        """`self.<method>` run by another executor (every frame: callees too)."""
+        return _BoundMethod(self, self._hj_methods[method]).using(executor)
+
     @property
     def graph(self) -> Graph:
         return self._hj_methods["forward"].graph
@@ -96,6 +100,11 @@ class _BoundMethod:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.method(self.module, *args, **kwargs)
+
+    def using(self, executor: str) -> Callable[..., Any]:
+        """This method run by another executor, bound to its module."""
+        run = self.method.using(executor)
+        return lambda *args, **kwargs: run(self.module, *args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.method, name)
