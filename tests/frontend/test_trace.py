@@ -352,3 +352,22 @@ class TestComposition:
         traced = _trace(lambda x: x + 1, torch.ones(1))
         with pytest.warns(UserWarning, match="already compiled"):
             assert hybridjit.trace(traced, torch.ones(1)) is traced
+
+
+def _scale_then_add(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return a * 2 + b
+
+
+class _Pair(torch.nn.Module):
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a - b
+
+
+def test_one_tensor_passed_for_two_inputs_is_two_graph_inputs() -> None:
+    x = torch.ones(2)
+    traced = hybridjit.trace(_scale_then_add, (x, x), check_trace=False)
+    ones, zeros = torch.ones(2), torch.zeros(2)
+    assert torch.equal(traced(ones, zeros), _scale_then_add(ones, zeros))
+    assert torch.equal(traced.using("interpreter")(ones, zeros), torch.full((2,), 2.0))
+    module = hybridjit.trace(_Pair(), (x, x), check_trace=False)
+    assert torch.equal(module(ones, zeros), ones)

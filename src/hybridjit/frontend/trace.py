@@ -119,9 +119,34 @@ def _parameter_names(fn: Callable[..., Any], n: int) -> list[str]:
     return (names + [f"{var}{i}" for i in range(n)])[:n] if len(names) < n else names[:n]
 
 
+def distinct_tensors(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`args` with every repeat of a tensor object replaced by an alias of it.
+
+    The tracer tells inputs apart by tensor identity: `trace(f, (x, x))` must record two
+    graph inputs, each used where its parameter is (torch.jit does the same). An alias
+    (`t.view_as(t)`) shares the storage, so in-place updates still reach both names.
+    """
+    seen: set[int] = set()
+
+    def fresh(v: Any) -> Any:
+        if isinstance(v, torch.Tensor):
+            if id(v) in seen:
+                return v.view_as(v)
+            seen.add(id(v))
+            return v
+        if isinstance(v, (list, tuple)) and not hasattr(v, "_fields"):
+            return type(v)(fresh(e) for e in v)
+        if isinstance(v, dict):
+            return {k: fresh(e) for k, e in v.items()}
+        return v
+
+    return tuple(fresh(a) for a in args)
+
+
 def _trace_function(func: Callable[..., Any], args: tuple[Any, ...], strict: bool
                     ) -> ScriptFunction:  # fmt: skip
     names = _parameter_names(func, len(args))
+    args = distinct_tensors(args)
     state = TracingState()
     with _tracing(state):
         graph, _ = calls.trace_frame(state, None, list(zip(names, args)),
@@ -137,6 +162,7 @@ def _trace_methods(module: torch.nn.Module, inputs: dict[str, tuple[Any, ...]], 
     state = TracingState()
     with _tracing(state):
         for method_name, args in inputs.items():
+            args = distinct_tensors(args)
             method = getattr(module, method_name)
             named = list(zip(_parameter_names(method, len(args)), args))
             graph, _ = calls.trace_frame(
