@@ -28,7 +28,7 @@ import hybridjit
 import hybridjit.onnx
 
 FLOOR = 0.90  # the target; not reached yet (see MEASURED_FLOOR)
-MEASURED_FLOOR = 0.60  # what holds today: a regression guard until the target is reached
+MEASURED_FLOOR = 0.69  # what holds today (235 / 339): a regression guard until the target is reached
 # Exported models that still compute something else (bugs being fixed, never accepted
 # silently: a program that leaves this list must match; a new one fails the test).
 KNOWN_WRONG = {

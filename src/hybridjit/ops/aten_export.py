@@ -454,7 +454,26 @@ def _counts_along(ctx: Any, idx: Any, x: Any, dim: int, rank: int | None = None)
 
 
 def export_append(ctx: Any, node: Any) -> None:
-    b = ctx.known_list(node.inputs[0])
+    lst = node.inputs[0]
+    cur = ctx.binding(lst)
+    is_input = lst.node.kind == "prim::Param" and lst.node.owning_block.owning_node is None
+    if ctx.is_run_time(cur) and not is_input:
+        # a list carried through an If/Loop (or computed): SequenceInsert / Concat
+        x, item = ctx.value(lst), ctx.value(node.inputs[1])
+        if ctx.is_sequence(x):
+            if ctx.dtype(ctx.sequence_elem(x)) != ctx.dtype(item):
+                if not ctx.retype_empty_sequence(x, ctx.dtype(item)):
+                    raise ctx.error("appending a tensor of another dtype to this list (an ONNX "
+                                    "sequence holds one dtype)",
+                                    hint="convert the tensors to one dtype")  # fmt: skip
+            new = ctx.op("SequenceInsert", [x, item])[0]
+        else:
+            item = ctx.op("Reshape", [ctx.cast(item, ctx.dtype(x)), ctx.const([1])])[0]
+            new = ctx.op("Concat", [x, item], {"axis": 0})[0]
+        ctx.bind(lst, new)
+        ctx.bind(node.output, new)
+        return
+    b = ctx.known_list(lst)
     if b is None or not ctx.owns(b):
         raise ctx.error("appending to a list created outside this `if`/loop (list mutation "
                         "inside control flow)", hint="collect the values with a loop-carried "

@@ -55,6 +55,7 @@ class Branch:
     scope: Scope
     outputs: list[Any] | None  # bindings; None when the block always raises
     graph: ir.Graph | None = None
+    placeholders: int = 0  # the first outputs are placeholders (a failed guard)
 
 
 class ExportContext:
@@ -310,6 +311,86 @@ class ExportContext:
         saved[depth].cache[(key, *full)] = out
         return out
 
+    # -- lists mutated inside control flow ---------------------------------------------------
+    def mutated_lists(self, nodes: Sequence[Any]) -> list[Any]:
+        """The lists defined outside `nodes` (and their blocks) that they append to: inside an
+        ONNX If/Loop these become extra outputs / loop-carried values (ONNX has no aliasing)."""
+        defined: set[Any] = set()
+        found: list[Any] = []
+        todo = list(nodes)
+        every = []
+        while todo:
+            n = todo.pop(0)
+            every.append(n)
+            defined.update(n.outputs)
+            for b in n.blocks:
+                defined.update(b.inputs)
+                todo.extend(b.nodes)
+        for n in every:
+            if n.kind == "aten::append" and n.inputs[0] not in defined and n.inputs[0] not in found:
+                found.append(n.inputs[0])
+        return found
+
+    def is_run_time(self, b: Any) -> bool:
+        return isinstance(b, ir.Value)
+
+    def sequence_elem(self, seq: ir.Value) -> ir.Value:
+        """A stand-in value of the element type of sequence `seq` (for dtype checks)."""
+        v = ir.Value(name="elem")
+        v.type = seq.type.elem_type if isinstance(seq.type, ir.SequenceType) else None
+        return v
+
+    def retype_empty_sequence(self, seq: ir.Value, dtype: Any) -> bool:
+        """Give an empty list's guessed `SequenceEmpty` dtype `dtype` (before any use)."""
+        chain = []
+        v: ir.Value | None = seq
+        while v is not None and v.meta.get("hj_guessed_dtype"):
+            if any(u.node.op_type != "SequenceLength" for u in v.uses()):
+                return False
+            chain.append(v)
+            v = v.meta.get("hj_init")  # a loop body's input: its initial value
+        if not chain or chain[-1].producer() is None:
+            return False
+        node = chain[-1].producer()
+        if node.op_type != "SequenceEmpty":
+            return False
+        node.attributes["dtype"] = ir.AttrInt64("dtype", int(dtype))
+        for v in chain:
+            v.type = ir.SequenceType(ir.TensorType(dtype))
+            v.meta["hj_guessed_dtype"] = False
+        return True
+
+    def carried_list(self, v: Any, elem: str) -> ir.Value:
+        """The run-time form of list `v` (elements `elem`) to carry through an If/Loop: an
+        ONNX sequence of tensors, or a 1-D tensor of numbers; its binding becomes that value."""
+        b = self.binding(v)
+        if isinstance(b, ir.Value):
+            out = b
+        elif isinstance(b, Items) or (isinstance(b, Const) and isinstance(b.value, list)):
+            items = b.items if isinstance(b, Items) else [Const(x) for x in b.value]
+            if elem in ("int", "float", "bool"):
+                dt = self.scalar_dtype(elem)
+                if not items:
+                    import numpy as np
+
+                    tensor = ir.tensor(np.zeros([0], onnx_to_torch_dtype_np(dt)), dtype=dt)
+                    out = self.op("Constant", [], {"value": tensor})[0]
+                else:
+                    out = self._materialize_items(Items(items, "list", elem))
+            elif elem == "tensor":
+                if not items:
+                    out = self.op("SequenceEmpty", [], {"dtype": ir.DataType.FLOAT})[0]
+                    out.meta["hj_guessed_dtype"] = True
+                else:
+                    out = self.op("SequenceConstruct", [self.materialize(x) for x in items])[0]
+            else:
+                raise self.error(f"appending, inside an `if` or loop, to a list of {elem} "
+                                 "(only lists of tensors, int, float or bool)")  # fmt: skip
+        else:
+            raise self.error("appending, inside an `if` or loop, to this list")
+        self.bind(v, out)
+        return out
+
     def err_flag(self, err: ir.Value) -> tuple[ir.Value, int] | None:
         """`(ok, code)` when the error code `err` is `Where(ok, 0, code)` of this scope (one
         check): a loop can then carry the bool `ok` and compute the code once after it."""
@@ -444,6 +525,9 @@ class ExportContext:
                     name: str = "in") -> ir.Value:  # fmt: skip
         v = ir.Value(name=self.fresh(name))
         self.set_type(v, like=like, dtype=dtype, rank=rank)
+        if like is not None and like.meta.get("hj_guessed_dtype"):
+            v.meta["hj_guessed_dtype"] = True
+            v.meta["hj_init"] = like
         self.graph.inputs.append(v)
         return v
 
@@ -471,13 +555,22 @@ class ExportContext:
         err = self.scope.err
         assert err is not None
         ok = self.op("Equal", [err, self.const(0)])[0]
+        lists = self.mutated_lists(rest)
+        before = [self.carried_list(v, _elem_of(v)) for v in lists]
         with self.new_scope("then_ok") as s_ok:
             outs = self.lower_nodes(rest, outputs)
+            if outs is not None:
+                outs = outs + [self.binding(v) for v in lists]
         b_ok = Branch(s_ok, outs)
         with self.new_scope("else_failed") as s_bad:
             s_bad.err = self.op("Identity", [err])[0]
-        b_bad = Branch(s_bad, None)
-        return self.emit_if(ok, [b_ok, b_bad], len(outputs), replace_err=True)
+        b_bad = Branch(s_bad, None if outs is None else
+                       [None] * len(outputs) + before)  # fmt: skip
+        b_bad.placeholders = len(outputs)
+        res = self.emit_if(ok, [b_ok, b_bad], len(outputs) + len(lists), replace_err=True)
+        for v, r in zip(lists, res[len(outputs):]):
+            self.bind(v, r)
+        return res[: len(outputs)]
 
     def branch(self, block: Any, name: str = "branch") -> Branch:
         with self.new_scope(name) as s:
@@ -488,14 +581,15 @@ class ExportContext:
                 replace_err: bool = False) -> list[ir.Value]:  # fmt: skip
         """An ONNX If from two lowered branches; sets this scope's error code when needed
         (after the current one; `replace_err`: the branches already pass the current one on)."""
-        live = [b for b in branches if b.outputs is not None]
+        live = [b for b in branches if b.outputs is not None and not b.placeholders]
         with_err = any(b.scope.err is not None for b in branches)
         outs_by_branch: list[list[ir.Value]] = []
         for b in branches:
             self.scopes.append(b.scope)
             try:
                 if b.outputs is not None:
-                    vals = [self._own(self.materialize(x)) for x in b.outputs]
+                    vals = [self._placeholder_like(i, live) if i < b.placeholders else
+                            self._own(self.materialize(x)) for i, x in enumerate(b.outputs)]  # fmt: skip
                 else:
                     vals = [self._placeholder_like(i, live) for i in range(n_outputs)]
                 if with_err:
@@ -591,6 +685,15 @@ def _static_value(b: Any) -> Any:
         return b.value
     vals = [_static_value(x) for x in b.items]
     return tuple(vals) if b.kind == "tuple" else vals
+
+
+def _elem_of(v: Any) -> str:
+    from hybridjit.ir import types as T
+
+    e = v.type.elem if isinstance(v.type, T.ListType) else None
+    if isinstance(e, T.TensorType):
+        return "tensor"
+    return {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(e, "any")
 
 
 def _has_loop(nodes: list[Any]) -> bool:

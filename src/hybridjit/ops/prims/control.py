@@ -67,13 +67,20 @@ def _export_if(ctx: Any, node: Any) -> None:
     if _is_select(node):
         _export_select_if(ctx, node, c)
         return
+    # lists appended to inside the branches are extra outputs (no aliasing in ONNX)
+    lists = ctx.mutated_lists([node])
+    before = [ctx.carried_list(v, _elem_kind(v)) for v in lists]
     # lower a block that always raises after the other, so placeholders can copy its types
     branches = [None, None]
     order = sorted(range(2), key=lambda i: _always_raises(node.blocks[i]))
     for i in order:
-        branches[i] = ctx.branch(node.blocks[i], "then" if i == 0 else "else")
-    results = ctx.emit_if(c, branches, len(node.outputs))
-    for v, r in zip(node.outputs, results):
+        for v, b in zip(lists, before):
+            ctx.bind(v, b)
+        br = branches[i] = ctx.branch(node.blocks[i], "then" if i == 0 else "else")
+        if br.outputs is not None:
+            br.outputs = br.outputs + [ctx.binding(v) for v in lists]
+    results = ctx.emit_if(c, branches, len(node.outputs) + len(lists))
+    for v, r in zip([*node.outputs, *lists], results):
         ctx.bind(v, r)
 
 
@@ -131,6 +138,13 @@ def _select(ctx: Any, c: Any, a: Any, b: Any, kind: str) -> Any:
                     ctx.op("And", [c, av]))[0]  # fmt: skip
     av, bv = (ctx.cast(ctx.materialize(x), dt) for x in (a, b))
     return ctx.op("Where", [c, av, bv])[0]
+
+
+def _elem_kind(v: Any) -> str:
+    e = v.type.elem if isinstance(v.type, T.ListType) else None
+    if isinstance(e, T.TensorType):
+        return "tensor"
+    return {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(e, "any")
 
 
 def _always_raises(block: Any) -> bool:
@@ -247,13 +261,17 @@ def _export_loop(ctx: Any, node: Any) -> None:
     else:
         m = ctx.cast(ctx.value(max_trip), ctx.scalar_dtype("int"))
     c0 = ctx.cast(ctx.value(cond0), ctx.scalar_dtype("bool"))
-    init = [ctx.value(v) for v in carried]
+    # lists appended to inside the body are carried too (no aliasing in ONNX)
+    lists = ctx.mutated_lists([node])
+    init = [ctx.value(v) for v in carried] + [ctx.carried_list(v, _elem_kind(v)) for v in lists]
+    carried = [*carried, *lists]
+    body_params = [*body.inputs[1:], *lists]
     with ctx.new_scope("loop_body") as scope:
         it = ctx.graph_input(dtype=ctx.scalar_dtype("int"), rank=0, name="iter")
         ctx.graph_input(dtype=ctx.scalar_dtype("bool"), rank=0, name="cond")
         ins = [ctx.graph_input(like=v, name="carried") for v in init]
         ctx.bind(body.inputs[0], it)
-        for v, x in zip(body.inputs[1:], ins):
+        for v, x in zip(body_params, ins):
             ctx.bind(v, x)
         outs = ctx.lower_block(body)
         if outs is None:  # the body always raises: stop after the first iteration
@@ -261,7 +279,7 @@ def _export_loop(ctx: Any, node: Any) -> None:
             outs_v = [ctx.placeholder(x) for x in ins]
         else:
             cond_out = ctx.cast(ctx.materialize(outs[0]), ctx.scalar_dtype("bool"))
-            outs_v = [ctx.materialize(b) for b in outs[1:]]
+            outs_v = [ctx.materialize(b) for b in [*outs[1:], *(ctx.binding(v) for v in lists)]]
         for x, y, v in zip(ins, outs_v, carried):
             if ctx.dtype(x) != ctx.dtype(y) or (x.type != y.type):
                 raise ctx.error(f"the loop-carried value %{v.debug_name} changes type inside the "
@@ -302,7 +320,7 @@ def _export_loop(ctx: Any, node: Any) -> None:
             err = ctx.op("Where", [err, ctx.const(0), ctx.const(flag[1])])[0]
         ctx.merge_err(err, safe)
         results = results[:-1]
-    for v, r in zip(node.outputs, results):
+    for v, r in zip([*node.outputs, *lists], results):
         ctx.bind(v, r)
 
 
