@@ -9,6 +9,7 @@ import warnings
 import pytest
 import torch
 from tests.corpus import script_programs
+from tests.differential import check_module, check_script_raises
 from tests.frontend.test_script_tutorial import hj_kinds, kinds
 
 import hybridjit
@@ -147,3 +148,32 @@ def test_corpus_graphs_print_parse_print_identically() -> None:
             if again.str("# " in text) != text:
                 differ.append(name)
     assert differ == []
+
+
+class _OnlyQuantized(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("only quantized tensors")
+
+
+class _Dispatch(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.quantized = _OnlyQuantized()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.sum() > 100:
+            return self.quantized(x)
+        return x + 1
+
+
+def _always_raises(x: torch.Tensor) -> torch.Tensor:
+    raise ValueError("never returns")
+    return x  # unreachable code after a raise compiles too
+
+
+def test_a_submodule_whose_forward_only_raises_scripts() -> None:
+    check_module(_Dispatch(), [(torch.ones(2),), (torch.full((2,), 60.0),)])
+
+
+def test_a_function_that_always_raises_scripts_and_raises() -> None:
+    check_script_raises(_always_raises, (torch.ones(1),), ValueError)

@@ -128,7 +128,8 @@ class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, Comprehens
             if not self.env.dead:
                 self.emit_return_value(SimpleValue(self.const(None)))
             out = self.env.lookup(RET_VAL)
-            assert out is not None
+            if out is None:  # every path raises: the result is never read (as TorchScript)
+                out = SimpleValue(self.uninitialized(self.return_type or T.NoneType))
             self.graph.register_output(out.value(self))
         return self.graph
 
