@@ -64,6 +64,9 @@ BINARY_OPS: dict[str, str] = {
     ">=": "aten::ge", "is": "aten::__is__", "is not": "aten::__isnot__",
     "in": "aten::__contains__", "not in": "aten::__contains__",
 }  # fmt: skip
+# Binary operators whose form with a tensor operand is another operator (TorchScript lowers
+# tensor `a // b` to `aten::floor_divide`).
+TENSOR_BINARY_OPS: dict[str, str] = {"aten::floordiv": "aten::floor_divide"}
 UNARY_OPS: dict[str, str] = {"-": "aten::neg", "~": "aten::bitwise_not", "not": "aten::__not__"}
 
 _AST_SYMBOLS: dict[type, str] = {

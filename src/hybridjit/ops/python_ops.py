@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 import operator
+import os
+import sys
+import warnings
 from typing import Any, Callable, Sequence
 
 from hybridjit.ops.impl import Binder, Operand, OpImpl, call, py, stmt, tuple_src
@@ -67,6 +70,31 @@ def _emit_percent_format(ops: Sequence[Operand], binder: Binder) -> str:
     if len(ops) == 2:
         return f"({ops[0].src} % {ops[1].src})"
     return f"({ops[0].src} % {tuple_src([o.src for o in ops[1:]])})"
+
+
+_HJ_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _in_script(filename: str) -> bool:
+    return filename.startswith(_HJ_DIR) or filename.startswith("<hybridjit")
+
+
+def _warn(message: str, stacklevel: int = 2) -> None:
+    """`aten::warn`: Python's `warnings.warn`. The script function's own frames (generated
+    code, the interpreter) do not count: stacklevel 1 and 2 point at the script function's
+    caller, each level above that one frame further out."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and _in_script(frame.f_code.co_filename):
+        frame, level = frame.f_back, level + 1
+    for _ in range(max(stacklevel, 2) - 2):
+        if frame is None or frame.f_back is None:
+            break
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
+def _emit_warn(ops: Sequence[Operand], binder: Binder) -> str:
+    return f"{binder.bind(_warn, 'warn')}({', '.join(o.src for o in ops)})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,6 +171,7 @@ BY_NAME: dict[str, OpImpl] = {
     "aten::format": py(lambda s, *a: s.format(*a), "{0}.format({rest})"),
     "aten::percentFormat": OpImpl(_percent_format, _emit_percent_format),
     "aten::join": py(str.join, "{0}.join({1})"),
+    "aten::warn": OpImpl(_warn, _emit_warn, stmt=True),
     **{
         f"aten::{n}": _str_method(n)
         for n in (

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 from hybridjit.frontend.script.environment import Env, debug_name
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
-from hybridjit.ops.builtins import binary_op_name, unary_op_name
+from hybridjit.ops.builtins import TENSOR_BINARY_OPS, binary_op_name, unary_op_name
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.compiler import FunctionCompiler
@@ -26,7 +26,7 @@ BINARY_OPS: dict[type, str] = {
 INPLACE_TENSOR_OPS: dict[type, str] = {
     ast.Add: "aten::add_", ast.Sub: "aten::sub_", ast.Mult: "aten::mul_", ast.Div: "aten::div_",
     ast.BitAnd: "aten::__iand__", ast.BitOr: "aten::__ior__", ast.BitXor: "aten::__ixor__",
-    ast.Mod: "aten::remainder_", ast.Pow: "aten::pow_",
+    ast.Mod: "aten::remainder_", ast.Pow: "aten::pow_", ast.FloorDiv: "aten::floor_divide_",
 }  # fmt: skip
 COMPARE_OPS: dict[type, str] = {
     t: binary_op_name(t) for t in (ast.Lt, ast.Gt, ast.LtE, ast.GtE, ast.Eq, ast.NotEq, ast.Is,
@@ -203,6 +203,8 @@ class ExpressionsMixin:
 
     def binary(self: FunctionCompiler, op: str, a: Value, b: Value) -> Value:
         """`a <op> b`; a number on the left of a tensor uses the reflected form."""
+        if isinstance(a.type, T.TensorType) or isinstance(b.type, T.TensorType):
+            op = TENSOR_BINARY_OPS.get(op, op)
         if isinstance(b.type, T.TensorType) and a.type in (T.IntType, T.FloatType, T.BoolType,
                                                             T.ComplexType, T.NumberType):  # fmt: skip
             reflected = REFLECTED.get(op)

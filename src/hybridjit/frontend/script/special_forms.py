@@ -231,6 +231,7 @@ for _obj, _h in (
     (builtins.pow, _op("aten::pow")), (builtins.hash, _op("aten::hash")),
     (builtins.hex, _op("aten::hex")), (builtins.oct, _op("aten::oct")),
     (builtins.bin, _op("aten::bin")), (builtins.dict, _op("aten::dict")),
+    (torch.device, _op("aten::device")),
     (torch.jit.is_scripting, _true), (torch.jit.is_tracing, _false),
     (torch._C._get_tracing_state, _false),
     (torch.jit._unwrap_optional, _identity), (torch._jit_internal.is_scripting, _true),
