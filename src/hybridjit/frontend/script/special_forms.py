@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import typing
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -197,6 +198,32 @@ def _reversed(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -
     return SimpleValue(c.call_builtin_values("aten::slice", [v, none, none, c.const(-1)], {}))
 
 
+def _dict(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    """`dict()`, `dict(mapping_or_pairs)`, `dict(**kw)` and `dict(mapping, **kw)` (also
+    `collections.OrderedDict`, which TorchScript takes for a dict)."""
+    if len(args) > 1:
+        c.fail(f"expected dict() of at most one positional argument, found {len(args)}")
+    kw = {k: sv.value(c) for k, sv in kwargs.items()}
+    if not args:
+        vt = T.unify_all(v.type for v in kw.values()) if kw else T.TENSOR
+        vt = T.unrefined(vt) if vt is not None else T.make_union([v.type for v in kw.values()])
+        inputs = [x for k, v in kw.items() for x in (c.const(k), c.convert_to(v, vt, "a value"))]
+        return SimpleValue(c.emit("prim::DictConstruct", inputs, [T.DictType(T.StrType, vt)]).output)
+    sv = args[0]
+    source = sv.value(c) if isinstance(sv, SimpleValue) else c.materialize_iterable(sv)
+    if isinstance(source.type, T.TupleType):
+        source = c.make_list(c.unpack_tuple(source), None)
+    out = c.call_builtin_values("aten::dict", [source], {})
+    if kw:
+        t = out.type
+        if not isinstance(t, T.DictType) or t.key != T.StrType:
+            c.fail(f"expected dict(mapping, **kw) of a dict with str keys, found '{t}'")
+        for k, v in kw.items():
+            value = c.convert_to(v, t.value, f"the value of keyword '{k}'")
+            c.call_builtin_values("aten::_set_item", [out, c.const(k), value], {})
+    return SimpleValue(out)
+
+
 def _format(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
     if kwargs or not 1 <= len(args) <= 2:
         c.fail("expected format(value) or format(value, spec)")
@@ -230,7 +257,7 @@ for _obj, _h in (
     (builtins.tuple, _tuple), (builtins.ord, _op("aten::ord")), (builtins.chr, _op("aten::chr")),
     (builtins.pow, _op("aten::pow")), (builtins.hash, _op("aten::hash")),
     (builtins.hex, _op("aten::hex")), (builtins.oct, _op("aten::oct")),
-    (builtins.bin, _op("aten::bin")), (builtins.dict, _op("aten::dict")),
+    (builtins.bin, _op("aten::bin")), (builtins.dict, _dict), (collections.OrderedDict, _dict),
     (torch.device, _op("aten::device")),
     (torch.jit.is_scripting, _true), (torch.jit.is_tracing, _false),
     (torch._C._get_tracing_state, _false),

@@ -22,7 +22,8 @@ _SIMPLE: dict[Any, T.Type] = {
 }  # fmt: skip
 
 _LIST_ORIGINS = (list, typing.List, collections.abc.Sequence, collections.abc.MutableSequence)
-_DICT_ORIGINS = (dict, typing.Dict, collections.abc.Mapping, collections.abc.MutableMapping)
+_DICT_ORIGINS = (dict, typing.Dict, collections.abc.Mapping, collections.abc.MutableMapping,
+                 collections.OrderedDict, typing.OrderedDict)  # fmt: skip
 
 # Extra resolvers (script classes, module types) registered by other frontend modules.
 CLASS_RESOLVERS: list[Callable[[type], T.Type | None]] = []
