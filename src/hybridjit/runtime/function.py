@@ -10,7 +10,12 @@ from hybridjit.ir.graph import Graph
 from hybridjit.pipeline import inlined
 from hybridjit.runtime import codegen as _codegen  # noqa: F401 - registers the executor
 from hybridjit.runtime import interpreter as _interpreter  # noqa: F401 - registers it too
-from hybridjit.runtime.arguments import check_arguments, python_class
+from hybridjit.runtime.arguments import (
+    convert_arguments,
+    exact_check,
+    full_converter,
+    python_class,
+)
 from hybridjit.runtime.executors import DEFAULT, compile_with
 from hybridjit.runtime.pretty import graph_to_code
 
@@ -26,8 +31,49 @@ def function_from_graph(
 
     `codegen` (the default) turns the graph into Python source and compiles it;
     `interpreter` walks the nodes one by one and is the reference semantics.
+
+    This is the raw callable: arguments are not type-checked or converted (a
+    `ScriptFunction` does that).  A graph has no default values, so every parameter is
+    required; parameters may be passed by position or by keyword (the graph inputs' names,
+    `%x.1` being `x`), and a wrong number of arguments or an unknown keyword is an
+    `ArgumentError`.
     """
-    return compile_with(executor, graph, name)
+    run = compile_with(executor, graph, name)
+    arity = len(graph.inputs)
+    params = [v.debug_name.partition(".")[0] for v in graph.inputs]
+    signature = _positional_signature(params)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != arity:
+            args = _bind(name, arity, signature, args, kwargs)
+        return run(*args)
+
+    call.__name__ = call.__qualname__ = name
+    call.__signature__ = signature  # type: ignore[attr-defined]
+    return call
+
+
+def _positional_signature(params: list[str]) -> inspect.Signature | None:
+    """`(a, b, ...)` from graph input names; None when they are not distinct identifiers."""
+    if len(set(params)) != len(params) or not all(p.isidentifier() for p in params):
+        return None
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(p, kind) for p in params])
+
+
+def _bind(name: str, arity: int, signature: inspect.Signature | None,
+          args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:  # fmt: skip
+    if signature is None:
+        raise ArgumentError(
+            f"{name}() expected {arity} positional arguments, "
+            f"got {len(args)}{' and keywords' if kwargs else ''}"
+        )
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as e:
+        raise ArgumentError(f"{name}(): {e}") from None
+    bound.apply_defaults()
+    return tuple(bound.arguments.values())
 
 
 def save_archive(obj: Any, f: Any, extra_files: dict[str, Any] | None) -> None:
@@ -62,7 +108,13 @@ class ScriptFunction:
     def _set_graph(self, graph: Graph) -> None:
         self._graph = graph
         self._arity = len(graph.inputs)
-        self._classes = tuple(python_class(v.type) for v in graph.inputs)
+        types = [v.type for v in graph.inputs]
+        self._classes = tuple(python_class(t) for t in types)
+        # for the parameters `isinstance` does not fully check (ints, containers)
+        self._exact = exact_check(types)
+        self._converters = [full_converter(t) for t in types]
+        self._params = [v.debug_name.partition(".")[0] for v in graph.inputs]
+        self._types = types
         self._compiled: Callable[..., Any] | None = None  # the default executor's
         self._by_executor: dict[str, Callable[..., Any]] = {}
 
@@ -100,31 +152,26 @@ class ScriptFunction:
               kwargs: dict[str, Any]) -> Any:  # fmt: skip
         if kwargs or len(args) != self._arity:
             args = self._bind(args, kwargs)
-        if not all(map(isinstance, args, self._classes)):
-            self._check_arguments(args)
+        if not all(map(isinstance, args, self._classes)) or (
+            self._exact is not None and not self._exact(args)
+        ):
+            args = self._check_arguments(args)
         try:
             return run(*args)
         except Exception:
             self._check_arguments(args)  # a clearer error when the arguments were wrong
             raise
 
-    def _check_arguments(self, args: tuple[Any, ...]) -> None:
-        inputs = self._graph.inputs
-        names = [v.debug_name.partition(".")[0] for v in inputs]
-        check_arguments(self.name, names, [v.type for v in inputs], args)
+    def _check_arguments(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """`args` checked and converted as torch.jit does (see runtime/arguments.py)."""
+        return convert_arguments(self.name, self._params, self._types, self._converters, args)
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         if self.signature is None:
-            raise ArgumentError(
-                f"{self.name}() expected {self._arity} positional arguments, "
-                f"got {len(args)}{' and keywords' if kwargs else ''}"
-            )
-        try:
-            bound = self.signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise ArgumentError(f"{self.name}(): {e}") from None
-        bound.apply_defaults()
-        return tuple(bound.arguments.values())
+            # no Python signature (a graph set by hand): keywords by graph input name
+            return _bind(self.name, self._arity, _positional_signature(self._params), args,
+                         kwargs)  # fmt: skip
+        return _bind(self.name, self._arity, self.signature, args, kwargs)
 
     def save(self, f: Any, _extra_files: dict[str, Any] | None = None) -> None:
         """`hybridjit.save(self, f)`."""
