@@ -8,7 +8,12 @@ import operator
 from typing import TYPE_CHECKING, Callable
 
 from hybridjit.frontend.script.environment import Env, debug_name
-from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
+from hybridjit.frontend.script.sugared import (
+    LambdaValue,
+    SimpleValue,
+    SugaredTuple,
+    SugaredValue,
+)
 from hybridjit.ir import types as T
 from hybridjit.ops.builtins import TENSOR_BINARY_OPS, binary_op_name, unary_op_name
 
@@ -100,7 +105,7 @@ class ExpressionsMixin:
         return value
 
     def build_Lambda(self: FunctionCompiler, node: ast.Lambda) -> SugaredValue:
-        self.fail("expected an expression, found a lambda (lambdas aren't supported)")
+        return LambdaValue(node)  # an error wherever a value is needed
 
     # -- containers --------------------------------------------------------------------------
     def build_Tuple(

@@ -18,6 +18,7 @@ import torch
 from hybridjit.errors import SchemaError
 from hybridjit.frontend.script.expressions import Cond
 from hybridjit.frontend.script.sugared import (
+    LambdaValue,
     RangeValue,
     SimpleValue,
     SugaredTuple,
@@ -224,6 +225,66 @@ def _dict(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> Su
     return SimpleValue(out)
 
 
+_CHECK_DEFAULT = ("Expected cond to be True, but got False. (Could this error message be "
+                  "improved? If so, please report an enhancement request to PyTorch.)")  # fmt: skip
+
+
+def _argument(args: list[SugaredValue], kwargs: dict[str, SugaredValue], i: int,
+              name: str) -> SugaredValue | None:  # fmt: skip
+    return args[i] if i < len(args) else kwargs.get(name)
+
+
+def _checker(cls: type, cond_name: str, lazy: bool) -> Handler:
+    """`torch._assert(cond, msg)` (`lazy=False`: raises AssertionError(msg)) and
+    `torch._check(cond, lambda: msg)` and its siblings (`lazy`: the message is a lambda,
+    whose body is emitted only on the failing path)."""
+
+    def handler(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        cond_sv = _argument(args, kwargs, 0, cond_name)
+        message = _argument(args, kwargs, 1, "message")
+        if cond_sv is None or len(args) + len(kwargs) > 2:
+            c.fail(f"expected {cond_name} and an optional message, found {len(args)} "
+                   f"positional and {len(kwargs)} keyword arguments")  # fmt: skip
+        static = getattr(cond_sv, "static_bool", None)
+        cond = None
+        if static is None:
+            v = cond_sv.value(c)
+            cond = c.to_bool(v) if not lazy else c.convert_to(v, T.BoolType, f"'{cond_name}'")
+            if cond.node.kind == "prim::Constant":
+                static = bool(cond.node["value"])
+        if static is True:
+            return SimpleValue(c.const(None))
+
+        def fail_branch() -> None:
+            c.raise_with(cls, _message(c, message, lazy))
+
+        if static is False:
+            fail_branch()
+        else:
+            c.emit_if(cond, lambda: None, fail_branch)
+        return SimpleValue(c.const(None))
+
+    return handler
+
+
+def _message(c: C, message: SugaredValue | None, lazy: bool) -> Any:
+    if message is None or (isinstance(message, SimpleValue) and message.v.type == T.NoneType):
+        return c.const(_CHECK_DEFAULT if lazy else "")
+    if lazy:
+        if not isinstance(message, LambdaValue) or _has_parameters(message.node):
+            c.fail("expected the message of torch._check to be a lambda without parameters, "
+                   f"found {message.describe()}")  # fmt: skip
+        v = c.emit_value(message.node.body)
+    else:
+        v = message.value(c)
+    return v if v.type == T.StrType else c.call_builtin_values("aten::str", [v], {})
+
+
+def _has_parameters(node: ast.Lambda) -> bool:
+    a = node.args
+    return bool(a.posonlyargs or a.args or a.vararg or a.kwonlyargs or a.kwarg)
+
+
 def _format(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
     if kwargs or not 1 <= len(args) <= 2:
         c.fail("expected format(value) or format(value, spec)")
@@ -259,6 +320,12 @@ for _obj, _h in (
     (builtins.hex, _op("aten::hex")), (builtins.oct, _op("aten::oct")),
     (builtins.bin, _op("aten::bin")), (builtins.dict, _dict), (collections.OrderedDict, _dict),
     (torch.device, _op("aten::device")),
+    (torch._assert, _checker(AssertionError, "condition", lazy=False)),
+    (torch._check, _checker(RuntimeError, "cond", lazy=True)),
+    (torch._check_value, _checker(ValueError, "cond", lazy=True)),
+    (torch._check_type, _checker(TypeError, "cond", lazy=True)),
+    (torch._check_index, _checker(IndexError, "cond", lazy=True)),
+    (torch._check_not_implemented, _checker(NotImplementedError, "cond", lazy=True)),
     (torch.jit.is_scripting, _true), (torch.jit.is_tracing, _false),
     (torch._C._get_tracing_state, _false),
     (torch.jit._unwrap_optional, _identity), (torch._jit_internal.is_scripting, _true),

@@ -235,6 +235,24 @@ class ZipValue(SugaredValue):
         return c.materialize_iterable(self)
 
 
+class LambdaValue(SugaredValue):
+    """A `lambda`: not a value TorchScript has, but the message callback of `torch._check`
+    (a special form emits its body where the message is needed)."""
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+
+    def describe(self) -> str:
+        return "a lambda"
+
+    def value(self, c: C) -> Value:
+        c.fail("expected an expression, found a lambda (lambdas aren't supported)", self.node)
+
+    def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        self.value(c)
+        raise AssertionError("unreachable")
+
+
 class ExceptionValue(SugaredValue):
     """An exception class, or an exception instance being built for `raise`."""
 
