@@ -287,7 +287,10 @@ def _check_bools(views: list[_View], storages: list[torch.Tensor]) -> None:
 
 def _materialize(v: _View, storages: list[torch.Tensor], moved: dict[tuple[int, str], Any],
                  map_location: Any) -> torch.Tensor:  # fmt: skip
-    device = target_device(v.device, map_location)
+    targets = moved.setdefault((-1, "targets"), {})  # saved device -> where it goes
+    device = targets.get(v.device)
+    if device is None:
+        device = targets[v.device] = target_device(v.device, map_location)
     key = (v.storage, str(device))
     if key not in moved:
         moved[key] = storages[v.storage].to(device).untyped_storage()
@@ -296,19 +299,54 @@ def _materialize(v: _View, storages: list[torch.Tensor], moved: dict[tuple[int, 
 
 
 def target_device(saved: str, map_location: Any) -> torch.device:
-    """Where a tensor saved on `saved` goes: `map_location` (device, str or dict) or back home."""
-    if isinstance(map_location, dict):
-        map_location = map_location.get(saved, saved)
+    """Where a tensor saved on `saved` goes: `map_location` (device, str or dict) or back home.
+
+    Only devices this torch build can use are accepted (cpu always, meta as a map_location;
+    cuda, mps and xpu when available, with an index below their device count); any other is
+    an ArchiveError naming `map_location`, the way out.
+    """
+    wanted = map_location.get(saved, saved) if isinstance(map_location, dict) else map_location
     try:
-        device = torch.device(map_location if map_location is not None else saved)
-    except (RuntimeError, TypeError) as e:
-        raise ArchiveError(f"map_location: not a device: {map_location!r} ({e})") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ArchiveError(f"tensor was saved on {saved} but CUDA is not available; "
-                           "pass map_location='cpu'")  # fmt: skip
-    if device.type not in ("cpu", "cuda", "meta") and device.type != saved.split(":")[0]:
-        raise ArchiveError(f"cannot map tensors to device {device}")
-    return device
+        device = torch.device(wanted if wanted is not None else saved)
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise ArchiveError(
+            f"map_location: not a device: {str(wanted)[:60]!r} ({str(e)[:120]})"
+        ) from None
+    unmapped = wanted is None or (isinstance(map_location, dict) and saved not in map_location)
+    why = unusable(device)
+    if why is None and unmapped and device.type == "meta":
+        why = "hybridjit.save never writes meta tensors (they have no data)"
+    if why is None:
+        return device
+    if unmapped:
+        raise ArchiveError(f"tensors were saved on {saved}, but {why}; pass map_location "
+                           f"(e.g. map_location='cpu') to load them elsewhere")  # fmt: skip
+    raise ArchiveError(f"map_location: cannot map tensors saved on {saved} to {device}: {why}")
+
+
+def unusable(device: torch.device) -> str | None:
+    """Why this torch build cannot hold tensors on `device`; None when it can."""
+    kind = device.type
+    if kind in ("cpu", "meta"):
+        return None
+    if kind == "cuda":
+        backend: Any = torch.cuda
+    elif kind == "xpu":
+        backend = getattr(torch, "xpu", None)
+    elif kind == "mps":
+        backend = getattr(torch, "mps", None)
+    else:
+        return f"archives do not hold {kind} tensors"
+    try:
+        available = backend is not None and bool(backend.is_available())
+        count = int(backend.device_count()) if available else 0
+    except Exception:  # noqa: BLE001 - a backend that cannot even answer is not usable
+        available, count = False, 0
+    if not available:
+        return f"{kind} is not available in this torch build"
+    if device.index is not None and device.index >= count:
+        return f"there is no {device} ({count} {kind} device{'s' if count != 1 else ''})"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
