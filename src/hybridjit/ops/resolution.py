@@ -144,7 +144,20 @@ def match_call(
     )
     if not len(candidates):
         raise SchemaError(f"unknown operator {name}")
-    return _resolve(candidates, args, kwargs or {}, self_type, name)
+    try:
+        return _resolve(candidates, args, kwargs or {}, self_type, name)
+    except SchemaError:
+        # `torch.div(a, b, out=c)`: the out variants (left out of the registry's call
+        # overloads) are candidates only when a keyword argument names their output.
+        outs = _out_variants_taking(name, kwargs or {})
+        if not outs:
+            raise
+    return _resolve(outs, args, kwargs or {}, self_type, name)
+
+
+def _out_variants_taking(name: str, kwargs: dict[str, T.Type]) -> list[Schema]:
+    return [s for s in registry.all_schemas_for(name) if registry.is_out_variant(s)
+            and any(a.is_write and a.kwarg_only and a.name in kwargs for a in s.arguments)]  # fmt: skip
 
 
 def match_schemas(
@@ -219,6 +232,16 @@ def match_node(
     type (`prim::EnumValue.int` / `.str`) are told apart by `output_types` when given.
     """
     candidates = registry.iter_schemas(kind) if registry.has_op(kind) else _out_variants(kind)
+    first = _first_fitting(candidates, input_types, n_outputs, output_types)
+    if first is None and registry.has_op(kind):
+        # a call of an out variant (`aten::div.out(a, b, out)`), after the call overloads
+        outs = [s for s in _out_variants(kind) if registry.is_out_variant(s)]
+        first = _first_fitting(outs, input_types, n_outputs, output_types)
+    return first
+
+
+def _first_fitting(candidates: Any, input_types: Sequence[T.Type], n_outputs: int | None,
+                   output_types: Sequence[T.Type] | None) -> Schema | None:  # fmt: skip
     first = None
     for schema in candidates:
         if not _node_fits(schema, input_types, n_outputs):

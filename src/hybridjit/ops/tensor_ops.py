@@ -64,7 +64,9 @@ def _python_binding(schema: Any) -> tuple[str, Any] | None:
         return None
     name = schema.name.partition("::")[2]
     args = schema.arguments
-    if args and args[0].name == "self" and isinstance(args[0].type, T.TensorType):
+    # Tensor methods take no `out=`: an out variant binds the torch function.
+    is_out = any(a.kwarg_only and a.is_write for a in args)
+    if args and args[0].name == "self" and isinstance(args[0].type, T.TensorType) and not is_out:
         if _is_builtin(getattr(torch.Tensor, name, None)):
             return ("method", name)
     for module in (torch, torch._C._nn, torch._C._linalg, torch._C._special, torch._C._fft):

@@ -155,6 +155,9 @@ class CallsMixin:
 
     def call_builtin_values(self: FunctionCompiler, name: str, args: list[Value],
                             kwargs: dict[str, Value], self_value: Value | None = None) -> Value:  # fmt: skip
+        if "out" in kwargs and kwargs["out"].type == T.NoneType:
+            # `torch.div(a, b, out=None)` is eager's plain call (out variants take a tensor)
+            kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         key = (name, tuple(a.type for a in args), tuple((k, v.type) for k, v in kwargs.items()),
                self_value.type if self_value is not None else None)  # fmt: skip
         try:
