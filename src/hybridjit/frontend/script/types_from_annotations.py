@@ -12,6 +12,7 @@ from typing import Any, Callable
 import torch
 
 from hybridjit.ir import types as T
+from hybridjit.ops.python_ops import register_named_tuple
 from hybridjit.utils import is_hashable
 
 _SIMPLE: dict[Any, T.Type] = {
@@ -110,6 +111,7 @@ def named_tuple_type(cls: type) -> T.TupleType:
         fields = tuple(cls._fields)  # type: ignore[attr-defined]
         elems = tuple(type_from_python(hints.get(f, torch.Tensor)) for f in fields)
         _NAMED_TUPLES[cls] = T.TupleType(elems, qualified_name(cls), fields)
+        register_named_tuple(qualified_name(cls), fields, cls)
     return _NAMED_TUPLES[cls]
 
 
