@@ -40,6 +40,22 @@ from hybridjit.serialization.zipio import ZipReader
 
 MAX_GRAPH_NESTING = 100  # blocks inside blocks; the parser and executors recurse on them
 MAX_MODULE_DEPTH = 200
+# Caps on graph text, checked on the text before it is parsed (so that no later step, some
+# of which grow faster than linearly in a node's input count, sees more):
+MAX_GRAPH_LINES = 50_000  # per graph: nodes (a 10,000-statement function prints ~20,000)
+MAX_ARCHIVE_GRAPH_LINES = 200_000  # all graphs of an archive together
+MAX_GRAPH_BYTES = 16 << 20  # one graph's text
+MAX_LINE_BYTES = 1 << 20  # one line: a node with its attributes (string constants included)
+MAX_LINE_VALUES = 10_000  # `%` references on one line: a node's inputs and outputs
+MAX_MEMBERS = 100_000  # model.json list items in all: functions, types' attributes and
+# constants, modules and their parameters, buffers, submodules, attributes, methods
+_MEMBER_LISTS = {
+    "types": ("attributes", "constants"),
+    "modules": ("parameters", "buffers", "non_persistent_buffers", "submodules", "attributes",
+                "methods"),
+    "functions": ("tensor_constants", "callees", "signature"),
+    "enums": (),
+}  # fmt: skip
 _KINDS = {
     "positional_only": inspect.Parameter.POSITIONAL_ONLY,
     "positional_or_keyword": inspect.Parameter.POSITIONAL_OR_KEYWORD,
@@ -85,6 +101,7 @@ def read_archive(data: bytes, map_location: Any = None, allow_unsafe_ops: bool =
         raise ArchiveError(f"not a hybridjit archive: no {F.MANIFEST}")
     manifest = read_manifest(reader)
     model = parse_json(reader.read(F.MODEL), F.MODEL)
+    _check_member_count(model)
     _check_entry_set(reader, model)
     tensors = load_tensors(reader.read(F.TENSORS), parse_json(reader.read(F.TENSORS_JSON), F.TENSORS_JSON),
                            map_location)  # fmt: skip
@@ -93,6 +110,24 @@ def read_archive(data: bytes, map_location: Any = None, allow_unsafe_ops: bool =
     extras = [n[len(F.EXTRA_DIR) :] for n in reader.names() if n.startswith(F.EXTRA_DIR)]
     return Contents(root, manifest, builder.functions, builder.module_list, extras, reader,
                     builder.enums)  # fmt: skip
+
+
+def _check_member_count(model: Any) -> None:
+    """Refuse more than MAX_MEMBERS members in all, before any is built (one linear pass)."""
+    if not isinstance(model, dict):
+        return  # the field checks say what is wrong
+    total = 0
+    for key, fields in _MEMBER_LISTS.items():
+        records = model.get(key)
+        if not isinstance(records, list):
+            continue
+        total += len(records)
+        for r in records:
+            if isinstance(r, dict):
+                total += sum(len(v) for f in fields if isinstance(v := r.get(f), list))
+    if total > MAX_MEMBERS:
+        raise ArchiveError(f"{F.MODEL}: {total} functions, types, modules and members in all "
+                           f"(limit {MAX_MEMBERS})")  # fmt: skip
 
 
 def _check_entry_set(reader: ZipReader, model: Any) -> None:
@@ -125,6 +160,7 @@ class _Builder:
         self.type_infos: dict[str, TypeInfo] = {}
         self.module_list: list[ScriptModule] = []
         self._params: dict[int, torch.nn.Parameter] = {}
+        self.graph_lines = 0  # graph text lines read so far (MAX_ARCHIVE_GRAPH_LINES)
 
     def tensor(self, index: int) -> torch.Tensor:
         if not 0 <= index < len(self.tensors):
@@ -218,7 +254,10 @@ class _Builder:
     def _graph(self, qn: str) -> Graph:
         entry = F.graph_entry(qn)
         text = self.reader.read_text(entry)
-        _check_nesting(text, entry)
+        self.graph_lines += _check_graph_text(text, entry)
+        if self.graph_lines > MAX_ARCHIVE_GRAPH_LINES:
+            raise ArchiveError(f"{entry}: the archive's graphs have more than "
+                               f"{MAX_ARCHIVE_GRAPH_LINES} lines in all")  # fmt: skip
         try:
             graph = parse_ir(text, self.parser_types)
         except Error as e:
@@ -366,10 +405,27 @@ def _check_acyclic(root: torch.nn.Module) -> None:
         stack.extend((c, depth + 1, path | {id(m)}) for c in m._modules.values() if c is not None)
 
 
-def _check_nesting(text: str, entry: str) -> None:
-    deepest = max((len(line) - len(line.lstrip(" ")) for line in text.splitlines()), default=0)
+def _check_graph_text(text: str, entry: str) -> int:
+    """Check graph text against the size caps (one linear pass); return its line count."""
+    if len(text) > MAX_GRAPH_BYTES:
+        raise ArchiveError(f"{entry}: graph text of {len(text)} characters "
+                           f"(limit {MAX_GRAPH_BYTES})")  # fmt: skip
+    lines = text.splitlines()
+    if len(lines) > MAX_GRAPH_LINES:
+        raise ArchiveError(f"{entry}: graph of {len(lines)} lines (limit {MAX_GRAPH_LINES} "
+                           "nodes per graph)")  # fmt: skip
+    deepest = 0
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_BYTES:
+            raise ArchiveError(f"{entry}: line {number} is {len(line)} characters long "
+                               f"(limit {MAX_LINE_BYTES})")  # fmt: skip
+        if line.count("%") > MAX_LINE_VALUES:
+            raise ArchiveError(f"{entry}: line {number} names more than {MAX_LINE_VALUES} "
+                               "values (a node's inputs and outputs)")  # fmt: skip
+        deepest = max(deepest, len(line) - len(line.lstrip(" ")))
     if deepest > 2 * MAX_GRAPH_NESTING:
         raise ArchiveError(f"{entry}: blocks nest deeper than {MAX_GRAPH_NESTING} levels")
+    return len(lines)
 
 
 def _verify(graph: Graph, where: str) -> None:

@@ -45,6 +45,7 @@ DTYPE_BY_CODE = {code: dtype for dtype, (_, code) in DTYPES.items()}
 MAX_HEADER_BYTES = 100 << 20
 MAX_DIMS = 64
 MAX_NUMEL = 1 << 62
+MAX_TENSORS = 100_000  # tensor records (views) in tensors.json; storages likewise
 _DEVICE = re.compile(r"^(cpu|cuda|mps|xpu|meta)(:[0-9]{1,4})?$")
 
 
@@ -202,6 +203,8 @@ def load_tensors(safetensors: bytes, records: Any, map_location: Any = None) -> 
     storages = _read_storages(safetensors)
     if not isinstance(records, list):
         raise ArchiveError(f"tensors.json must be a list, got {type(records).__name__}")
+    if len(records) > MAX_TENSORS:
+        raise ArchiveError(f"tensors.json lists {len(records)} tensors (limit {MAX_TENSORS})")
     views = [_check_view(r, i, storages) for i, r in enumerate(records)]
     _check_bools(views, storages)
     moved: dict[tuple[int, str], torch.UntypedStorage] = {}
@@ -223,6 +226,8 @@ def _read_storages(data: bytes) -> list[torch.Tensor]:
     header, start = read_safetensors_header(data)
     body = memoryview(data)[start:]
     names = [k for k in header if k != "__metadata__"]
+    if len(names) > MAX_TENSORS:
+        raise ArchiveError(f"tensors.safetensors has {len(names)} storages (limit {MAX_TENSORS})")
     expected = [f"storage.{i}" for i in range(len(names))]
     if sorted(names) != sorted(expected):
         raise ArchiveError(
