@@ -216,8 +216,6 @@ def test_namedtuple_results_are_namedtuples() -> None:
     check_script(namedtuple_in_tuple, [(torch.ones(2),)])
 
 
-@pytest.mark.xfail(strict=True, reason="needs ops/kernels.impl_for_node to run a NamedTuple's "
-                   "prim::TupleConstruct by python_ops.named_tuple_impl (not the frontend's file)")
 def test_namedtuple_results_have_the_users_class() -> None:
     s = hybridjit.script(p_namedtuple)
     for run in executors(s).values():

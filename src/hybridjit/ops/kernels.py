@@ -62,10 +62,13 @@ def kernel_for(schema_or_kind: Any) -> Callable[..., Any]:
 
 
 def impl_for_node(node: Any) -> OpImpl:
-    """The `OpImpl` running `node`: its prim block's, else its schema's."""
-    impl = _prim_impl(node.kind)
-    if impl is not None:
-        return impl
+    """The `OpImpl` running `node`: its prim block's (typed by the node where the block says
+    so), else its schema's."""
+    prim = PRIMS.get(node.kind)
+    if prim is not None:
+        impl = (prim.node_impl(node) if prim.node_impl is not None else None) or prim.impl
+        if impl is not None:
+            return impl
     if node.schema is None:
         raise Error(f"no schema for {node.kind} (node {node!r}); cannot run it")
     return impl_for(node.schema)

@@ -8,7 +8,6 @@ it differs from its siblings, and tensor ops with a better binding than the gene
 
 from __future__ import annotations
 
-import collections
 import math
 import operator
 import os
@@ -96,49 +95,6 @@ def _warn(message: str, stacklevel: int = 2) -> None:
 
 def _emit_warn(ops: Sequence[Operand], binder: Binder) -> str:
     return f"{binder.bind(_warn, 'warn')}({', '.join(o.src for o in ops)})"
-
-
-# NamedTuple classes by their IR type's name (`__torch__.mod.Pt`): registered by the frontend
-# for the user's classes; a type with no class (loaded from an archive) gets a namedtuple of its
-# fields, made once.
-NAMED_TUPLE_CLASSES: dict[tuple[str, tuple[str, ...]], type] = {}
-
-
-def register_named_tuple(name: str, fields: tuple[str, ...], cls: type) -> None:
-    NAMED_TUPLE_CLASSES[(name, tuple(fields))] = cls
-
-
-def named_tuple_class(name: str, fields: tuple[str, ...]) -> type:
-    key = (name, tuple(fields))
-    cls = NAMED_TUPLE_CLASSES.get(key)
-    if cls is None:
-        short = name.rsplit(".", 1)[-1]
-        cls = NAMED_TUPLE_CLASSES[key] = collections.namedtuple(  # type: ignore[misc]
-            short if short.isidentifier() else "NamedTuple", fields, rename=True
-        )  # fmt: skip
-    return cls
-
-
-_NAMED_TUPLE_IMPLS: dict[Any, OpImpl | None] = {}
-
-
-def named_tuple_impl(t: Any) -> OpImpl | None:
-    """How `prim::TupleConstruct` builds a tuple of type `t` when `t` is a NamedTuple (an
-    instance of its class, as eager and torch.jit give); None for a plain tuple."""
-    if getattr(t, "field_names", None) is None:
-        return None
-    if t not in _NAMED_TUPLE_IMPLS:
-        _NAMED_TUPLE_IMPLS[t] = _named_tuple_impl(t)
-    return _NAMED_TUPLE_IMPLS[t]
-
-
-def _named_tuple_impl(t: Any) -> OpImpl:
-    cls = named_tuple_class(t.name or "NamedTuple", t.field_names)
-
-    def emit(ops: Sequence[Operand], binder: Binder) -> str:
-        return f"{binder.bind(cls, cls.__name__)}({', '.join(o.src for o in ops)})"
-
-    return OpImpl(cls, emit)
 
 
 # ---------------------------------------------------------------------------------------------

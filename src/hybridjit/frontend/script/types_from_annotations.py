@@ -12,7 +12,7 @@ from typing import Any, Callable
 import torch
 
 from hybridjit.ir import types as T
-from hybridjit.ops.python_ops import register_named_tuple
+from hybridjit.ops.prims.values import register_named_tuple
 from hybridjit.utils import is_hashable
 
 _SIMPLE: dict[Any, T.Type] = {

@@ -46,6 +46,8 @@ class Prim:
     attributes: tuple[str, ...] = ()
     unpacks: bool = False  # its outputs are the elements of the value `impl.run` returns
     impl: OpImpl | None = None
+    # An impl chosen by the node's types, before `impl` (a NamedTuple's class, say); None: `impl`.
+    node_impl: Callable[[Any], OpImpl | None] | None = None
     interpret: Callable[[Any, Any, dict[Any, Any]], None] | None = None
     emit: Callable[[Any, Any, int], None] | None = None
     verify: Callable[[Any, Fail], None] | None = None
