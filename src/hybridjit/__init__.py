@@ -17,7 +17,6 @@ from hybridjit.errors import (
     TracingCheckError,
     VerificationError,
 )
-
 from hybridjit.version import __version__
 
 # Public name -> module that defines it; imported on first use so `import hybridjit` is cheap.

@@ -7,7 +7,8 @@ Frontends build graphs; this module decides what happens to a graph next:
 - `for_codegen`: speed passes whose result only the code generator sees (a copy; `.graph`
   stays as the user's program reads);
 - `inlined`: calls of compiled functions and methods replaced by their bodies
-  (`.inlined_graph`, and the exporter's input).
+  (`.inlined_graph`);
+- `for_export`: what the ONNX exporter lowers (inlined, with the cleanup passes).
 
 A pass is `(graph) -> bool`: whether it changed anything. `VERIFY_AFTER_EACH_PASS` (the test
 suite sets it) checks the IR invariants after every pass that changed the graph.
@@ -61,4 +62,14 @@ def inlined(graph: Graph) -> Graph:
     """A copy of `graph` with every call of compiled code inlined."""
     copy = graph.copy()
     run_passes(copy, (inline_calls,))
+    return copy
+
+
+EXPORT: tuple[Pass, ...] = (inline_calls, *CLEANUP)
+
+
+def for_export(graph: Graph) -> Graph:
+    """A copy of `graph` as the exporter lowers it: one frame, no calls, no dead code."""
+    copy = graph.copy()
+    run_passes(copy, EXPORT)
     return copy

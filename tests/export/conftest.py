@@ -16,7 +16,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
 # Runs in a fresh interpreter where `import torch` / `import hybridjit` fail.
-_RUNNER = textwrap.dedent('''
+_RUNNER = textwrap.dedent("""
     import sys, json
     class Block:
         def find_spec(self, name, path=None, target=None):
@@ -39,7 +39,7 @@ _RUNNER = textwrap.dedent('''
                          "dtype": str(np.asarray(o).dtype)} for o in outs])
     assert "torch" not in sys.modules
     print(json.dumps(results))
-''')
+""")
 
 
 def _encode(x: Any) -> dict[str, Any]:

@@ -157,5 +157,25 @@ def test_auto_picks_codegen_for_scalar_loops_and_onnxruntime_for_tensors() -> No
     net = hybridjit.compile(hybridjit.script(mlp), backend="auto", threads=1)
     assert isinstance(net, OrtFunction) and net.backend == "onnxruntime"
     assert backend_of(net) == "onnxruntime"
-    args = (torch.randn(2, 8), torch.randn(16, 8), torch.randn(16), torch.randn(4, 16), torch.randn(4))
+    args = (
+        torch.randn(2, 8),
+        torch.randn(16, 8),
+        torch.randn(16),
+        torch.randn(4, 16),
+        torch.randn(4),
+    )
     torch.testing.assert_close(net(*args), mlp(*args))
+
+
+def test_onnxruntime_plugs_in_as_an_executor() -> None:
+    sf = hybridjit.script(_greet_twice_for_executor)
+    run = sf.using("onnxruntime")
+    x = torch.arange(3.0)
+    assert torch.equal(run(x, 4), sf(x, 4)) and torch.equal(run(x, n=0), x)
+    assert hybridjit.function_from_graph(sf.graph, "onnxruntime")(x, 2).tolist() == [0, 4, 8]
+
+
+def _greet_twice_for_executor(x: torch.Tensor, n: int) -> torch.Tensor:
+    for _ in range(n):
+        x = x * 2
+    return x

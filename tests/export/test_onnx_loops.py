@@ -114,7 +114,7 @@ def test_counter_index_is_not_checked(fn, args) -> None:
     assert fn is len_loop or not e.has_error_output  # len_loop checks xs[0] before the loop
     run = hybridjit.compile(hybridjit.script(fn), backend="onnxruntime", threads=1)
     for steps in (0, 1, 7):
-        a = (_lstm_args(steps) if fn is lstm_loop else (torch.randn(steps, 3),))
+        a = _lstm_args(steps) if fn is lstm_loop else (torch.randn(steps, 3),)
         if steps == 0 and fn is len_loop:
             continue  # xs[0] raises in eager too
         torch.testing.assert_close(run(*a), fn(*a))

@@ -40,7 +40,6 @@ def _flat(x):
     return [] if x is None else [x]
 
 
-
 class ResBlock(nn.Module):
     def __init__(self, c: int) -> None:
         super().__init__()

@@ -6,8 +6,6 @@ shapes other than the export example); results must match eager in value and dty
 
 from __future__ import annotations
 
-from typing import List, Tuple
-
 import numpy as np
 import onnx
 import pytest
@@ -64,7 +62,7 @@ def checks(x, n: int):
     if n < 0:
         raise ValueError("n must be non-negative")
     out = x
-    for i in range(n):
+    for _ in range(n):
         out = out + x
     return out
 
@@ -162,7 +160,9 @@ def test_program_matches_eager(name: str, tmp_path, python_free) -> None:
     walk(eager if isinstance(eager, tuple) else (eager,))
     for g, w in zip(outs, flat):
         w = w.numpy() if isinstance(w, torch.Tensor) else np.asarray(w)
-        np.testing.assert_allclose(g.astype(np.float64), w.astype(np.float64), rtol=1e-5, equal_nan=True)
+        np.testing.assert_allclose(
+            g.astype(np.float64), w.astype(np.float64), rtol=1e-5, equal_nan=True
+        )
 
 
 def test_failed_checks_raise_the_same_exception() -> None:

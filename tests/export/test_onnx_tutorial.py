@@ -11,9 +11,9 @@ import numpy as np
 import onnx
 import pytest
 import torch
+from tests.export.test_onnx_programs import op_types
 
 import hybridjit.onnx
-from tests.export.test_onnx_programs import op_types
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = [0, 0, -5, 20, 190, -4377, -59051]

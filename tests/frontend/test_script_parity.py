@@ -4,7 +4,6 @@ dict(iterable), tensor floor division, F.normalize (torch.div(..., out=None)), a
 torch.device(str). Each program runs eagerly, under both executors, torch.jit and a save/load
 round trip."""
 
-
 import warnings
 from collections import OrderedDict
 from typing import Dict, List, NamedTuple, Optional, Tuple
@@ -136,7 +135,7 @@ def test_other_lambdas_are_still_rejected() -> None:
 
 def p_warn(x: torch.Tensor) -> torch.Tensor:
     if x.sum() > 0:
-        warnings.warn("positive")
+        warnings.warn("positive")  # noqa: B028 - the default stacklevel is under test
     return x
 
 

@@ -258,11 +258,13 @@ def export_list_slice(ctx: Any, node: Any) -> None:
     x = ctx.value(lst)
     st = ctx.static(step, "the slice step")
     big = 9223372036854775807
+
     def bound(v: Any, default: int) -> Any:
         if ctx.is_static(v) and ctx.static(v) is None:
             return ctx.const([default])
         return ctx.op("Reshape", [ctx.cast(ctx.value(v), ctx.scalar_dtype("int")),
                                   ctx.const([1])])[0]  # fmt: skip
+
     a = bound(start, 0 if st > 0 else big)
     b = bound(end, big if st > 0 else -big - 1)
     if ctx.is_sequence(x):

@@ -12,12 +12,16 @@ from __future__ import annotations
 import functools
 from typing import Any, Sequence
 
+import onnx_ir as ir
+import onnxscript
+import onnxscript.function_libs.torch_lib.ops  # noqa: F401 - importing it registers the aten functions
+from onnxscript.function_libs.torch_lib.registration import default_registry
+from torch.onnx._internal.exporter import _schemas
+from torch.onnx._internal.exporter._building import OpRecorder
+
 
 @functools.cache
 def registry() -> Any:
-    import onnxscript.function_libs.torch_lib.ops  # noqa: F401  (registers the aten functions)
-    from onnxscript.function_libs.torch_lib.registration import default_registry
-
     return default_registry
 
 
@@ -32,7 +36,6 @@ def torchlib_functions(qualified_overload: str) -> list[Any]:
 @functools.cache
 def signature(fn: Any) -> Any:
     """`onnx_ir.schemas.OpSignature` of a torchlib function (parameters vs attributes)."""
-    from torch.onnx._internal.exporter import _schemas
 
     return _schemas.op_signature_from_function(fn, fn.function_ir.domain, fn.name,
                                                since_version=fn.opset.version)  # fmt: skip
@@ -40,16 +43,12 @@ def signature(fn: Any) -> Any:
 
 @functools.cache
 def _opset(version: int) -> Any:
-    import onnxscript
-
     return onnxscript.values.Opset("", version)
 
 
 def call_torchlib(fn: Any, args: Sequence[Any], kwargs: dict[str, Any], opset: int
                   ) -> tuple[list[Any], list[Any], dict[Any, Any]]:  # fmt: skip
     """Record `fn(*args, **kwargs)`: (outputs, recorded onnx_ir nodes, used functions)."""
-    import onnxscript
-    from torch.onnx._internal.exporter._building import OpRecorder
 
     recorder = OpRecorder(_opset(opset), {})
     with onnxscript.evaluator.default_as(recorder):
@@ -59,8 +58,6 @@ def call_torchlib(fn: Any, args: Sequence[Any], kwargs: dict[str, Any], opset: i
 
 
 def function_to_ir(fn: Any) -> Any:
-    import onnx_ir as ir
-
     if isinstance(fn, ir.Function):
         return fn
     return ir.serde.deserialize_function(fn.to_function_proto())

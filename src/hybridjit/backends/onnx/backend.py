@@ -35,8 +35,13 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from hybridjit.backends.onnx.targets import compiled
 from hybridjit.errors import Error
+from hybridjit.ir import types as T
 from hybridjit.ops.prims.control import make_exception
+from hybridjit.runtime.executors import register_executor
+from hybridjit.runtime.function import ScriptFunction, function_from_graph
+from hybridjit.runtime.module import ScriptModule
 
 BACKENDS = ("auto", "onnxruntime", "codegen", "interpreter")
 
@@ -44,8 +49,6 @@ BACKENDS = ("auto", "onnxruntime", "codegen", "interpreter")
 def compile(obj: Any, backend: str = "auto", threads: int | None = None, *,  # noqa: A001
             opset: int | None = None, method: str = "forward") -> Callable[..., Any]:  # fmt: skip
     """A callable with `obj`'s signature, run by `backend` (see the module docstring)."""
-    from hybridjit.backends.onnx.targets import compiled
-
     if backend not in BACKENDS:
         raise Error(f"backend must be one of {BACKENDS}, got {backend!r}")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
@@ -54,8 +57,6 @@ def compile(obj: Any, backend: str = "auto", threads: int | None = None, *,  # n
     if backend == "codegen":
         return target
     if backend == "interpreter":
-        from hybridjit.runtime.function import function_from_graph
-
         graph, self_obj = _graph_of(target, method)
         fn = function_from_graph(graph, "interpreter")
         return (lambda *a: fn(self_obj, *a)) if self_obj is not None else fn
@@ -70,8 +71,6 @@ def backend_of(fn: Any) -> str:
 
 
 def _graph_of(target: Any, method: str) -> tuple[Any, Any]:
-    from hybridjit.runtime.module import ScriptModule
-
     if isinstance(target, ScriptModule):
         return target._hj_methods[method].graph, target
     return target.graph, None
@@ -79,8 +78,6 @@ def _graph_of(target: Any, method: str) -> tuple[Any, Any]:
 
 def is_scalar_only(graph: Any) -> bool:
     """The `auto` rule: no tensor input, or every loop body computes only Python numbers."""
-    from hybridjit.ir import types as T
-
     if not any(isinstance(v.type, T.TensorType) for v in graph.inputs):
         return True
     loops = [n for n in graph.all_nodes() if n.kind == "prim::Loop"]
@@ -103,8 +100,6 @@ class OrtFunction:
 
     def __init__(self, target: Any, threads: int | None = None, opset: int | None = None,
                  method: str = "forward") -> None:  # fmt: skip
-        from hybridjit.runtime.module import ScriptModule
-
         self.target = target
         self.threads = threads
         self.opset = opset
@@ -147,6 +142,7 @@ class OrtFunction:
         return s
 
     def _export(self, args: tuple[Any, ...]) -> _Session:
+        # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
         from hybridjit.backends.onnx.exporter import export_graph
 
         exported = export_graph(self._fn.graph, args, self_obj=self._self, opset=self.opset)
@@ -199,6 +195,7 @@ _PY = {"int": int, "float": float, "bool": bool}
 
 def session_options(threads: int) -> Any:
     """The options every hybridjit session uses (`threads` intra-op threads)."""
+    # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -211,6 +208,7 @@ def session_options(threads: int) -> Any:
 
 class _Session:
     def __init__(self, exported: Any, threads: int, fallback: Callable[..., Any]) -> None:
+        # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
         import onnxruntime as ort
 
         self.exported = exported
@@ -230,6 +228,7 @@ class _Session:
 
     def run(self, args: tuple[Any, ...]) -> Any:
         """The general path: numpy feeds, `InferenceSession.run`."""
+        # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
         from hybridjit.backends.onnx.exporter import feeds as make_feeds
 
         feeds = make_feeds(self.in_spec, args)
@@ -258,8 +257,10 @@ class _Session:
 
 def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     """Straight-line Python for one input signature, or None where only `run` can do it."""
+    # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
     from onnxruntime.capi import _pybind_state as C
 
+    # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
     from hybridjit.backends.onnx.values import torch_to_onnx_dtype
 
     in_meta = {m.name: m for m in s._sess.inputs_meta}
@@ -403,3 +404,14 @@ def _rebuild(spec: dict[str, Any], outs: list[Any]) -> Any:
 def describe(exported: Any) -> str:
     return json.dumps({"inputs": exported.inputs, "outputs": exported.outputs,
                        "errors": exported.errors})  # fmt: skip
+
+
+def _compile_graph(graph: Any, name: str) -> Callable[..., Any]:
+    """The `onnxruntime` executor: a function's graph, exported per input signature."""
+    if graph.inputs and isinstance(graph.inputs[0].type, T.ClassType):
+        raise Error("the onnxruntime executor runs functions; for a module's method use "
+                    "hybridjit.compile(module, backend='onnxruntime', method=...)")  # fmt: skip
+    return OrtFunction(ScriptFunction(name, graph))
+
+
+register_executor("onnxruntime", _compile_graph)

@@ -19,10 +19,12 @@ import dataclasses
 import itertools
 from typing import Any, Callable, Iterator, Sequence
 
+import numpy as np
 import onnx_ir as ir
 import torch
 
-from hybridjit.errors import ExportError
+from hybridjit.backends.onnx.infer import infer_node
+from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.backends.onnx.values import (
     Const,
     Items,
@@ -30,6 +32,8 @@ from hybridjit.backends.onnx.values import (
     onnx_to_torch_dtype,
     torch_to_onnx_dtype,
 )
+from hybridjit.errors import ExportError
+from hybridjit.ir import types as T
 
 INT64_MAX = 9223372036854775807
 
@@ -178,7 +182,6 @@ class ExportContext:
         ):
             if dtype is None:
                 dtype = _py_dtype(value)
-            import numpy as np
 
             tensor = ir.tensor(np.array(value, dtype=onnx_to_torch_dtype_np(dtype)), dtype=dtype)
         else:
@@ -235,8 +238,6 @@ class ExportContext:
             node.metadata_props["hybridjit.node"] = self.node.kind
         self.graph.append(node)
         if node.op_type not in ("If", "Loop") or node.domain:
-            from hybridjit.backends.onnx.infer import infer_node
-
             infer_node(node, self.opset)
 
     def cast(self, v: ir.Value, dtype: Any) -> ir.Value:
@@ -371,8 +372,6 @@ class ExportContext:
             if elem in ("int", "float", "bool"):
                 dt = self.scalar_dtype(elem)
                 if not items:
-                    import numpy as np
-
                     tensor = ir.tensor(np.zeros([0], onnx_to_torch_dtype_np(dt)), dtype=dt)
                     out = self.op("Constant", [], {"value": tensor})[0]
                 else:
@@ -404,7 +403,6 @@ class ExportContext:
 
     def torchlib(self, node: Any) -> None:
         """Translate `node` with onnxscript's torchlib (what happens when no rule is listed)."""
-        from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 
         export_with_torchlib(self, node)
 
@@ -544,8 +542,10 @@ class ExportContext:
                 self.node = saved
             if self.scope.raised:
                 return None
-            if i + 1 < len(nodes) and self.may_fail() and (
-                not self.scope.err_is_safe() or _has_loop(nodes[i + 1 :])
+            if (
+                i + 1 < len(nodes)
+                and self.may_fail()
+                and (not self.scope.err_is_safe() or _has_loop(nodes[i + 1 :]))
             ):
                 return self._guard_rest(nodes[i + 1 :], outputs)
         return [self.binding(v) for v in outputs]
@@ -568,7 +568,7 @@ class ExportContext:
                        [None] * len(outputs) + before)  # fmt: skip
         b_bad.placeholders = len(outputs)
         res = self.emit_if(ok, [b_ok, b_bad], len(outputs) + len(lists), replace_err=True)
-        for v, r in zip(lists, res[len(outputs):]):
+        for v, r in zip(lists, res[len(outputs) :]):
             self.bind(v, r)
         return res[: len(outputs)]
 
@@ -657,8 +657,6 @@ class ExportContext:
             elem = t.elem_type
             return self.op("SequenceEmpty", [], {"dtype": elem.dtype})[0]
         if isinstance(t, ir.TensorType):
-            import numpy as np
-
             rank = self.rank(ref) or 0
             arr = np.zeros([1] * rank, dtype=onnx_to_torch_dtype_np(t.dtype))
             tensor = ir.tensor(arr, dtype=t.dtype)
@@ -688,8 +686,6 @@ def _static_value(b: Any) -> Any:
 
 
 def _elem_of(v: Any) -> str:
-    from hybridjit.ir import types as T
-
     e = v.type.elem if isinstance(v.type, T.ListType) else None
     if isinstance(e, T.TensorType):
         return "tensor"
@@ -717,8 +713,6 @@ def _py_dtype(value: Any) -> Any:
 
 
 def onnx_to_torch_dtype_np(dtype: Any) -> Any:
-    import numpy as np
-
     return {ir.DataType.FLOAT: np.float32, ir.DataType.DOUBLE: np.float64,
             ir.DataType.INT64: np.int64, ir.DataType.INT32: np.int32, ir.DataType.BOOL: np.bool_,
             ir.DataType.INT8: np.int8, ir.DataType.UINT8: np.uint8, ir.DataType.INT16: np.int16,

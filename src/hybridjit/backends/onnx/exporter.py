@@ -20,18 +20,25 @@ import json
 import re
 from typing import Any, Sequence
 
+import numpy as np
 import onnx
 import onnx_ir as ir
 import torch
+from onnx_ir.passes.common import InlinePass, RemoveUnusedNodesPass
 
-from hybridjit.errors import ExportError
+from hybridjit import pipeline
+from hybridjit.backends.onnx._recorder import function_to_ir
 from hybridjit.backends.onnx.context import ExportContext
 from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.backends.onnx.values import Const, Items, torch_to_onnx_dtype
+from hybridjit.errors import ExportError
 from hybridjit.ir import types as T
+from hybridjit.ops import registry
 from hybridjit.ops.aten_export import ATEN_EXPORT
 from hybridjit.ops.effects import effects_of
+from hybridjit.ops.kernels import kernel_for
 from hybridjit.ops.prims import PRIMS
+from hybridjit.version import __version__
 
 DEFAULT_OPSET = 18
 ERROR_OUTPUT = "hybridjit_error"
@@ -107,7 +114,6 @@ def _fold(ctx: ExportContext, node: Any) -> bool:
         return False
     if any(isinstance(ctx.static(v), torch.Tensor) for v in node.inputs):
         return False
-    from hybridjit.ops.kernels import kernel_for
 
     try:
         result = kernel_for(schema)(*[ctx.static(v) for v in node.inputs])
@@ -138,7 +144,6 @@ def _inplace(ctx: ExportContext, node: Any) -> None:
         raise ctx.error(f"in-place {schema.qualified_overload} on a value other code may also "
                         "see (an input, a view, or a value from outside this block)",
                         hint=f"use the out-of-place {name[:-1]}(...) and assign the result")  # fmt: skip
-    from hybridjit.ops import registry
 
     functional = registry.lookup(f"{name[:-1]}.{schema.overload_name}" if schema.overload_name
                                  else name[:-1])  # fmt: skip
@@ -164,12 +169,8 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
                  output_names: Sequence[str] | None = None, dynamic_shapes: bool = True,
                  opset: int | None = None, name: str = "main") -> Exported:  # fmt: skip
     """Export `graph` (calls are inlined on a copy) for inputs like `example_inputs`."""
-    from hybridjit.version import __version__
-    from hybridjit.passes.inline import inline_calls
-
     opset = opset or DEFAULT_OPSET
-    g = graph.copy()
-    inline_calls(g)
+    g = pipeline.for_export(graph)
     ctx = ExportContext(opset, lower_node)
     params = list(g.inputs)
     if self_obj is not None:
@@ -226,8 +227,6 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
     model = ir.Model(top.graph, ir_version=10, producer_name="hybridjit",
                      producer_version=__version__)  # fmt: skip
     for fn in ctx.functions.values():
-        from hybridjit.backends.onnx._recorder import function_to_ir
-
         f = function_to_ir(fn)
         model.functions[f.identifier()] = f
     model.metadata_props["hybridjit.inputs"] = json.dumps(in_spec)
@@ -245,7 +244,6 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
 def _finish(model: ir.Model) -> None:
     """Inline torchlib's helper functions, drop unused nodes (onnxruntime runs dead nodes
     inside loop bodies), and add the opsets."""
-    from onnx_ir.passes.common import InlinePass, RemoveUnusedNodesPass
 
     if model.functions:
         InlinePass()(model)
@@ -286,7 +284,9 @@ def _input_binding(ctx: ExportContext, t: Any, x: Any, name: str, dynamic: bool
                 raise ExportError(f"cannot export to ONNX: input {name!r} must be a list of "
                                   f"{kind}")  # fmt: skip
             dims = [f"{name}_len" if dynamic else len(x)]
-            ov = ir.Value(name=name, type=ir.TensorType(ctx.scalar_dtype(kind)), shape=ir.Shape(dims))
+            ov = ir.Value(
+                name=name, type=ir.TensorType(ctx.scalar_dtype(kind)), shape=ir.Shape(dims)
+            )
             ctx.graph.inputs.append(ov)
             return ov, {"name": name, "kind": f"{kind}_list"}
         if isinstance(elem, T.TensorType) or (elem is None and x
@@ -317,7 +317,6 @@ _NP_KIND = {"int": "int64", "float": "float64", "bool": "bool"}
 
 def feeds(in_spec: list[dict[str, Any]], args: Sequence[Any]) -> dict[str, Any]:
     """onnxruntime feeds for `args` of a model exported with input spec `in_spec`."""
-    import numpy as np
 
     out: dict[str, Any] = {}
 
@@ -342,9 +341,7 @@ def feeds(in_spec: list[dict[str, Any]], args: Sequence[Any]) -> dict[str, Any]:
     return out
 
 
-def _graph_input(
-    x: Any, name: str, dynamic: bool
-) -> tuple[ir.Value | None, dict[str, Any]]:
+def _graph_input(x: Any, name: str, dynamic: bool) -> tuple[ir.Value | None, dict[str, Any]]:
     if isinstance(x, torch.Tensor):
         dims = [f"{name}_dim{i}" if dynamic else s for i, s in enumerate(x.shape)]
         ov = ir.Value(

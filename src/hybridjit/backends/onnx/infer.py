@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import onnx
 import onnx_ir as ir
 
@@ -50,7 +51,6 @@ def const_of(v: ir.Value) -> Any:
     node = v.producer()
     if node is None or node.op_type != "Constant" or node.domain not in ("", "ai.onnx"):
         return None
-    import numpy as np
 
     for name, attr in node.attributes.items():
         val = attr.value

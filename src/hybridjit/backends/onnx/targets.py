@@ -8,6 +8,12 @@ from typing import Any
 import torch
 
 from hybridjit.errors import ExportError
+from hybridjit.frontend.api import script
+from hybridjit.frontend.trace import trace
+from hybridjit.ir import types as T
+from hybridjit.runtime.function import ScriptFunction
+from hybridjit.runtime.module import ScriptModule
+from hybridjit.serialization.archive import load
 
 
 def as_tuple(example_inputs: Any) -> tuple[Any, ...] | None:
@@ -24,16 +30,11 @@ def as_tuple(example_inputs: Any) -> tuple[Any, ...] | None:
 
 def compiled(obj: Any, example_inputs: tuple[Any, ...] | None, method: str = "forward") -> Any:
     """`obj` as a hybridjit ScriptFunction / ScriptModule (scripting or tracing plain code)."""
-    from hybridjit.runtime.function import ScriptFunction
-    from hybridjit.runtime.module import ScriptModule
 
     if isinstance(obj, (str, os.PathLike)):
-        from hybridjit.serialization.archive import load
-
         return load(obj)
     if isinstance(obj, (ScriptFunction, ScriptModule)):
         return obj
-    from hybridjit.frontend.api import script
 
     try:
         return script(obj)
@@ -41,7 +42,6 @@ def compiled(obj: Any, example_inputs: tuple[Any, ...] | None, method: str = "fo
         if example_inputs is None:
             raise ExportError(f"cannot export {obj!r}: scripting failed ({first}) and no "
                               "example_inputs were given to trace it") from first  # fmt: skip
-        from hybridjit.frontend.trace import trace
 
         return trace(obj, example_inputs)
 
@@ -49,8 +49,6 @@ def compiled(obj: Any, example_inputs: tuple[Any, ...] | None, method: str = "fo
 def resolve(
     obj: Any, example_inputs: Any, method: str = "forward"
 ) -> tuple[Any, Any, tuple[Any, ...]]:
-    from hybridjit.runtime.function import ScriptFunction
-    from hybridjit.runtime.module import ScriptModule
 
     examples = as_tuple(example_inputs)
     target = compiled(obj, examples, method)
@@ -74,8 +72,6 @@ def resolve(
 
 
 def _example_from_type(v: Any) -> Any:
-    from hybridjit.ir import types as T
-
     t = v.type
     if isinstance(t, T.TensorType) and t.dtype is not None and t.sizes is not None \
             and all(s is not None for s in t.sizes):  # fmt: skip

@@ -15,10 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from onnx_ir.schemas import AttributeParameter
+from torch._prims_common import ELEMENTWISE_TYPE_PROMOTION_KIND, elementwise_dtypes
 
 from hybridjit.backends.onnx import _recorder
-from hybridjit.backends.onnx.values import Const, Items
+from hybridjit.backends.onnx.values import Const, Items, torch_to_onnx_dtype
 from hybridjit.ir import types as T
+from hybridjit.ops.numbering import to_dtype
+from hybridjit.ops.registry import op_overload
 
 # aten arguments torchlib leaves out and that do not change the result on CPU
 _IGNORABLE = {"layout", "device", "pin_memory", "memory_format", "non_blocking", "copy",
@@ -117,9 +121,8 @@ def _call(ctx: Any, node: Any, fn: Any, bindings: list[Any]) -> list[Any]:
     sig = _recorder.signature(fn)
     params = {p.name: p for p in sig.params}
     kwargs: dict[str, Any] = {}
-    from onnx_ir.schemas import AttributeParameter
 
-    for arg, v, b in zip(node.schema.arguments, node.inputs, bindings):
+    for arg, _v, b in zip(node.schema.arguments, node.inputs, bindings):
         p = params.get(arg.name)
         if p is None:
             if isinstance(b, Const) and (b.value is None or arg.name in _IGNORABLE
@@ -175,9 +178,6 @@ def _attr_value(arg: Any, value: Any) -> Any:
         return None
     t = arg.type.elem if isinstance(arg.type, T.OptionalType) else arg.type
     if t == T.ScalarTypeType or arg.name == "dtype":
-        from hybridjit.backends.onnx.values import torch_to_onnx_dtype
-        from hybridjit.ops.numbering import to_dtype
-
         return int(torch_to_onnx_dtype(to_dtype(value)))
     if isinstance(value, torch.device):
         return str(value)
@@ -234,7 +234,6 @@ def _input_value(ctx: Any, arg: Any, b: Any, param: Any) -> Any:
 
 def _eager_result(ctx: Any, node: Any) -> torch.dtype | None:
     """eager's result dtype for a pointwise op, from running it on meta tensors."""
-    from hybridjit.ops.registry import op_overload
 
     try:
         overload = op_overload(node.schema)
@@ -245,7 +244,7 @@ def _eager_result(ctx: Any, node: Any) -> torch.dtype | None:
     if not isinstance(node.schema.returns[0].type, T.TensorType):
         return None
     args = []
-    for arg, v in zip(node.schema.arguments, node.inputs):
+    for _arg, v in zip(node.schema.arguments, node.inputs):
         m = _meta(ctx, v)
         if m is _NO_META:
             return None
@@ -262,7 +261,6 @@ _NO_META = object()
 
 def _meta_outputs(ctx: Any, node: Any) -> list[Any] | None:
     """The op run on meta tensors with every dim 1 and run-time ints 1: eager's dtype/rank."""
-    from hybridjit.ops.registry import op_overload
 
     try:
         overload = op_overload(node.schema)
@@ -355,7 +353,6 @@ def _result_type(metas: list[Any]) -> torch.dtype:
     if not tensors:
         return torch.result_type(torch.tensor(scalars[0]), scalars[1]) if len(scalars) > 1 \
             else torch.tensor(scalars[0]).dtype  # fmt: skip
-    from torch._prims_common import ELEMENTWISE_TYPE_PROMOTION_KIND, elementwise_dtypes
 
     dt, _ = elementwise_dtypes(*metas, type_promotion_kind=ELEMENTWISE_TYPE_PROMOTION_KIND.DEFAULT)
     return dt

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import onnx_ir as ir
 import torch
 
 
@@ -39,14 +40,10 @@ class Opaque:
 
 
 def torch_to_onnx_dtype(dtype: torch.dtype) -> Any:
-    import onnx_ir as ir
-
     return _TORCH_TO_ONNX(ir)[dtype]
 
 
 def onnx_to_torch_dtype(dtype: Any) -> torch.dtype:
-    import onnx_ir as ir
-
     for t, o in _TORCH_TO_ONNX(ir).items():
         if o == dtype:
             return t
