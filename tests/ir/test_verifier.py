@@ -223,3 +223,67 @@ def test_hand_built_constructs_are_checked() -> None:
                                                           "is defined")):  # fmt: skip
         verify(g)
     assert c.uses == []
+
+
+# -- typed verification: every node with a schema is checked against it ----------------------
+
+
+@pytest.mark.parametrize("name,text", ALL_TEXTS, ids=[n for n, _ in ALL_TEXTS])
+def test_every_torch_graph_verifies_against_its_schemas(name: str, text: str) -> None:
+    verify(parse_ir(text), schemas=True)
+
+
+ILL_TYPED = [
+    ("  %c : int = prim::Constant[value=1]()\n  %r : Tensor = aten::relu(%c)\n  return (%r)",
+     "%r : Tensor = aten::relu(%c): no schema of aten::relu takes (int) and returns (Tensor)"),
+    ("  %r : NoneType = prim::Print(%x)\n  return (%x)",
+     "%r : NoneType = prim::Print(%x): no schema of prim::Print takes (Tensor) and returns "
+     "(NoneType)"),
+    ("  %r : int = aten::relu(%x)\n  return (%x)",
+     "%r : int = aten::relu(%x): output 0 (%r) has type int, but its schema "
+     "aten::relu(Tensor self) -> Tensor returns Tensor"),
+    ("  %r : int = aten::size(%x)\n  return (%x)", "output 0 (%r) has type int"),
+    ("  %r : Tensor, %q : Tensor = aten::relu(%x)\n  return (%r)", "no schema of aten::relu"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, message", ILL_TYPED)
+def test_ill_typed_nodes_are_refused(body: str, message: str) -> None:
+    g = parse_ir(f"graph(%x : Tensor):\n{body}\n")
+    with pytest.raises(VerificationError, match=re.escape(message)):
+        verify(g, schemas=True)
+
+
+def test_a_node_with_a_schema_is_checked_against_it() -> None:
+    # the frontends attach schemas themselves: a wrong input or output type is reported
+    g = parse_ir("graph(%x : Tensor):\n  %r : Tensor = aten::relu(%x)\n  return (%r)\n")
+    relu = _node(g, "aten::relu")
+    verify(g)
+    relu.outputs[0].type = IntType
+    with pytest.raises(VerificationError, match=re.escape(
+        "output 0 (%r) has type int, but its schema aten::relu(Tensor self) -> Tensor"
+    )):  # fmt: skip
+        verify(g)
+    relu.outputs[0].type = TENSOR
+    s = g.add_input(StrType, "s")
+    relu.replace_input(0, s)
+    with pytest.raises(VerificationError, match=re.escape(
+        "input 0 (%s) has type str, but its schema aten::relu(Tensor self) -> Tensor wants "
+        "Tensor for 'self'"
+    )):  # fmt: skip
+        verify(g)
+
+
+def test_refined_tensor_types_and_type_variables_verify() -> None:
+    text = """\
+graph(%x : Float(2, 3, strides=[3, 1], requires_grad=0, device=cpu),
+      %xs : int[]):
+  %r : Float(2, 3, strides=[3, 1], requires_grad=0, device=cpu) = aten::relu(%x)
+  %n : int = aten::len(%xs)
+  %i : int = prim::Constant[value=0]()
+  %e : int = aten::__getitem__(%xs, %i)
+  %ys : int[] = aten::add(%xs, %xs)
+  %f : float = aten::Float(%n)
+  return (%r, %e, %ys, %f)
+"""
+    verify(parse_ir(text), schemas=True)

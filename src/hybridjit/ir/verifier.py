@@ -12,23 +12,38 @@ what was expected versus found:
   returning `(bool, carried...)`; the node outputs the carried values;
 - `prim::Constant` has no inputs and one output; `prim::ListConstruct` elements are subtypes
   of the list's element type; `prim::TupleConstruct` arity matches its tuple type;
-- a node with a resolved schema has as many inputs as the schema has arguments.
+- a node with a resolved schema is typed by it (TorchScript's subtyping; shapes and other
+  tensor refinements aside, as traces refine them): as many inputs as the schema has
+  arguments (at least as many, for `...`), each input a subtype of its argument's type
+  (type variables bound by the first use), as many outputs as it returns, each output of
+  the returned type (or a refinement of it);
+- with `schemas=True` (how archives are loaded): a node of an operator that has schemas
+  must have one that fits — an aten op given an int where every overload wants a Tensor,
+  or `prim::Print()` given an output, is refused here instead of failing at its first run.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from hybridjit.errors import VerificationError
 from hybridjit.ir.graph import PARAM, RETURN, Block, Graph, Node, Value
 from hybridjit.ir.printer import node_line
+from hybridjit.ops import registry
 from hybridjit.ops.prims import PRIMS
+from hybridjit.ops.prims.base import compatible
+from hybridjit.ir import types as T
+from hybridjit.ops.resolution import match_type_variables, substitute
 
 
-def verify(graph: Graph) -> None:
-    """Raise `VerificationError` if `graph` breaks an IR invariant; return None otherwise."""
-    _Verifier(graph).run()
+def verify(graph: Graph, *, schemas: bool = False) -> None:
+    """Raise `VerificationError` if `graph` breaks an IR invariant; return None otherwise.
+
+    `schemas=True` also refuses operator nodes that no schema of their kind fits (see the
+    module docstring); loading an archive asks for it.
+    """
+    _Verifier(graph, schemas).run()
 
 
 def fail(node: Node, problem: str) -> NoReturn:
@@ -36,8 +51,9 @@ def fail(node: Node, problem: str) -> NoReturn:
 
 
 class _Verifier:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, schemas: bool = False) -> None:
         self.graph = graph
+        self.schemas = schemas
         self.scopes: list[set[Value]] = []
         self.defined: dict[Value, Node] = {}  # every value seen so far -> the node defining it
         self.names: dict[str, Value] = {}
@@ -79,7 +95,7 @@ class _Verifier:
         for v in node.outputs:
             self.define(v, node)
         _check_kind(node)
-        _check_schema_arity(node)
+        _check_schema(node, self.schemas)
 
     def define(self, value: Value, node: Node) -> None:
         offset_ok = 0 <= value.offset < len(node.outputs)
@@ -154,14 +170,53 @@ def _check_kind(node: Node) -> None:
         prim.verify(node, fail)
 
 
-def _check_schema_arity(node: Node) -> None:
+def _normalized(t: T.Type) -> T.Type:
+    """ScalarType, Layout and MemoryFormat read as int (as overload resolution reads them)."""
+    if t in T.INT_LIKE:
+        return T.IntType
+    if isinstance(t, T.ListType):
+        return T.ListType(_normalized(t.elem))
+    if isinstance(t, T.OptionalType):
+        return T.OptionalType(_normalized(t.elem))
+    return t
+
+
+def _check_schema(node: Node, required: bool) -> None:
     schema = node.schema
-    if schema is None or getattr(schema, "is_vararg", False):
+    if schema is None:
+        if required and registry.has_op(node.kind):
+            ins = ", ".join(str(v.type) for v in node.inputs)
+            outs = ", ".join(str(v.type) for v in node.outputs)
+            fail(node, f"no schema of {node.kind} takes ({ins}) and returns ({outs})")
         return
-    expected = len(getattr(schema, "arguments", ()))
-    if len(node.inputs) != expected:
-        fail(node, f"its schema {schema} takes {expected} arguments, found {len(node.inputs)} "
-             "inputs")  # fmt: skip
+    arguments = getattr(schema, "arguments", None)
+    if arguments is None:  # not an ops.schema.Schema: nothing to check against
+        return
+    vararg = getattr(schema, "is_vararg", False)
+    if len(node.inputs) < len(arguments) or (len(node.inputs) > len(arguments) and not vararg):
+        fail(node, f"its schema {schema} takes {len(arguments)} arguments, found "
+             f"{len(node.inputs)} inputs")  # fmt: skip
+    env: dict[str, Any] = {}
+    for i, (arg, v) in enumerate(zip(arguments, node.inputs)):
+        formal, actual = _normalized(arg.type), _normalized(v.type)
+        concrete = None if match_type_variables(formal, actual, env) else substitute(formal, env)
+        if concrete is None or not compatible(actual, concrete):
+            fail(node, f"input {i} (%{v.debug_name}) has type {v.type}, but its schema "
+                 f"{schema} wants {arg.type} for '{arg.name}'")  # fmt: skip
+    if getattr(schema, "is_varret", False):
+        return
+    returns = schema.returns
+    if len(node.outputs) != len(returns):
+        fail(node, f"its schema {schema} returns {len(returns)} values, found "
+             f"{len(node.outputs)} outputs")  # fmt: skip
+    for i, (ret, v) in enumerate(zip(returns, node.outputs)):
+        produced = substitute(_normalized(ret.type), env)
+        if produced is None:
+            continue  # a type variable only the output binds
+        declared = _normalized(v.type)
+        if not (compatible(produced, declared) or compatible(declared, produced)):
+            fail(node, f"output {i} (%{v.debug_name}) has type {v.type}, but its schema "
+                 f"{schema} returns {ret.type}")  # fmt: skip
 
 
 __all__ = ["verify"]

@@ -430,7 +430,7 @@ def _check_graph_text(text: str, entry: str) -> int:
 
 def _verify(graph: Graph, where: str) -> None:
     try:
-        verify(graph)
+        verify(graph, schemas=True)
     except Error as e:
         raise ArchiveError(f"{where}: graph does not verify: {e}") from None
     except RecursionError:

@@ -1,0 +1,60 @@
+"""Well-formed but ill-typed graphs are refused at load (ArchiveError naming the node), not at
+their first call; every well-typed graph still loads and runs."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+
+import hybridjit
+
+from .archive_edits import entries, rebuild
+from .helpers import load_bytes
+
+
+def _f(x: torch.Tensor) -> torch.Tensor:
+    return x + 1
+
+
+@pytest.fixture(scope="module")
+def fn_archive() -> bytes:
+    buf = io.BytesIO()
+    hybridjit.save(hybridjit.script(_f), buf)
+    return buf.getvalue()
+
+
+def with_graph(archive: bytes, body: list[str]) -> bytes:
+    items = entries(archive)
+    name = next(n for n in items if n.endswith(".graph"))
+    items[name] = "\n".join(["graph(%x : Tensor):", *body, ""]).encode()
+    return rebuild(items)
+
+
+C = "  %c : int = prim::Constant[value=1]()"
+ILL_TYPED = [
+    ([C, "  %r : Tensor = aten::relu(%c)", "  return (%r)"], "aten::relu(%c): no schema"),
+    ([C, "  %r : Tensor = aten::add(%c, %x, %c)", "  return (%r)"], "aten::add(%c, %x, %c)"),
+    (["  %r : NoneType = prim::Print(%x)", "  return (%x)"], "prim::Print(%x): no schema"),
+    (["  %r : int = aten::relu(%x)", "  return (%x)"], "output 0 (%r) has type int"),
+    (["  %r : float = aten::relu(%x)", "  %s : float = aten::mul(%r, %r)", "  return (%s)"],
+     "aten::relu(%x): output 0 (%r) has type float"),
+    (["  %r : int = aten::size(%x)", "  return (%r)"], "aten::size(%x)"),
+    ([C, "  %r : Tensor = aten::__getitem__(%x, %c)", "  return (%r)"], "aten::__getitem__"),
+    (["  %r : Tensor, %q : Tensor = aten::relu(%x)", "  return (%q)"], "aten::relu(%x)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, names", ILL_TYPED)
+def test_ill_typed_graphs_are_refused_at_load_naming_the_node(fn_archive: bytes, body, names):  # noqa: ANN001
+    with pytest.raises(hybridjit.ArchiveError, match="graph does not verify") as info:
+        load_bytes(with_graph(fn_archive, body))
+    assert names in str(info.value)
+
+
+def test_well_typed_hand_written_graphs_load_and_run(fn_archive: bytes) -> None:
+    body = [C, "  %r : Tensor = aten::add(%x, %x, %c)", "  %n : int = aten::dim(%r)",
+            "  %s : int[] = aten::size(%r)", "  = prim::Print(%r, %n)", "  return (%r)"]  # fmt: skip
+    f = load_bytes(with_graph(fn_archive, body))
+    assert torch.equal(f(torch.ones(2)), torch.full((2,), 2.0))
