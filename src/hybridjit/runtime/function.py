@@ -35,8 +35,9 @@ def function_from_graph(
     This is the raw callable: arguments are not type-checked or converted (a
     `ScriptFunction` does that).  A graph has no default values, so every parameter is
     required; parameters may be passed by position or by keyword (the graph inputs' names,
-    `%x.1` being `x`), and a wrong number of arguments or an unknown keyword is an
-    `ArgumentError`.
+    `%x.1` being `x`).  A wrong number of arguments or an unknown keyword is a plain
+    `TypeError` naming the function and the parameter, exactly the exception eager Python
+    raises for the same wrong call (differential tests compare exception types).
     """
     run = compile_with(executor, graph, name)
     arity = len(graph.inputs)
@@ -45,7 +46,7 @@ def function_from_graph(
 
     def call(*args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != arity:
-            args = _bind(name, arity, signature, args, kwargs)
+            args = _bind(name, arity, signature, args, kwargs, TypeError)
         return run(*args)
 
     call.__name__ = call.__qualname__ = name
@@ -62,16 +63,17 @@ def _positional_signature(params: list[str]) -> inspect.Signature | None:
 
 
 def _bind(name: str, arity: int, signature: inspect.Signature | None,
-          args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:  # fmt: skip
+          args: tuple[Any, ...], kwargs: dict[str, Any],
+          error: type[TypeError] = ArgumentError) -> tuple[Any, ...]:  # fmt: skip
     if signature is None:
-        raise ArgumentError(
+        raise error(
             f"{name}() expected {arity} positional arguments, "
             f"got {len(args)}{' and keywords' if kwargs else ''}"
         )
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as e:
-        raise ArgumentError(f"{name}(): {e}") from None
+        raise error(f"{name}(): {e}") from None
     bound.apply_defaults()
     return tuple(bound.arguments.values())
 
