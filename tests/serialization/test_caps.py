@@ -58,7 +58,7 @@ def test_one_op_with_100000_arguments_is_refused_quickly(fn_archive: bytes) -> N
     data = with_graph(fn_archive, [f"  return ({', '.join(['%x'] * 100_000)})"])
     assert timed_load(data, "names more than 10000 values") < 2
     outs = ", ".join(f"%o{i} : int" for i in range(100_000))
-    data = with_graph(fn_archive, [C, f"  %l : int[] = prim::ListConstruct(%c)",
+    data = with_graph(fn_archive, [C, "  %l : int[] = prim::ListConstruct(%c)",
                                    f"  {outs} = prim::ListUnpack(%l)", "  return (%x)"])  # fmt: skip
     assert timed_load(data, "names more than 10000 values|characters long") < 2
 

@@ -28,12 +28,12 @@ from collections import Counter
 from typing import Any, NoReturn
 
 from hybridjit.errors import VerificationError
+from hybridjit.ir import types as T
 from hybridjit.ir.graph import PARAM, RETURN, Block, Graph, Node, Value
 from hybridjit.ir.printer import node_line
 from hybridjit.ops import registry
 from hybridjit.ops.prims import PRIMS
 from hybridjit.ops.prims.base import compatible
-from hybridjit.ir import types as T
 from hybridjit.ops.resolution import match_type_variables, substitute
 
 

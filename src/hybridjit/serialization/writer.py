@@ -14,7 +14,6 @@ from typing import Any
 
 import torch
 
-from hybridjit.version import __version__
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.ir.graph import Graph
 from hybridjit.ir.parser import parse_ir
@@ -28,6 +27,7 @@ from hybridjit.serialization.jsonio import dumps
 from hybridjit.serialization.tensors import TensorWriter
 from hybridjit.serialization.values import encode, type_string, value_type
 from hybridjit.serialization.zipio import check_entry_name
+from hybridjit.version import __version__
 
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_.]")
 _KINDS = {
