@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import torch
 
+import hybridjit
 from hybridjit.runtime.module import ScriptModule
 
 from .helpers import module_from_torch, save_bytes
@@ -77,3 +78,22 @@ def small_module() -> ScriptModule:
 
 def small_archive() -> bytes:
     return save_bytes(small_module())
+
+
+def _plus_one(x: torch.Tensor) -> torch.Tensor:
+    return x + 1
+
+
+def function_archive() -> bytes:
+    """The archive of a scripted one-input function (`x + 1`)."""
+    buf = io.BytesIO()
+    hybridjit.save(hybridjit.script(_plus_one), buf)
+    return buf.getvalue()
+
+
+def with_graph(archive: bytes, body: list[str]) -> bytes:
+    """`archive` with its function's graph text replaced by `graph(%x : Tensor):` + `body`."""
+    items = entries(archive)
+    name = next(n for n in items if n.endswith(".graph"))
+    items[name] = "\n".join(["graph(%x : Tensor):", *body, ""]).encode()
+    return rebuild(items)

@@ -3,36 +3,21 @@ before any work that grows faster than linearly (the archive tests of issue 12).
 
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
-import torch
 
 import hybridjit
 from hybridjit.serialization import reader as R
 from hybridjit.serialization import tensors as TS
 
-from .archive_edits import edit_json, entries, rebuild, small_archive
+from .archive_edits import edit_json, function_archive, small_archive, with_graph
 from .helpers import load_bytes
-
-
-def _f(x: torch.Tensor) -> torch.Tensor:
-    return x + 1
 
 
 @pytest.fixture(scope="module")
 def fn_archive() -> bytes:
-    buf = io.BytesIO()
-    hybridjit.save(hybridjit.script(_f), buf)
-    return buf.getvalue()
-
-
-def with_graph(archive: bytes, lines: list[str]) -> bytes:
-    items = entries(archive)
-    name = next(n for n in items if n.endswith(".graph"))
-    items[name] = "\n".join(["graph(%x : Tensor):", *lines, ""]).encode()
-    return rebuild(items)
+    return function_archive()
 
 
 def timed_load(data: bytes, match: str | None = None) -> float:

@@ -3,33 +3,18 @@ their first call; every well-typed graph still loads and runs."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 import torch
 
 import hybridjit
 
-from .archive_edits import entries, rebuild
+from .archive_edits import function_archive, with_graph
 from .helpers import load_bytes
-
-
-def _f(x: torch.Tensor) -> torch.Tensor:
-    return x + 1
 
 
 @pytest.fixture(scope="module")
 def fn_archive() -> bytes:
-    buf = io.BytesIO()
-    hybridjit.save(hybridjit.script(_f), buf)
-    return buf.getvalue()
-
-
-def with_graph(archive: bytes, body: list[str]) -> bytes:
-    items = entries(archive)
-    name = next(n for n in items if n.endswith(".graph"))
-    items[name] = "\n".join(["graph(%x : Tensor):", *body, ""]).encode()
-    return rebuild(items)
+    return function_archive()
 
 
 C = "  %c : int = prim::Constant[value=1]()"

@@ -12,7 +12,7 @@ eager's result dtype when torchlib's differs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 from onnx_ir.schemas import AttributeParameter
@@ -243,16 +243,7 @@ def _eager_result(ctx: Any, node: Any) -> torch.dtype | None:
         return None
     if not isinstance(node.schema.returns[0].type, T.TensorType):
         return None
-    args = []
-    for _arg, v in zip(node.schema.arguments, node.inputs):
-        m = _meta(ctx, v)
-        if m is _NO_META:
-            return None
-        args.append(m)
-    try:
-        out = overload(*args)
-    except Exception:
-        return None
+    out = _run_on_meta(ctx, overload, node.inputs[: len(node.schema.arguments)])
     return out.dtype if isinstance(out, torch.Tensor) else None
 
 
@@ -266,17 +257,25 @@ def _meta_outputs(ctx: Any, node: Any) -> list[Any] | None:
         overload = op_overload(node.schema)
     except Exception:
         return None
+    out = _run_on_meta(ctx, overload, node.inputs, sample_lists=True)
+    if out is None:
+        return None
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _run_on_meta(ctx: Any, overload: Any, inputs: Sequence[Any], sample_lists: bool = False
+                 ) -> Any:  # fmt: skip
+    """`overload` applied to meta stand-ins of `inputs`; None when that cannot be done."""
     args = []
-    for v in node.inputs:
-        m = _meta(ctx, v, sample_lists=True)
+    for v in inputs:
+        m = _meta(ctx, v, sample_lists=sample_lists)
         if m is _NO_META:
             return None
         args.append(m)
     try:
-        out = overload(*args)
+        return overload(*args)
     except Exception:
         return None
-    return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
 def _meta(ctx: Any, v: Any, sample_lists: bool = False) -> Any:
