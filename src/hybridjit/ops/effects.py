@@ -13,7 +13,7 @@ Facts come from torch, not from lists kept by hand where torch has them:
 - prims: the short explicit table `PRIM_EFFECTS`; `prim::If` / `prim::Loop` have the effects
   of the nodes in their blocks.
 
-What the ops with hidden effects do (no annotation says it) is in `HIDDEN_STATE`, `IO`.
+Ops whose effect no annotation states are listed in `HIDDEN_STATE` and `IO_OPS`.
 """
 
 from __future__ import annotations
@@ -78,7 +78,6 @@ PRIM_EFFECTS: dict[str, Effects] = {
     "prim::Exit": STATE,
     "prim::AddStatValue": STATE,
     "prim::id": Effects(observes_identity=True),
-    "prim::Uninitialized": PURE,
 }
 
 # aten ops that change global state without an alias annotation saying so.
