@@ -209,7 +209,9 @@ def _dict(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> Su
         vt = T.unify_all(v.type for v in kw.values()) if kw else T.TENSOR
         vt = T.unrefined(vt) if vt is not None else T.make_union([v.type for v in kw.values()])
         inputs = [x for k, v in kw.items() for x in (c.const(k), c.convert_to(v, vt, "a value"))]
-        return SimpleValue(c.emit("prim::DictConstruct", inputs, [T.DictType(T.StrType, vt)]).output)
+        return SimpleValue(
+            c.emit("prim::DictConstruct", inputs, [T.DictType(T.StrType, vt)]).output
+        )
     sv = args[0]
     source = sv.value(c) if isinstance(sv, SimpleValue) else c.materialize_iterable(sv)
     if isinstance(source.type, T.TupleType):
