@@ -282,3 +282,12 @@ def test_tolist_refuses_a_tensor_the_annotation_does_not_describe() -> None:
             run(torch.tensor([1, 2]))
         with pytest.raises(RuntimeError, match="1 dimensions"):
             run(torch.ones(2, 2))
+
+
+def _format_named(a: int, b: float) -> str:
+    return "{x}-{0}-{y:.2f}-{{z}}".format(a, x=a + 1, y=b)  # noqa: UP032 - str.format under test
+
+
+def test_str_format_takes_named_fields() -> None:
+    # torch.jit refuses keyword arguments to str.format; Python (and hybridjit) take them.
+    check_script(_format_named, [(4, 2.5), (0, -1.0)], torchscript=False)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import enum
 import inspect
+import re
+import string
 import types
 from typing import TYPE_CHECKING, Any
 
@@ -301,8 +303,32 @@ def value_method(c: C, obj: Value, name: str, args: list[SugaredValue],
         return None
     if t == T.StrType and name == "format":
         vals = [a.value(c) for a in args]
+        if kwargs:
+            obj, vals = _named_fields_as_positions(c, obj, vals, kwargs)
         return SimpleValue(c.call_builtin_values("aten::format", [obj, *vals], {}))
     return None
+
+
+_FIELD_HEAD = re.compile(r"([^.\[]*)(.*)", re.S)  # `x.attr[0]` -> (`x`, `.attr[0]`)
+
+
+def _named_fields_as_positions(c: C, fmt: Value, vals: list[Value],
+                               kwargs: dict[str, SugaredValue]) -> tuple[Value, list[Value]]:  # fmt: skip
+    """`"{x}-{0}".format(a, x=b)` as `"{1}-{0}".format(a, b)`: `aten::format` is positional."""
+    if fmt.node.kind != "prim::Constant":
+        c.fail("expected a constant format string for str.format with keyword arguments, "
+               "found one computed at run time; pass the values by position")  # fmt: skip
+    position = {name: len(vals) + i for i, name in enumerate(kwargs)}
+    text = ""
+    for literal, field, spec, conversion in string.Formatter().parse(fmt.node["value"]):
+        text += literal.replace("{", "{{").replace("}", "}}")
+        if field is None:
+            continue
+        head, rest = _FIELD_HEAD.match(field).groups()  # type: ignore[union-attr]
+        text += "{" + str(position.get(head, head)) + rest
+        text += f"!{conversion}" if conversion else ""
+        text += (f":{spec}" if spec else "") + "}"
+    return c.const(text), [*vals, *(v.value(c) for v in kwargs.values())]
 
 
 def setattr_(c: C, target: ast.Attribute, value: Value) -> None:
