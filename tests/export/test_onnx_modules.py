@@ -120,9 +120,8 @@ MODULES.update({
     "vit_block": (ViTBlock, lambda: (torch.randn(1, 3, 16, 16),), lambda: (torch.randn(3, 3, 16, 16),)),
 })  # fmt: skip
 
-# Known failures (reported): MultiheadAttention's graph leaves an output of unknown rank
-# the checker rejects; the Transformer layers hit a Transpose of the wrong rank at run time.
-XFAIL = {"MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "vit_block"}
+# Known failures: none (attention's unflatten/squeeze now keep their ranks).
+XFAIL: set[str] = set()
 SCRIPTABLE = {"Linear", "Conv1d", "Conv2d", "BatchNorm2d", "LayerNorm", "Embedding", "LSTM", "GRU",
               "LSTM2", "resnet_like", "mobilenet_like"}  # fmt: skip
 # scripted nn.LSTM/GRU.forward passes (output, state) tuples through `if`s and hands

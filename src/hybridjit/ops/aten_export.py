@@ -574,6 +574,138 @@ def export_select(ctx: Any, node: Any) -> None:
                                       safe=lambda: [gather(j)])[0])  # fmt: skip
 
 
+def export_squeeze(ctx: Any, node: Any) -> None:
+    """`x.squeeze()` / `x.squeeze(dim)` / `x.squeeze(dims)`: drops the named dims of size 1.
+
+    Whether a dim goes changes the result's rank, so each dim's size must be known at
+    export time (ONNX values have one rank; torchlib's Squeeze would drop a dim that eager
+    keeps, or leave the rank unknown)."""
+    x = ctx.value(node.inputs[0])
+    sizes = ctx.sizes(x)
+    if sizes is None:
+        raise ctx.error("squeeze() of a tensor of unknown rank")
+    rank = len(sizes)
+    if len(node.inputs) == 1:
+        dims = list(range(rank))
+    else:
+        d = ctx.static(node.inputs[1], "squeeze's dim")
+        dims = [d] if isinstance(d, int) else list(d)
+        if rank == 0:  # squeeze(0) / squeeze(-1) of a 0-d tensor: itself
+            if any(e not in (0, -1) for e in dims):
+                raise ctx.error("squeeze() of a 0-d tensor with a dim other than 0 or -1")
+            ctx.bind(node.output, x)
+            return
+        if any(not -rank <= e < rank for e in dims):
+            raise ctx.error(f"squeeze(): dim out of range for a tensor of rank {rank}")
+        dims = sorted({e % rank for e in dims})
+    drop = []
+    for d in dims:
+        if sizes[d] is None:
+            if len(node.inputs) == 1:
+                raise ctx.error("squeeze() of a tensor whose sizes are only known at run time; "
+                                "pass the dim", hint="x.squeeze(dim) on a dim of known size, "
+                                "or index/reshape explicitly")  # fmt: skip
+            raise ctx.error(f"squeeze({d}) of a dim whose size is only known at run time (the "
+                            "result's rank would depend on it)", hint="if that dim is always "
+                            "1, index it away (x[0]) or reshape; otherwise drop the squeeze")  # fmt: skip
+        if sizes[d] == 1:
+            drop.append(d)
+    if not drop:
+        ctx.bind(node.output, x)
+        return
+    ctx.bind(node.output, ctx.op("Squeeze", [x, ctx.const(drop)])[0])
+
+
+def export_chunk(ctx: Any, node: Any) -> None:
+    """`x.chunk(k, dim)` with torch's chunk count: pieces of ceil(n / k), so there can be
+    fewer than k of them (n = 4, k = 3: two), and k empty ones when n == 0.  A dim of
+    known size splits into a known-length list; otherwise the sizes are computed at run
+    time and the result is an ONNX sequence (ONNX Split's num_outputs always gives k)."""
+    x = ctx.value(node.inputs[0])
+    k = ctx.static(node.inputs[1], "chunk's count")
+    dim = ctx.static(node.inputs[2], "chunk's dim") if len(node.inputs) > 2 else 0
+    sizes = ctx.sizes(x)
+    if sizes is None or not sizes:
+        raise ctx.error("chunk() of a tensor of unknown rank or a 0-d tensor")
+    if not isinstance(k, int) or k <= 0:
+        raise ctx.error("chunk() with a count that is not a positive int")
+    rank = len(sizes)
+    if not -rank <= dim < rank:
+        raise ctx.error(f"chunk(): dim {dim} out of range for a tensor of rank {rank}")
+    dim %= rank
+    n = sizes[dim]
+    if n is not None:
+        cs = (n + k - 1) // k
+        if n == 0:
+            split = [0] * k
+        else:
+            num = (n + cs - 1) // cs
+            split = [cs] * (num - 1) + [n - cs * (num - 1)]
+        if len(split) == 1:
+            ctx.bind_items(node.output, [x], "list", "tensor")
+            return
+        outs = ctx.op("Split", [x, ctx.const(split)], {"axis": dim}, n=len(split))
+        ctx.bind_items(node.output, list(outs), "list", "tensor")
+        return
+    i64 = ctx.scalar_dtype("int")
+    nv = _dim(ctx, x, dim)
+    pos = ctx.op("Greater", [nv, ctx.const(0)])[0]
+    cs = ctx.op("Div", [ctx.op("Add", [nv, ctx.const(k - 1)])[0], ctx.const(k)])[0]
+    uses = list(node.output.uses)
+    if uses and all(u.user.kind == "prim::ListUnpack" and len(u.user.outputs) == k
+                    for u in uses):  # fmt: skip
+        # `a, b, c = x.chunk(3)`: eager gives k pieces or the unpack raises ValueError.
+        # The k pieces at [j*cs, (j+1)*cs) clipped to n always split x (a safe Split), and
+        # there are k real chunks when n == 0 or ceil(n / cs) == k.
+        starts = ctx.op("Mul", [ctx.const(list(range(k))), cs])[0]
+        lo = ctx.op("Min", [starts, nv])[0]
+        hi = ctx.op("Min", [ctx.op("Add", [starts, cs])[0], nv])[0]
+        lens = ctx.op("Sub", [hi, lo])[0]
+        cs1 = ctx.op("Max", [cs, ctx.const(1)])[0]
+        count = ctx.op("Div", [ctx.op("Sub", [ctx.op("Add", [nv, cs1])[0], ctx.const(1)])[0],
+                               cs1])[0]  # fmt: skip
+        ok = ctx.op("Or", [ctx.op("Not", [pos])[0], ctx.op("Equal", [count, ctx.const(k)])[0]])[0]
+
+        def pieces() -> list[Any]:
+            return ctx.op("Split", [x, lens], {"axis": dim}, n=k)
+
+        outs = ctx.checked(ok, "builtins.ValueError", None, pieces, safe=pieces)
+        ctx.bind_items(node.output, list(outs), "list", "tensor")
+        return
+    n_eff = ctx.op("Where", [pos, nv, ctx.const(k)])[0]
+    cs_eff = ctx.op("Where", [pos, cs, ctx.const(1)])[0]
+    starts = ctx.op("Range", [ctx.const(0), n_eff, cs_eff])[0]
+    ends = ctx.op("Min", [ctx.op("Add", [starts, cs_eff])[0], n_eff])[0]
+    lens = ctx.op("Mul", [ctx.op("Sub", [ends, starts])[0], ctx.cast(pos, i64)])[0]
+    ctx.bind(node.output, ctx.op("SplitToSequence", [x, lens], {"axis": dim})[0])
+
+
+def export_unflatten(ctx: Any, node: Any) -> None:
+    """`x.unflatten(dim, sizes)` -> Reshape to shape[:dim] + sizes + shape[dim+1:] (sizes may
+    be computed at run time; the result's rank is always known)."""
+    x = ctx.value(node.inputs[0])
+    rank = ctx.rank(x)
+    items = ctx.items(node.inputs[2])
+    if rank is None or rank == 0 or items is None:
+        raise ctx.error("unflatten() of a tensor of unknown rank, or with sizes of unknown length")
+    dim = ctx.static(node.inputs[1], "unflatten's dim")
+    if not -rank <= dim < rank:
+        raise ctx.error(f"unflatten(): dim {dim} out of range for a tensor of rank {rank}")
+    dim %= rank
+    i64 = ctx.scalar_dtype("int")
+    parts = []
+    if dim > 0:
+        parts.append(ctx.op("Shape", [x], {"start": 0, "end": dim})[0])
+    parts.append(ctx.op("Reshape", [ctx.value(node.inputs[2], i64), ctx.const([-1])])[0])
+    if dim < rank - 1:
+        parts.append(ctx.op("Shape", [x], {"start": dim + 1})[0])
+    shape = parts[0] if len(parts) == 1 else ctx.op("Concat", parts, {"axis": 0})[0]
+    out = ctx.op("Reshape", [x, shape], {"allowzero": 1})[0]  # a 0 is a size, not "copy"
+    if ctx.rank(out) is None:
+        ctx.set_type(out, dtype=ctx.dtype(x), rank=rank + len(items) - 1)
+    ctx.bind(node.output, out)
+
+
 def export_rnn(ctx: Any, node: Any) -> None:
     """`aten::lstm.input` / `aten::gru.input` through torchlib, with the hidden size made static.
 
@@ -629,6 +761,8 @@ def _key(name: str, overload: str) -> str:
 
 for _ov in _NUM_OVERLOADS:
     for _name, _op in _SCALAR_BINARY.items():
+        if _ov == "" and _name in ("min", "max"):
+            continue  # bare aten::min / aten::max are the tensor reductions (torchlib's)
         ATEN_EXPORT[_key(_name, _ov)] = _binary(_op)
     for _name, (_op, _neg) in _SCALAR_COMPARE.items():
         ATEN_EXPORT[_key(_name, _ov)] = _compare(_op, _neg)
@@ -648,6 +782,11 @@ for _ov in ("int", "float", "Scalar", ""):
     ATEN_EXPORT[f"prim::abs.{_ov}" if _ov else "prim::abs"] = _unary("Abs")
 ATEN_EXPORT["aten::pow.int_to_int"] = export_pow
 ATEN_EXPORT["aten::lstm.input"] = export_rnn
+ATEN_EXPORT["aten::chunk"] = export_chunk
+ATEN_EXPORT["aten::unflatten.int"] = export_unflatten
+ATEN_EXPORT["aten::unsafe_chunk"] = export_chunk
+for _k in ("aten::squeeze", "aten::squeeze.dim", "aten::squeeze.dims"):
+    ATEN_EXPORT[_k] = export_squeeze
 ATEN_EXPORT["aten::gru.input"] = export_rnn
 for _d in (1, 2, 3):
     ATEN_EXPORT[f"aten::adaptive_avg_pool{_d}d"] = export_adaptive_avg_pool

@@ -267,6 +267,12 @@ class ExportContext:
     def rank(self, v: ir.Value) -> int | None:
         return None if v.shape is None else len(v.shape)
 
+    def sizes(self, v: ir.Value) -> list[int | None] | None:
+        """`v`'s dims: an int where export knows it, None where it is only known at run time."""
+        if v.shape is None:
+            return None
+        return [d if isinstance(d, int) else None for d in v.shape]
+
     def set_type(self, v: ir.Value, like: ir.Value | None = None, dtype: Any = None,
                  rank: int | None = None) -> None:  # fmt: skip
         if like is not None:

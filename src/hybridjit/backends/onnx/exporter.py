@@ -400,5 +400,12 @@ def _flatten(ctx: ExportContext, b: Any, t: Any, flat: list[ir.Value]) -> Any:
     if isinstance(b, Items) and kind == "tensor_list":
         b = Items(b.items, "list", "tensor")
     v = ctx.materialize(b, None)
+    if t is T.NumberType and kind == "tensor":
+        # a Python number whose kind the program's types leave open (`x.item()`): the
+        # export is per input dtype, so the ONNX element type says which one it is
+        td = ctx.torch_dtype(v)
+        if td is None or ctx.rank(v) != 0:
+            raise ctx.error("returning a number whose type (int, float or bool) is not known")
+        kind = "bool" if td == torch.bool else "float" if td.is_floating_point else "int"
     flat.append(v)
     return {"kind": kind, "index": len(flat) - 1}

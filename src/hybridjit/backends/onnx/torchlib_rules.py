@@ -70,6 +70,9 @@ def export_with_torchlib(ctx: Any, node: Any) -> None:
         want = ctx.onnx_dtype(expected)
         if ctx.dtype(outs[0]) is not None and ctx.dtype(outs[0]) != want:
             outs = [ctx.cast(outs[0], want)]
+    if len(outs) != len(node.outputs):
+        raise ctx.error(f"{key}: torchlib's translation gives {len(outs)} result(s) where the op "
+                        f"has {len(node.outputs)}", hint="rewrite this line with other torch ops")
     metas = None
     for i, (v, o) in enumerate(zip(node.outputs, outs)):
         if isinstance(o, Items) or not isinstance(v.type, T.TensorType):
@@ -272,8 +275,18 @@ def _run_on_meta(ctx: Any, overload: Any, inputs: Sequence[Any], sample_lists: b
         if m is _NO_META:
             return None
         args.append(m)
+    pos, kwargs = [], {}
     try:
-        return overload(*args)
+        spec = overload._schema.arguments
+    except Exception:
+        spec = []
+    for i, m in enumerate(args):
+        if i < len(spec) and spec[i].kwarg_only:  # `*, dtype=None`: not positional
+            kwargs[spec[i].name] = m
+        else:
+            pos.append(m)
+    try:
+        return overload(*pos, **kwargs)
     except Exception:
         return None
 
@@ -312,6 +325,8 @@ def _meta(ctx: Any, v: Any, sample_lists: bool = False) -> Any:
     if sample_lists and isinstance(v.type, T.ListType):
         return _NO_META
     rank = ctx.rank(b)
+    if rank is None and sample_lists:
+        return _NO_META  # a made-up rank would give the result a made-up rank
     return torch.empty([1] * (1 if rank is None else rank), dtype=td, device="meta")
 
 
