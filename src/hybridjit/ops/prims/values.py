@@ -98,8 +98,25 @@ def _emit_uninitialized(gen: Any, node: Any, depth: int) -> None:
     gen.alias(node.output, "None")
 
 
+def _export_uninitialized(ctx: Any, node: Any) -> None:
+    """A run-time stand-in of the value's type (never read: it only fills a carried slot or
+    an `if` output on the paths that returned or raised).  Not an export-time constant, so
+    nothing folds on its made-up value."""
+    zero = {T.IntType: 0, T.FloatType: 0.0, T.BoolType: False}
+
+    def stand_in(t: Any) -> Any:
+        if t not in zero:  # (a tuple could not be carried through the `if`/loop anyway)
+            raise ctx.error(f"prim::Uninitialized of type {node.output.type} (an early "
+                            "`return`/`break` carrying a value other than numbers)",
+                            hint="give the variable a value before the loop or `if`")  # fmt: skip
+        return ctx.op("Identity", [ctx.const(zero[t])])[0]
+
+    ctx.bind(node.output, stand_in(node.output.type))
+
+
 register(Prim("prim::Uninitialized", "a placeholder for a value that is never read (after raise)",
-              n_inputs=0, impl=py(lambda: None, "None"), emit=_emit_uninitialized))  # fmt: skip
+              n_inputs=0, impl=py(lambda: None, "None"), emit=_emit_uninitialized,
+              export=_export_uninitialized))  # fmt: skip
 
 
 # -- containers -------------------------------------------------------------------------------
