@@ -574,6 +574,74 @@ def export_select(ctx: Any, node: Any) -> None:
                                       safe=lambda: [gather(j)])[0])  # fmt: skip
 
 
+def _math(onnx_op: str, check: Callable[[Any, Any, Any], Any] | None = None,
+          cls: str = "builtins.ValueError", message: str = "math domain error",
+          to_int: bool = False) -> Rule:
+    """`math.sqrt(x)` etc. on a Python number: the ONNX op on a 0-d double.  `check(ctx, x,
+    y)` gives the bool under which Python does not raise `cls(message)` (ONNX returns a NaN
+    or an inf there instead; the result is never observed when it fails)."""
+
+    def rule(ctx: Any, node: Any) -> None:
+        x = ctx.cast(ctx.value(node.inputs[0]), ctx.scalar_dtype("float"))
+        if onnx_op == "Tan":  # onnxruntime has no double Tan
+            y = ctx.op("Div", [ctx.op("Sin", [x])[0], ctx.op("Cos", [x])[0]])[0]
+        else:
+            y = ctx.op(onnx_op, [x])[0]
+        if check is not None:
+            ok = check(ctx, x, y)
+            y = ctx.checked(ok, cls, message, lambda: [y], safe=lambda: [y])[0]
+        if to_int:
+            inf = ctx.op("IsInf", [x])[0]
+            y = ctx.checked(ctx.op("Not", [inf])[0], "builtins.OverflowError",
+                            "cannot convert float infinity to integer", lambda: [y],
+                            safe=lambda: [y])[0]  # fmt: skip
+            nan = ctx.op("IsNaN", [x])[0]
+            y = ctx.checked(ctx.op("Not", [nan])[0], "builtins.ValueError",
+                            "cannot convert float NaN to integer", lambda: [y],
+                            safe=lambda: [y])[0]  # fmt: skip
+            y = ctx.cast(y, ctx.scalar_dtype("int"))
+        ctx.bind(node.output, y)
+
+    return rule
+
+
+def _not(ctx: Any, b: Any) -> Any:
+    return ctx.op("Not", [b])[0]
+
+
+def _math_checks() -> dict[str, Rule]:
+    zero = lambda ctx: ctx.const(0.0)  # noqa: E731
+    finite_in = lambda ctx, x, y: _not(ctx, ctx.op("IsInf", [x])[0])  # noqa: E731
+    return {
+        "sqrt": _math("Sqrt", lambda ctx, x, y: _not(ctx, ctx.op("Less", [x, zero(ctx)])[0])),
+        "log": _math("Log", lambda ctx, x, y: _not(ctx, ctx.op("LessOrEqual",
+                                                              [x, zero(ctx)])[0])),  # fmt: skip
+        # exp overflows (OverflowError) where the result is inf but x is not
+        "exp": _math("Exp", lambda ctx, x, y: ctx.op("Or", [_not(ctx, ctx.op("IsInf", [y])[0]),
+                                                            ctx.op("IsInf", [x])[0]])[0],
+                     "builtins.OverflowError", "math range error"),  # fmt: skip
+        "sin": _math("Sin", finite_in), "cos": _math("Cos", finite_in),
+        "tan": _math("Tan", finite_in),
+        "fabs": _math("Abs"),
+    }
+
+
+def export_fmod(ctx: Any, node: Any) -> None:
+    """math.fmod(x, y): C fmod (sign of x); ValueError for y == 0 or an infinite x."""
+    f = ctx.scalar_dtype("float")
+    x = ctx.cast(ctx.value(node.inputs[0]), f)
+    y = ctx.cast(ctx.value(node.inputs[1]), f)
+    bad = ctx.op("Or", [ctx.op("Equal", [y, ctx.const(0.0)])[0], ctx.op("IsInf", [x])[0]])[0]
+    nan = ctx.op("Or", [ctx.op("IsNaN", [x])[0], ctx.op("IsNaN", [y])[0]])[0]
+    bad = ctx.op("And", [bad, _not(ctx, nan)])[0]  # a NaN operand gives NaN, not an error
+    safe_y = ctx.op("Where", [bad, ctx.const(1.0), y])[0]
+    r = ctx.op("Mod", [x, safe_y], {"fmod": 1})[0]
+    # fmod(x, inf) is x for a finite x (Mod's x - trunc(x/inf)*inf would be nan)
+    r = ctx.op("Where", [ctx.op("IsInf", [safe_y])[0], x, r])[0]
+    ctx.bind(node.output, ctx.checked(_not(ctx, bad), "builtins.ValueError", "math domain error",
+                                      lambda: [r], safe=lambda: [r])[0])  # fmt: skip
+
+
 def export_squeeze(ctx: Any, node: Any) -> None:
     """`x.squeeze()` / `x.squeeze(dim)` / `x.squeeze(dims)`: drops the named dims of size 1.
 
@@ -783,6 +851,13 @@ for _ov in ("int", "float", "Scalar", ""):
 ATEN_EXPORT["aten::pow.int_to_int"] = export_pow
 ATEN_EXPORT["aten::lstm.input"] = export_rnn
 ATEN_EXPORT["aten::chunk"] = export_chunk
+for _name, _rule in _math_checks().items():
+    for _ov in ("float", "int", "Scalar"):
+        ATEN_EXPORT[f"aten::{_name}.{_ov}"] = _rule
+ATEN_EXPORT["aten::floor.float"] = _math("Floor", to_int=True)
+ATEN_EXPORT["aten::ceil.float"] = _math("Ceil", to_int=True)
+for _ov in ("float", "int", "int_float", "float_int"):  # (fmod.Scalar is the tensor op)
+    ATEN_EXPORT[f"aten::fmod.{_ov}"] = export_fmod
 ATEN_EXPORT["aten::unflatten.int"] = export_unflatten
 ATEN_EXPORT["aten::unsafe_chunk"] = export_chunk
 for _k in ("aten::squeeze", "aten::squeeze.dim", "aten::squeeze.dims"):

@@ -1,0 +1,78 @@
+"""`math` functions on Python numbers, exported: the same values and the same exceptions as
+Python on the edge cases (0, negatives, huge values, inf, nan)."""
+
+from __future__ import annotations
+
+import math
+from typing import Tuple
+
+import pytest
+
+import hybridjit
+
+pytest.importorskip("onnxruntime")
+
+
+def m_sqrt(x: float) -> float:
+    return math.sqrt(x)
+
+
+def m_log(x: float) -> float:
+    return math.log(x)
+
+
+def m_exp(x: float) -> float:
+    return math.exp(x)
+
+
+def m_trig(x: float) -> float:
+    return math.sin(x) + math.cos(x) + math.tan(x)
+
+
+def m_floor_ceil(x: float) -> Tuple[int, int]:
+    return math.floor(x), math.ceil(x)
+
+
+def m_fmod_fabs(x: float, y: float) -> float:
+    return math.fmod(x, y) + math.fabs(x)
+
+
+def m_int(x: int) -> float:
+    return math.sqrt(x) + math.exp(x)
+
+
+VALS = [0.0, -0.0, 1.5, -2.5, 3.0, 1000.0, -1000.0, math.inf, -math.inf, math.nan]
+
+
+def _outcome(fn, args):
+    try:
+        return "ok", fn(*args)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return "raise", type(e)
+
+
+def _close(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and (math.isnan(a) or math.isinf(a)):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    return a == b or abs(a - b) <= 1e-12 * max(1.0, abs(a))
+
+
+@pytest.mark.parametrize("fn", [m_sqrt, m_log, m_exp, m_trig, m_floor_ceil, m_fmod_fabs, m_int])
+def test_math_matches_python(fn) -> None:
+    run = hybridjit.compile(hybridjit.script(fn), backend="onnxruntime", threads=1)
+    if fn is m_int:
+        cases = [(v,) for v in (0, 3, -2, 800)]
+    elif fn is m_fmod_fabs:
+        cases = [(a, b) for a in VALS for b in VALS]
+    else:
+        cases = [(v,) for v in VALS]
+    for args in cases:
+        want, got = _outcome(fn, args), _outcome(run, args)
+        assert want[0] == got[0], (args, want, got)
+        if want[0] == "raise":
+            assert issubclass(got[1], want[1]), (args, want, got)
+            continue
+        w, g = (want[1], got[1]) if isinstance(want[1], tuple) else ((want[1],), (got[1],))
+        assert all(_close(a, b) for a, b in zip(w, g)), (args, want, got)
