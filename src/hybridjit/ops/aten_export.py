@@ -642,6 +642,56 @@ def export_fmod(ctx: Any, node: Any) -> None:
                                       lambda: [r], safe=lambda: [r])[0])  # fmt: skip
 
 
+def _arg(node: Any, name: str) -> Any:
+    for a, v in zip(node.schema.arguments, node.inputs):
+        if a.name == name:
+            return v
+    return None
+
+
+def export_tensor(ctx: Any, node: Any) -> None:
+    """`torch.tensor(data)` of data known at export time: a constant built by torch itself
+    (so the dtype is eager's)."""
+    data = node.inputs[0]
+    if not ctx.is_static(data):
+        raise ctx.error("torch.tensor() of values computed at run time",
+                        hint="build it with torch.stack / torch.cat of tensors")  # fmt: skip
+    dv = _arg(node, "dtype")
+    dtype = to_dtype(ctx.static(dv)) if dv is not None else None
+    try:
+        t = torch.tensor(ctx.static(data), dtype=dtype)
+    except Exception as e:  # the program raises here on every input
+        ctx.raise_here(f"builtins.{type(e).__name__}", str(e))
+        return
+    ctx.bind(node.output, ctx.const(t))
+
+
+def export_eye(ctx: Any, node: Any) -> None:
+    """`torch.eye(n)` / `torch.eye(n, m)` -> EyeLike of a zero (n, m) tensor (sizes may be
+    run-time ints; a negative one raises RuntimeError as in eager)."""
+    i64 = ctx.scalar_dtype("int")
+    n = ctx.cast(ctx.value(node.inputs[0]), i64)
+    mv = _arg(node, "m")
+    m = ctx.cast(ctx.value(mv), i64) if mv is not None else n
+    dv = _arg(node, "dtype")
+    d = ctx.static(dv) if dv is not None else None
+    dtype = to_dtype(d) if d is not None else torch.get_default_dtype()
+    ok = ctx.op("And", [ctx.op("GreaterOrEqual", [n, ctx.const(0)])[0],
+                        ctx.op("GreaterOrEqual", [m, ctx.const(0)])[0]])[0]  # fmt: skip
+
+    def build() -> list[Any]:
+        shape = ctx.op("Concat", [ctx.op("Reshape", [n, ctx.const([1])])[0],
+                                  ctx.op("Reshape", [m, ctx.const([1])])[0]], {"axis": 0})[0]
+        zeros = ctx.op("ConstantOfShape", [ctx.op("Max", [shape, ctx.const([0])])[0]])[0]
+        eye = ctx.op("EyeLike", [zeros], {"dtype": ctx.onnx_dtype(torch.float32)})[0]
+        return [ctx.cast(eye, ctx.onnx_dtype(dtype))]
+
+    out = ctx.checked(ok, "builtins.RuntimeError", "n must be greater or equal to 0", build,
+                      safe=build)[0]  # fmt: skip
+    ctx.set_type(out, dtype=ctx.onnx_dtype(dtype), rank=2)
+    ctx.bind(node.output, out)
+
+
 def export_squeeze(ctx: Any, node: Any) -> None:
     """`x.squeeze()` / `x.squeeze(dim)` / `x.squeeze(dims)`: drops the named dims of size 1.
 
@@ -851,6 +901,9 @@ for _ov in ("int", "float", "Scalar", ""):
 ATEN_EXPORT["aten::pow.int_to_int"] = export_pow
 ATEN_EXPORT["aten::lstm.input"] = export_rnn
 ATEN_EXPORT["aten::chunk"] = export_chunk
+ATEN_EXPORT["aten::tensor"] = export_tensor
+ATEN_EXPORT["aten::eye"] = export_eye
+ATEN_EXPORT["aten::eye.m"] = export_eye
 for _name, _rule in _math_checks().items():
     for _ov in ("float", "int", "Scalar"):
         ATEN_EXPORT[f"aten::{_name}.{_ov}"] = _rule
