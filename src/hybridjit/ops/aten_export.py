@@ -158,16 +158,24 @@ def export_round(ctx: Any, node: Any) -> None:
 def export_range_length(ctx: Any, node: Any) -> None:
     """len(range(lo, hi, step)) = max(0, ceil((hi - lo) / step)) in integers."""
     lo, hi, step = (ctx.cast(ctx.value(v), ctx.scalar_dtype("int")) for v in node.inputs)
-    if not (ctx.is_static(node.inputs[2]) and ctx.static(node.inputs[2]) != 0):
-        raise ctx.error("range() with a step computed at run time",
-                        hint="use a constant step")  # fmt: skip
-    st = ctx.static(node.inputs[2])
     span = ctx.op("Sub", [hi, lo])[0]
-    adj = ctx.op("Add", [span, ctx.const(st - 1 if st > 0 else st + 1)])[0]
+    if ctx.is_static(node.inputs[2]) and ctx.static(node.inputs[2]) != 0:
+        st = ctx.static(node.inputs[2])
+        adj = ctx.op("Add", [span, ctx.const(st - 1 if st > 0 else st + 1)])[0]
+        ok = None
+    else:  # a run-time step: step - sign(step), and step == 0 raises as in Python
+        zero = ctx.op("Equal", [step, ctx.const(0)])[0]
+        ok = ctx.op("Not", [zero])[0]
+        step = ctx.op("Where", [zero, ctx.const(1), step])[0]
+        adj = ctx.op("Add", [span, ctx.op("Sub", [step, ctx.op("Sign", [step])[0]])[0]])[0]
     # floor division by the (non-zero) step: q = (a - a mod st) / st
     r = ctx.op("Mod", [adj, step], {"fmod": 0})[0]
     q = ctx.op("Div", [ctx.op("Sub", [adj, r])[0], step])[0]
-    ctx.bind(node.output, ctx.op("Max", [q, ctx.const(0)])[0])
+    n = ctx.op("Max", [q, ctx.const(0)])[0]
+    if ok is not None:
+        n = ctx.checked(ok, "builtins.ValueError", "range() arg 3 must not be zero",
+                        lambda: [n], safe=lambda: [n])[0]  # fmt: skip
+    ctx.bind(node.output, n)
 
 
 def _shift(left: bool) -> Rule:
@@ -490,6 +498,48 @@ def export_list(ctx: Any, node: Any) -> None:
         ctx.bind_items(node.output, list(b.items), "list", b.elem)
     else:
         ctx.bind(node.output, ctx.binding(node.inputs[0]))
+
+
+def _list_elem_dtype(ctx: Any, t: Any) -> Any:
+    kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(getattr(t, "elem", None))
+    return None if kind is None else ctx.scalar_dtype(kind)
+
+
+def export_list_add(ctx: Any, node: Any) -> None:
+    """`a + b` of lists: a known-length list when both are; for number lists otherwise, a
+    Concat of their 1-D tensors."""
+    a, b = (ctx.known_list(v) for v in node.inputs[:2])
+    if a is not None and b is not None:
+        elem = a.elem if a.elem == b.elem else "any"
+        ctx.bind_items(node.output, list(a.items) + list(b.items), "list", elem)
+        return
+    dt = _list_elem_dtype(ctx, node.output.type)
+    if dt is None:
+        raise ctx.error("`+` of lists of tensors whose length is only known at run time")
+    x, y = (ctx.value(v, dt) for v in node.inputs[:2])
+    ctx.bind(node.output, ctx.op("Concat", [x, y], {"axis": 0})[0])
+
+
+def export_list_mul(ctx: Any, node: Any) -> None:
+    """`xs * n` of a list (n <= 0: empty)."""
+    xs, n = node.inputs[:2]
+    known = ctx.known_list(xs)
+    if known is not None and ctx.is_static(n):
+        ctx.bind_items(node.output, list(known.items) * ctx.static(n), "list", known.elem)
+        return
+    dt = _list_elem_dtype(ctx, node.output.type)
+    if dt is None:
+        raise ctx.error("`*` of a list of tensors by a count known only at run time")
+    x = ctx.value(xs, dt)
+    reps = ctx.op("Max", [ctx.op("Reshape", [ctx.cast(ctx.value(n), ctx.scalar_dtype("int")),
+                                             ctx.const([1])])[0], ctx.const([0])])[0]  # fmt: skip
+    ctx.bind(node.output, ctx.op("Tile", [x, reps])[0])
+
+
+def export_derive_index(ctx: Any, node: Any) -> None:
+    """`__derive_index(i, start, step)` (a `range(start, stop, step)` loop's value): start + i * step."""
+    i, start, step = (ctx.value(v) for v in node.inputs[:3])
+    ctx.bind(node.output, ctx.op("Add", [start, ctx.op("Mul", [i, step])[0]])[0])
 
 
 def export_identity(ctx: Any, node: Any) -> None:
@@ -901,6 +951,9 @@ for _ov in ("int", "float", "Scalar", ""):
 ATEN_EXPORT["aten::pow.int_to_int"] = export_pow
 ATEN_EXPORT["aten::lstm.input"] = export_rnn
 ATEN_EXPORT["aten::chunk"] = export_chunk
+ATEN_EXPORT["aten::add.t"] = export_list_add
+ATEN_EXPORT["aten::__derive_index"] = export_derive_index
+ATEN_EXPORT["aten::mul.left_t"] = export_list_mul
 ATEN_EXPORT["aten::tensor"] = export_tensor
 ATEN_EXPORT["aten::eye"] = export_eye
 ATEN_EXPORT["aten::eye.m"] = export_eye
