@@ -12,6 +12,7 @@ eager's result dtype when torchlib's differs.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import torch
@@ -354,6 +355,12 @@ def _promote(ctx: Any, node: Any, bindings: list[Any], expected: torch.dtype) ->
         if isinstance(b, Const):
             if isinstance(b.value, torch.Tensor):
                 out[i] = Const(b.value.to(target))
+            elif isinstance(b.value, (bool, int, float)):
+                # stays an export-time number (torchlib may take it as an attribute); the
+                # recorder gives it the dtype of the (promoted) tensor it meets
+                py = bool if target == torch.bool else float if target.is_floating_point else int
+                out[i] = Const(py(b.value)) if py is not float or math.isfinite(b.value) \
+                    else Const(b.value)  # fmt: skip
             else:
                 out[i] = ctx.const(b.value, ctx.onnx_dtype(target))
         else:
