@@ -110,6 +110,8 @@ def _candidates(key: str, schema: Any) -> list[Any]:
     if alias is not None:
         keys.append(f"{alias}.{schema.overload_name}" if schema.overload_name else alias)
         keys.append(alias)
+    if schema.overload_name.endswith("_hacked_twin"):  # the tracer's spelling of index.Tensor
+        keys.append(f"{schema.name}.{schema.overload_name[: -len('_hacked_twin')]}")
     if schema.overload_name.startswith("Scalar"):
         keys.append(f"{schema.name}.Tensor{schema.overload_name[6:]}")
     keys.append(schema.name)
