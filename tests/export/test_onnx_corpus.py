@@ -28,7 +28,7 @@ import hybridjit
 import hybridjit.onnx
 
 FLOOR = 0.90  # the target; not reached yet (see MEASURED_FLOOR)
-MEASURED_FLOOR = 0.81  # what holds today (277 / 339): a regression guard until the target
+MEASURED_FLOOR = 0.82  # what holds today (278 / 339): a regression guard until the target
 # Exported models that compute something else: none.  The first rule of export is never a
 # model that computes something else; a construct that cannot be lowered faithfully for
 # every input raises ExportError instead (e.g. squeeze() of dims whose sizes are only

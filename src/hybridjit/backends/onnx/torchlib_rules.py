@@ -129,7 +129,7 @@ def _call(ctx: Any, node: Any, fn: Any, bindings: list[Any]) -> list[Any]:
     kwargs: dict[str, Any] = {}
 
     for arg, _v, b in zip(node.schema.arguments, node.inputs, bindings):
-        p = params.get(arg.name)
+        p = params.get(arg.name) or params.get(arg.name + "_")  # torchlib's `min_` for `min`
         if p is None:
             if isinstance(b, Const) and (b.value is None or arg.name in _IGNORABLE
                                          or (arg.has_default() and b.value == arg.default)):  # fmt: skip
@@ -146,9 +146,9 @@ def _call(ctx: Any, node: Any, fn: Any, bindings: list[Any]) -> list[Any]:
             value = _attr_value(arg, _static_value(b))
             if value is None:
                 continue
-            kwargs[arg.name] = value
+            kwargs[p.name] = value
         else:
-            kwargs[arg.name] = _input_value(ctx, arg, b, p)
+            kwargs[p.name] = _input_value(ctx, arg, b, p)
     # parameters go positionally in torchlib's order (its first one is often called `self`)
     args: list[Any] = []
     order = list(sig.params)
