@@ -7,6 +7,7 @@ import math
 from typing import Tuple
 
 import pytest
+import torch
 
 import hybridjit
 
@@ -76,3 +77,25 @@ def test_math_matches_python(fn) -> None:
             continue
         w, g = (want[1], got[1]) if isinstance(want[1], tuple) else ((want[1],), (got[1],))
         assert all(_close(a, b) for a, b in zip(w, g)), (args, want, got)
+
+
+def p_neg(x: torch.Tensor) -> torch.Tensor:
+    return x ** -1
+
+
+def p_sq(x: torch.Tensor) -> torch.Tensor:
+    return x ** 2 + x ** 0.5
+
+
+@pytest.mark.parametrize("fn", [p_neg, p_sq])
+def test_tensor_pow_number(fn) -> None:
+    """x ** e: eager's dtype; an int tensor to a negative int power raises RuntimeError."""
+    run = hybridjit.compile(hybridjit.script(fn), backend="onnxruntime", threads=1)
+    for x in (torch.tensor([2, 3]), torch.tensor([2.0, 4.0])):
+        want, got = _outcome(fn, (x,)), _outcome(run, (x,))
+        assert want[0] == got[0], (x, want, got)
+        if want[0] == "raise":
+            assert issubclass(got[1], want[1])
+        else:
+            assert want[1].dtype == got[1].dtype
+            torch.testing.assert_close(got[1], want[1])

@@ -742,6 +742,24 @@ def export_eye(ctx: Any, node: Any) -> None:
     ctx.bind(node.output, out)
 
 
+def export_pow_tensor_scalar(ctx: Any, node: Any) -> None:
+    """`x ** e` (tensor ** number) through torchlib; an integer tensor to a negative integer
+    power raises RuntimeError in eager (ONNX Pow would give 0s)."""
+    x = ctx.value(node.inputs[0])
+    td = ctx.torch_dtype(x)
+    integral = td is not None and not td.is_floating_point and not td.is_complex
+    if integral:
+        if not ctx.is_static(node.inputs[1]):
+            raise ctx.error("an integer tensor to a power computed at run time",
+                            hint="convert the tensor to float first")  # fmt: skip
+        e = ctx.static(node.inputs[1])
+        if isinstance(e, int) and not isinstance(e, bool) and e < 0:
+            ctx.raise_here("builtins.RuntimeError",
+                           "Integers to negative integer powers are not allowed.")
+            return
+    ctx.torchlib(node)
+
+
 def export_squeeze(ctx: Any, node: Any) -> None:
     """`x.squeeze()` / `x.squeeze(dim)` / `x.squeeze(dims)`: drops the named dims of size 1.
 
@@ -951,6 +969,7 @@ for _ov in ("int", "float", "Scalar", ""):
 ATEN_EXPORT["aten::pow.int_to_int"] = export_pow
 ATEN_EXPORT["aten::lstm.input"] = export_rnn
 ATEN_EXPORT["aten::chunk"] = export_chunk
+ATEN_EXPORT["aten::pow.Tensor_Scalar"] = export_pow_tensor_scalar
 ATEN_EXPORT["aten::add.t"] = export_list_add
 ATEN_EXPORT["aten::__derive_index"] = export_derive_index
 ATEN_EXPORT["aten::mul.left_t"] = export_list_mul
