@@ -99,3 +99,16 @@ def test_tensor_pow_number(fn) -> None:
         else:
             assert want[1].dtype == got[1].dtype
             torch.testing.assert_close(got[1], want[1])
+
+
+def w_scalar(x: torch.Tensor) -> torch.Tensor:
+    return torch.where(x > 0, x, 0.5) + torch.where(x > 0, 2, x)
+
+
+def test_where_with_a_number_promotes_like_eager() -> None:
+    run = hybridjit.compile(hybridjit.script(w_scalar), backend="onnxruntime", threads=1)
+    for x in (torch.tensor([-2, 0, 3]), torch.tensor([1, 2], dtype=torch.int32),
+              torch.tensor([-1.5, 2.0])):  # fmt: skip
+        want, got = w_scalar(x), run(x)
+        assert got.dtype == want.dtype, (x, want, got)
+        torch.testing.assert_close(got, want)

@@ -245,7 +245,8 @@ def _eager_result(ctx: Any, node: Any) -> torch.dtype | None:
         overload = op_overload(node.schema)
     except Exception:
         return None
-    if torch.Tag.pointwise not in overload.tags or len(node.schema.returns) != 1:
+    promotes = torch.Tag.pointwise in overload.tags or node.schema.name in _PROMOTING
+    if not promotes or len(node.schema.returns) != 1:
         return None
     if not isinstance(node.schema.returns[0].type, T.TensorType):
         return None
@@ -254,6 +255,8 @@ def _eager_result(ctx: Any, node: Any) -> torch.dtype | None:
 
 
 _NO_META = object()
+# not tagged pointwise, but type-promoting like the pointwise ops (where(c, int_x, 0.5) is float)
+_PROMOTING = {"aten::where"}
 
 
 def _meta_outputs(ctx: Any, node: Any) -> list[Any] | None:
