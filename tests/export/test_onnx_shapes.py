@@ -64,3 +64,15 @@ def test_chunk_count_matches_eager_for_every_size(fn) -> None:
             continue
         assert len(got[1]) == len(want[1]), (n, want, got)
         assert all(g.shape == w.shape and torch.equal(g, w) for g, w in zip(got[1], want[1]))
+
+
+def unflatten_rt(x: torch.Tensor, k: int) -> torch.Tensor:
+    return x.unflatten(1, (k, -1)) * 2
+
+
+def test_unflatten_with_run_time_sizes() -> None:
+    run = hybridjit.compile(hybridjit.script(unflatten_rt), backend="onnxruntime", threads=1)
+    for shape, k in [((2, 6), 2), ((0, 6), 3), ((3, 0), 2), ((1, 8), 4)]:
+        x = torch.randn(*shape)
+        want, got = unflatten_rt(x, k), run(x, k)
+        assert got.shape == want.shape and torch.allclose(got, want), (shape, k)

@@ -882,7 +882,14 @@ def export_unflatten(ctx: Any, node: Any) -> None:
     parts = []
     if dim > 0:
         parts.append(ctx.op("Shape", [x], {"start": 0, "end": dim})[0])
-    parts.append(ctx.op("Reshape", [ctx.value(node.inputs[2], i64), ctx.const([-1])])[0])
+    sz = ctx.op("Reshape", [ctx.value(node.inputs[2], i64), ctx.const([-1])])[0]
+    # a -1 is resolved here (Reshape with allowzero cannot take -1 next to a 0 size)
+    neg = ctx.op("Less", [sz, ctx.const(0)])[0]
+    known = ctx.op("ReduceProd", [ctx.op("Where", [neg, ctx.const(1), sz])[0]],
+                   {"keepdims": 1})[0]  # fmt: skip
+    fill = ctx.op("Div", [ctx.op("Shape", [x], {"start": dim, "end": dim + 1})[0],
+                          ctx.op("Max", [known, ctx.const([1])])[0]])[0]  # fmt: skip
+    parts.append(ctx.op("Where", [neg, fill, sz])[0])
     if dim < rank - 1:
         parts.append(ctx.op("Shape", [x], {"start": dim + 1})[0])
     shape = parts[0] if len(parts) == 1 else ctx.op("Concat", parts, {"axis": 0})[0]
