@@ -13,7 +13,7 @@ import typing
 from typing import TYPE_CHECKING, Any
 
 from hybridjit.errors import FrontendError
-from hybridjit.frontend.script.source import parse_def
+from hybridjit.frontend.script.source import compiling, parse_def
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
     CLASS_RESOLVERS,
@@ -49,6 +49,7 @@ class ClassInfo:
                                     f"{self.cls.__qualname__}, found {e}") from None  # fmt: skip
         return out
 
+    @compiling
     def method(self, name: str) -> ScriptFunction:
         if name in self.methods:
             return self.methods[name]
@@ -72,6 +73,7 @@ class ClassInfo:
 _CLASSES: dict[type, ClassInfo] = {}
 
 
+@compiling
 def class_info(cls: type) -> ClassInfo:
     """The script class for `cls` (compiling `__init__` first, which fixes the fields)."""
     if cls not in _CLASSES:

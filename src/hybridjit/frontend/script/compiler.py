@@ -23,7 +23,7 @@ from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
 from hybridjit.frontend.script.environment import RET_FLAG, RET_VAL, Env
 from hybridjit.frontend.script.exits import transform_exits
 from hybridjit.frontend.script.expressions import ExpressionsMixin
-from hybridjit.frontend.script.source import ParsedDef, fail, format_error, parse_def
+from hybridjit.frontend.script.source import ParsedDef, compiling, fail, format_error, parse_def
 from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
@@ -231,6 +231,7 @@ _FUNCTIONS: weakref.WeakKeyDictionary[Any, ScriptFunction] = weakref.WeakKeyDict
 _IN_PROGRESS: set[Any] = set()
 
 
+@compiling
 def compile_function(fn: Any) -> ScriptFunction:
     """Compile a free Python function (cached: each function object compiles once)."""
     key = fn
@@ -283,9 +284,10 @@ def clear_caches() -> None:
     """Forget every compiled function, module type and parsed source (benchmarks use this
     to time cold compiles)."""
 
-    _FUNCTIONS.clear()
-    calls._MATCHES.clear()
-    modules._TYPES.clear()
-    modules._NAMES.clear()
-    classes._CLASSES.clear()
-    source._CACHE.clear()
+    with source.COMPILE_LOCK:
+        _FUNCTIONS.clear()
+        calls._MATCHES.clear()
+        modules._TYPES.clear()
+        modules._NAMES.clear()
+        classes._CLASSES.clear()
+        source._CACHE.clear()

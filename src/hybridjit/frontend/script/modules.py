@@ -28,7 +28,7 @@ from hybridjit.frontend.script.objects import (
     called_from,
     modifier,
 )
-from hybridjit.frontend.script.source import parse_def
+from hybridjit.frontend.script.source import compiling, parse_def
 from hybridjit.frontend.script.sugared import Iteration, SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
     AnnotationError,
@@ -112,6 +112,7 @@ class ModuleInfo:
         return compile_method(self, fn, name)
 
 
+@compiling
 def compile_method(info: ModuleInfo, fn: Any, name: str) -> ScriptFunction:
     # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import (
@@ -170,6 +171,7 @@ def _attribute_type(module: torch.nn.Module, name: str, value: Any,
     return T.type_of_value(value)
 
 
+@compiling
 def module_info(module: torch.nn.Module) -> ModuleInfo:
     """The (shared) concrete type of `module`."""
     if isinstance(module, ScriptModule):
@@ -282,6 +284,7 @@ def _type_key(info: ModuleInfo) -> Any:
 
 
 # -- the scripted result ---------------------------------------------------------------------
+@compiling
 def script_module(module: torch.nn.Module) -> ScriptModule:
     """`hybridjit.script(module)`: a ScriptModule sharing `module`'s parameters."""
     if isinstance(module, ScriptModule):

@@ -7,7 +7,8 @@ import dataclasses
 import inspect
 import linecache
 import textwrap
-from typing import Any, NoReturn
+import threading
+from typing import Any, Callable, NoReturn, TypeVar
 
 from hybridjit.errors import FrontendError
 from hybridjit.ir.graph import SourceRange
@@ -33,6 +34,24 @@ class ParsedDef:
 
 
 _CACHE: dict[Any, ParsedDef] = {}
+
+# Compiling reads and fills module-level caches (compiled functions, module and class types,
+# parsed sources) and marks what is in progress to refuse recursion; one reentrant lock makes
+# each compile atomic, so a thread never sees another's half-built function as "recursive".
+COMPILE_LOCK = threading.RLock()
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def compiling(fn: _F) -> _F:
+    """Run `fn` holding COMPILE_LOCK (reentrant: compiles nest within one thread)."""
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with COMPILE_LOCK:
+            return fn(*args, **kwargs)
+
+    locked.__name__, locked.__qualname__, locked.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    locked.__wrapped__ = fn  # type: ignore[attr-defined]
+    return locked  # type: ignore[return-value]
 
 
 def parse_def(obj: Any) -> ParsedDef:

@@ -13,6 +13,7 @@ import contextlib
 import linecache
 import os
 import sys
+import threading
 import types
 from typing import Any, Callable, Iterator
 
@@ -20,7 +21,15 @@ import torch
 
 from hybridjit.ir.graph import Graph, SourceRange, Value
 
-_STACK: list[TracingState] = []
+
+class _Stacks(threading.local):
+    """The traces active on each thread: a trace records only the thread that runs it."""
+
+    def __init__(self) -> None:
+        self.stack: list[TracingState] = []
+
+
+_STACKS = _Stacks()
 
 # Frames in these files are plumbing, not the user's code: source ranges and warnings skip them.
 _HYBRIDJIT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -35,7 +44,8 @@ _PLUMBING_FILES = {
 
 def current() -> TracingState | None:
     """The innermost active trace, or None when nothing is being traced."""
-    return _STACK[-1] if _STACK else None
+    stack = _STACKS.stack
+    return stack[-1] if stack else None
 
 
 def is_tracing() -> bool:
@@ -124,11 +134,11 @@ class TracingState:
     # -- activation --------------------------------------------------------------------------
     @contextlib.contextmanager
     def active(self) -> Iterator[TracingState]:
-        _STACK.append(self)
+        _STACKS.stack.append(self)
         try:
             yield self
         finally:
-            _STACK.remove(self)
+            _STACKS.stack.remove(self)
 
     @contextlib.contextmanager
     def pushed(self, frame: Frame) -> Iterator[Frame]:
