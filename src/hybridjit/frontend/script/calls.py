@@ -318,6 +318,8 @@ class CallsMixin:
             key = self.emit_value(target.slice)
             self.call_builtin_values("aten::Delete", [base, key], {})
         elif isinstance(target, ast.Name):
+            if isinstance(self.env.lookup(target.id), (_Deleted, type(None))):
+                self.fail(f"undefined value {target.id}")  # as torch.jit: never bound or deleted
             self.env.set(target.id, _Deleted(target.id))
         else:
             self.fail(f"expected a name or subscript to delete, found {type(target).__name__}")
