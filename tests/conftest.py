@@ -1,4 +1,12 @@
-"""Test-wide settings: a deterministic hypothesis profile, and the verifier after every pass."""
+"""Test-wide settings: a deterministic hypothesis profile, and the verifier after every pass.
+
+Fuzzing profiles: the default "ci" profile is derandomized (the same examples every run) and
+small; tests sized with `tests.property.program_strategy.budget(n)` run their CI count `n`.
+The documented slow run is `pytest -m slow tests/property tests/serialization/test_fuzz.py`:
+random programs 5,000 (eager vs both executors vs torch.jit), source mutations 2,000,
+archive mutations 10,000 + 2,000 enum-archive edits (counts fixed in each `@settings`).
+`HYPOTHESIS_PROFILE=long` additionally raises every `budget(n)` test to 10,000 random examples.
+"""
 
 import os
 

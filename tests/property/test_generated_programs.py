@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
+import pytest
 import torch
 from hypothesis import assume, example, given, reject, settings
 from tests.property.program_strategy import (
@@ -144,3 +145,20 @@ def test_equal_code_in_two_modules_compiles_separately() -> None:
     x = torch.ones(2)
     assert script_fresh(first)(x).tolist() == [2.0, 2.0]
     assert hybridjit.script(second)(x).tolist() == [3.0, 3.0]
+
+
+@pytest.mark.slow
+@settings(max_examples=5_000, deadline=None, derandomize=False)
+@given(programs())
+def test_generated_programs_long_run(program: Program) -> None:
+    """The slow run (`pytest -m slow tests/property/test_generated_programs.py`): eager ==
+    codegen == interpreter, and == torch.jit wherever torch.jit accepts the program."""
+    fn = load(program)
+    scripted = script_fresh(fn)
+    assert_agrees(program, fn, scripted, "codegen")
+    assert_agrees(program, fn, scripted.using("interpreter"), "interpreter")
+    jitted = torchscript_or_none(fn)
+    if jitted is not None:
+        for x, n in inputs():
+            expected, by_jit = fn(x.clone(), n), jitted(x.clone(), n)
+            assert torchscript_matches_eager(expected, by_jit), f"torch.jit, n={n}\n{program}"
