@@ -22,8 +22,11 @@ def eye_like(x: torch.Tensor) -> torch.Tensor:
 
 
 def tensor_const(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    return x * torch.tensor([10.0, 20.0]), torch.tensor([[1], [2]]), torch.tensor(
-        [1.0, 2.0], dtype=torch.float64)
+    return (
+        x * torch.tensor([10.0, 20.0]),
+        torch.tensor([[1], [2]]),
+        torch.tensor([1.0, 2.0], dtype=torch.float64),
+    )
 
 
 @pytest.mark.parametrize("fn,cases", [

@@ -80,11 +80,11 @@ def test_math_matches_python(fn) -> None:
 
 
 def p_neg(x: torch.Tensor) -> torch.Tensor:
-    return x ** -1
+    return x**-1
 
 
 def p_sq(x: torch.Tensor) -> torch.Tensor:
-    return x ** 2 + x ** 0.5
+    return x**2 + x**0.5
 
 
 @pytest.mark.parametrize("fn", [p_neg, p_sq])

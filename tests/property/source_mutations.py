@@ -47,7 +47,8 @@ def _plain(case: Case) -> bool:
         return False
     node = tree.body[0]
     return isinstance(node, ast.FunctionDef) and all(
-        isinstance(d, ast.Call) and getattr(d.func, "id", None) == "case" for d in node.decorator_list
+        isinstance(d, ast.Call) and getattr(d.func, "id", None) == "case"
+        for d in node.decorator_list
     )
 
 
@@ -77,7 +78,8 @@ def _bodies(tree: ast.AST) -> list[list[ast.stmt]]:
         body
         for node in ast.walk(tree)
         for field in ("body", "orelse", "finalbody")
-        if isinstance(body := getattr(node, field, None), list) and body
+        if isinstance(body := getattr(node, field, None), list)
+        and body
         and isinstance(body[0], ast.stmt)
     ]
 
@@ -88,7 +90,11 @@ def _apply(fn: ast.FunctionDef, kind: str, which: int, choice: int) -> bool:
     if kind in ("binop", "cmpop", "boolop", "unaryop"):
         cls, ops = {"binop": (ast.BinOp, BINOPS), "cmpop": (ast.Compare, CMPOPS),
                     "boolop": (ast.BoolOp, BOOLOPS), "unaryop": (ast.UnaryOp, UNARYOPS)}[kind]  # fmt: skip
-        targets = [n for n in nodes if isinstance(n, cls) or (kind == "binop" and isinstance(n, ast.AugAssign))]
+        targets = [
+            n
+            for n in nodes
+            if isinstance(n, cls) or (kind == "binop" and isinstance(n, ast.AugAssign))
+        ]
         if not targets:
             return False
         node = targets[which % len(targets)]

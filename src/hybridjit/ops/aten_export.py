@@ -501,7 +501,9 @@ def export_list(ctx: Any, node: Any) -> None:
 
 
 def _list_elem_dtype(ctx: Any, t: Any) -> Any:
-    kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(getattr(t, "elem", None))
+    kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(
+        getattr(t, "elem", None)
+    )
     return None if kind is None else ctx.scalar_dtype(kind)
 
 
@@ -624,9 +626,13 @@ def export_select(ctx: Any, node: Any) -> None:
                                       safe=lambda: [gather(j)])[0])  # fmt: skip
 
 
-def _math(onnx_op: str, check: Callable[[Any, Any, Any], Any] | None = None,
-          cls: str = "builtins.ValueError", message: str = "math domain error",
-          to_int: bool = False) -> Rule:
+def _math(
+    onnx_op: str,
+    check: Callable[[Any, Any, Any], Any] | None = None,
+    cls: str = "builtins.ValueError",
+    message: str = "math domain error",
+    to_int: bool = False,
+) -> Rule:
     """`math.sqrt(x)` etc. on a Python number: the ONNX op on a 0-d double.  `check(ctx, x,
     y)` gives the bool under which Python does not raise `cls(message)` (ONNX returns a NaN
     or an inf there instead; the result is never observed when it fails)."""
@@ -664,13 +670,20 @@ def _math_checks() -> dict[str, Rule]:
     finite_in = lambda ctx, x, y: _not(ctx, ctx.op("IsInf", [x])[0])  # noqa: E731
     return {
         "sqrt": _math("Sqrt", lambda ctx, x, y: _not(ctx, ctx.op("Less", [x, zero(ctx)])[0])),
-        "log": _math("Log", lambda ctx, x, y: _not(ctx, ctx.op("LessOrEqual",
-                                                              [x, zero(ctx)])[0])),  # fmt: skip
+        "log": _math(
+            "Log", lambda ctx, x, y: _not(ctx, ctx.op("LessOrEqual", [x, zero(ctx)])[0])
+        ),  # fmt: skip
         # exp overflows (OverflowError) where the result is inf but x is not
-        "exp": _math("Exp", lambda ctx, x, y: ctx.op("Or", [_not(ctx, ctx.op("IsInf", [y])[0]),
-                                                            ctx.op("IsInf", [x])[0]])[0],
-                     "builtins.OverflowError", "math range error"),  # fmt: skip
-        "sin": _math("Sin", finite_in), "cos": _math("Cos", finite_in),
+        "exp": _math(
+            "Exp",
+            lambda ctx, x, y: ctx.op(
+                "Or", [_not(ctx, ctx.op("IsInf", [y])[0]), ctx.op("IsInf", [x])[0]]
+            )[0],
+            "builtins.OverflowError",
+            "math range error",
+        ),  # fmt: skip
+        "sin": _math("Sin", finite_in),
+        "cos": _math("Cos", finite_in),
         "tan": _math("Tan", finite_in),
         "fabs": _math("Abs"),
     }
@@ -730,8 +743,11 @@ def export_eye(ctx: Any, node: Any) -> None:
                         ctx.op("GreaterOrEqual", [m, ctx.const(0)])[0]])[0]  # fmt: skip
 
     def build() -> list[Any]:
-        shape = ctx.op("Concat", [ctx.op("Reshape", [n, ctx.const([1])])[0],
-                                  ctx.op("Reshape", [m, ctx.const([1])])[0]], {"axis": 0})[0]
+        shape = ctx.op(
+            "Concat",
+            [ctx.op("Reshape", [n, ctx.const([1])])[0], ctx.op("Reshape", [m, ctx.const([1])])[0]],
+            {"axis": 0},
+        )[0]
         zeros = ctx.op("ConstantOfShape", [ctx.op("Max", [shape, ctx.const([0])])[0]])[0]
         eye = ctx.op("EyeLike", [zeros], {"dtype": ctx.onnx_dtype(torch.float32)})[0]
         return [ctx.cast(eye, ctx.onnx_dtype(dtype))]
@@ -754,8 +770,9 @@ def export_pow_tensor_scalar(ctx: Any, node: Any) -> None:
                             hint="convert the tensor to float first")  # fmt: skip
         e = ctx.static(node.inputs[1])
         if isinstance(e, int) and not isinstance(e, bool) and e < 0:
-            ctx.raise_here("builtins.RuntimeError",
-                           "Integers to negative integer powers are not allowed.")
+            ctx.raise_here(
+                "builtins.RuntimeError", "Integers to negative integer powers are not allowed."
+            )
             return
     ctx.torchlib(node)
 

@@ -72,8 +72,11 @@ def export_with_torchlib(ctx: Any, node: Any) -> None:
         if ctx.dtype(outs[0]) is not None and ctx.dtype(outs[0]) != want:
             outs = [ctx.cast(outs[0], want)]
     if len(outs) != len(node.outputs):
-        raise ctx.error(f"{key}: torchlib's translation gives {len(outs)} result(s) where the op "
-                        f"has {len(node.outputs)}", hint="rewrite this line with other torch ops")
+        raise ctx.error(
+            f"{key}: torchlib's translation gives {len(outs)} result(s) where the op "
+            f"has {len(node.outputs)}",
+            hint="rewrite this line with other torch ops",
+        )
     metas = None
     for i, (v, o) in enumerate(zip(node.outputs, outs)):
         if isinstance(o, Items) or not isinstance(v.type, T.TensorType):
