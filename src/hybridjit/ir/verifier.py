@@ -28,13 +28,12 @@ from collections import Counter
 from typing import Any, NoReturn
 
 from hybridjit.errors import VerificationError
-from hybridjit.ir import types as T
 from hybridjit.ir.graph import PARAM, RETURN, Block, Graph, Node, Value
 from hybridjit.ir.printer import node_line
 from hybridjit.ops import registry
 from hybridjit.ops.prims import PRIMS
 from hybridjit.ops.prims.base import compatible
-from hybridjit.ops.resolution import match_type_variables, substitute
+from hybridjit.ops.resolution import match_type_variables, normalize_int_like, substitute
 
 
 def verify(graph: Graph, *, schemas: bool = False) -> None:
@@ -170,17 +169,6 @@ def _check_kind(node: Node) -> None:
         prim.verify(node, fail)
 
 
-def _normalized(t: T.Type) -> T.Type:
-    """ScalarType, Layout and MemoryFormat read as int (as overload resolution reads them)."""
-    if t in T.INT_LIKE:
-        return T.IntType
-    if isinstance(t, T.ListType):
-        return T.ListType(_normalized(t.elem))
-    if isinstance(t, T.OptionalType):
-        return T.OptionalType(_normalized(t.elem))
-    return t
-
-
 def _check_schema(node: Node, required: bool) -> None:
     schema = node.schema
     if schema is None:
@@ -198,7 +186,7 @@ def _check_schema(node: Node, required: bool) -> None:
              f"{len(node.inputs)} inputs")  # fmt: skip
     env: dict[str, Any] = {}
     for i, (arg, v) in enumerate(zip(arguments, node.inputs)):
-        formal, actual = _normalized(arg.type), _normalized(v.type)
+        formal, actual = normalize_int_like(arg.type), normalize_int_like(v.type)
         concrete = None if match_type_variables(formal, actual, env) else substitute(formal, env)
         if concrete is None or not compatible(actual, concrete):
             fail(node, f"input {i} (%{v.debug_name}) has type {v.type}, but its schema "
@@ -210,10 +198,10 @@ def _check_schema(node: Node, required: bool) -> None:
         fail(node, f"its schema {schema} returns {len(returns)} values, found "
              f"{len(node.outputs)} outputs")  # fmt: skip
     for i, (ret, v) in enumerate(zip(returns, node.outputs)):
-        produced = substitute(_normalized(ret.type), env)
+        produced = substitute(normalize_int_like(ret.type), env)
         if produced is None:
             continue  # a type variable only the output binds
-        declared = _normalized(v.type)
+        declared = normalize_int_like(v.type)
         if not (compatible(produced, declared) or compatible(declared, produced)):
             fail(node, f"output {i} (%{v.debug_name}) has type {v.type}, but its schema "
                  f"{schema} returns {ret.type}")  # fmt: skip

@@ -357,7 +357,7 @@ class _State:
         if not (self.allow and _varargs_can_be_list(self.schema, i, arg)):
             return None
         first = self.args[self.used_args]
-        list_type = _unwrap_optional(_normalize(arg.type))
+        list_type = _unwrap_optional(normalize_int_like(arg.type))
         if isinstance(first, T.ListType) or _convertible_to_list(first, list_type):
             return None
         elem_arg = Argument("<varargs>", list_type.elem)  # type: ignore[attr-defined]
@@ -389,7 +389,7 @@ def _varargs_can_be_list(schema: Schema, i: int, arg: Argument) -> bool:
     """`zeros(2, 3)` for `zeros(int[] size)`: the last positional formal is an unsized list."""
     nxt = schema.arguments[i + 1] if i + 1 < len(schema.arguments) else None
     is_last = nxt is None or nxt.kwarg_only
-    t = _normalize(arg.type)
+    t = normalize_int_like(arg.type)
     return (
         is_last
         and isinstance(t, T.ListType)
@@ -406,8 +406,8 @@ def _fit(
     arg: Argument, actual: T.Type, env: dict[str, T.Type], allow: bool
 ) -> tuple[T.Type, str | None, T.Type, int]:
     """Check `actual` against `arg`; returns (concrete formal, conversion, converted, repeat)."""
-    formal = _normalize(arg.type)
-    actual = _normalize(actual)
+    formal = normalize_int_like(arg.type)
+    actual = normalize_int_like(actual)
     repeat = 0
     convert: str | None = None
     if _int_or_float_used_as_list(actual, arg, formal):
@@ -481,17 +481,15 @@ def _unwrap_optional(t: T.Type) -> T.Type:
     return t.elem if isinstance(t, T.OptionalType) else t
 
 
-_INT_LIKE = {T.ScalarTypeType, T.LayoutType, T.MemoryFormatType}
-
-
-def _normalize(t: T.Type) -> T.Type:
-    """Read ScalarType/Layout/MemoryFormat as int, everywhere inside `t`."""
-    if t in _INT_LIKE:
+def normalize_int_like(t: T.Type) -> T.Type:
+    """Read ScalarType/Layout/MemoryFormat as int, everywhere inside `t` (as TorchScript
+    passes them; the verifier reads schemas the same way)."""
+    if t in T.INT_LIKE:
         return T.IntType
     if isinstance(t, T.ListType):
-        return T.ListType(_normalize(t.elem))
+        return T.ListType(normalize_int_like(t.elem))
     if isinstance(t, T.OptionalType):
-        return T.OptionalType(_normalize(t.elem))
+        return T.OptionalType(normalize_int_like(t.elem))
     return t
 
 
@@ -623,7 +621,7 @@ def _node_fits(schema: Schema, input_types: Sequence[T.Type], n_outputs: int | N
         return False
     env: dict[str, T.Type] = {}
     for arg, actual in zip(schema.arguments, input_types):
-        formal, actual = _normalize(arg.type), _normalize(actual)
+        formal, actual = normalize_int_like(arg.type), normalize_int_like(actual)
         if match_type_variables(formal, actual, env) is not None:
             return False
         concrete = substitute(formal, env)
