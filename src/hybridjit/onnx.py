@@ -14,20 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any, Sequence
 
-from hybridjit.errors import ExportError
-
-_INSTALL = "pip install -e '.[onnx]'  (onnx, onnxruntime, onnxscript, onnx-ir)"
-
-
-def _require() -> None:
-    missing = []
-    for mod in ("onnx", "onnx_ir", "onnxscript"):
-        try:
-            __import__(mod)
-        except ImportError:
-            missing.append(mod)
-    if missing:
-        raise ExportError(f"ONNX export needs {', '.join(missing)}: install with {_INSTALL}")
+from hybridjit.backends.onnx import extra
 
 
 def export(obj: Any, f: Any, example_inputs: Sequence[Any] | Any = None, *,
@@ -40,8 +27,8 @@ def export(obj: Any, f: Any, example_inputs: Sequence[Any] | Any = None, *,
     saved with `hybridjit.save`.  `example_inputs` fix the dtypes and ranks of the inputs
     (taken from a trace's recorded types when omitted).
     """
-    _require()
-    # imported after _require(): they need the optional onnx packages
+    extra.require(*extra.EXPORT)
+    # imported after the check: they need the optional onnx packages
     from hybridjit.backends.onnx.exporter import export_graph
     from hybridjit.backends.onnx.targets import resolve
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
@@ -28,3 +30,11 @@ def test_export_error_names_op_and_line(fn, op, tmp_path) -> None:
     assert "test_onnx_errors.py" in msg
     assert "instead:" in msg
     assert isinstance(info.value, hybridjit.Error)
+
+
+def test_a_missing_onnx_extra_names_the_install_command() -> None:
+    from hybridjit.backends.onnx import extra
+
+    with pytest.raises(hybridjit.ExportError, match=re.escape("pip install -e '.[onnx]'")):
+        extra.require("onnx", "no_such_module_for_hybridjit")
+    extra.require(*extra.RUNTIME)  # the test extra installs all of them

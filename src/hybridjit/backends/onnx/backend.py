@@ -35,6 +35,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from hybridjit.backends.onnx import extra
 from hybridjit.backends.onnx.targets import compiled
 from hybridjit.errors import Error
 from hybridjit.ir import types as T
@@ -142,6 +143,7 @@ class OrtFunction:
         return s
 
     def _export(self, args: tuple[Any, ...]) -> _Session:
+        extra.require(*extra.RUNTIME)
         # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
         from hybridjit.backends.onnx.exporter import export_graph
 
