@@ -74,7 +74,7 @@ def test_show_prints_the_module_tree(archives: dict[str, Path]) -> None:
     done = real_cli("show", str(archives["module"]))
     assert done.returncode == 0, done.stderr
     assert "weight: parameter float32[2x3]" in done.stdout
-    assert "def forward(x.1: Tensor) -> Tensor" in done.stdout
+    assert "def forward(x: Tensor) -> Tensor" in done.stdout  # Python names, not `x.1`
     assert "k: attribute = 2" in done.stdout and "extra files: notes.txt" in done.stdout
 
 
@@ -122,6 +122,13 @@ def test_bad_arguments_exit_2(archives: dict[str, Path]) -> None:
     assert cli("run", str(archives["module"]), "missing.npy").returncode == 2
     assert real_cli("frobnicate").returncode == 2
     assert cli().returncode == 2
+
+
+def test_missing_arguments_exit_2_with_the_usage(archives: dict[str, Path]) -> None:
+    done = cli("run", str(archives["function"]))
+    assert done.returncode == 2, done.stderr
+    assert "missing a required argument" in done.stderr
+    assert "usage: hybridjit run ARCHIVE X" in done.stderr
 
 
 def test_broken_archives_exit_3(archives: dict[str, Path], tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ stderr as one line, without a traceback.
 from __future__ import annotations
 
 import argparse
+import inspect
 import shutil
 import subprocess
 import sys
@@ -27,9 +28,9 @@ import torch
 import hybridjit
 import hybridjit.onnx
 from hybridjit.backends.onnx.backend import BACKENDS
-from hybridjit.errors import ArchiveError, Error
+from hybridjit.errors import ArchiveError, ArgumentError, Error
 from hybridjit.serialization.archive import load_contents
-from hybridjit.serialization.describe import describe, summary
+from hybridjit.serialization.describe import describe, python_parameters, summary
 from hybridjit.serialization.dot import graph_to_dot
 from hybridjit.serialization.inputs import InputError, parse_argument
 
@@ -175,7 +176,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         target = hybridjit.compile(contents.root if is_method else fn, backend=args.backend,
                                    method=method)  # fmt: skip
     with torch.no_grad():
-        result = target(*values)
+        try:
+            result = target(*values)
+        except ArgumentError as e:  # the command line gave the wrong arguments
+            raise CommandError(f"{e}\nusage: hybridjit run ARCHIVE{_usage(fn, is_method)}",
+                               EXIT_USAGE) from None  # fmt: skip
     _print_result(result)
     return EXIT_OK
 
@@ -200,6 +205,13 @@ def _inputs(contents: Any, fn: Any, texts: Sequence[str]) -> list[Any]:
                 for i, a in enumerate(texts)]  # fmt: skip
     except InputError as e:
         raise CommandError(str(e), EXIT_USAGE) from None
+
+
+def _usage(fn: Any, is_method: bool) -> str:
+    """The positional arguments `run` expects for `fn`, e.g. ` X N [K]`."""
+    params = python_parameters(fn)[1 if is_method else 0 :]
+    return "".join(f" {name.upper()}" if default is inspect.Parameter.empty else f" [{name.upper()}]"
+                   for name, default in params)  # fmt: skip
 
 
 def _print_result(result: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
@@ -72,9 +73,27 @@ def _attributes(m: torch.nn.Module) -> list[tuple[str, Any]]:
 def _signature(fn: ScriptFunction, skip: int) -> str:
     inputs = fn.graph.inputs[skip:]
     outputs = fn.graph.outputs
-    args = ", ".join(f"{v.debug_name}: {v.type.python_str()}" for v in inputs)
+    args = ", ".join(_parameter(fn, i, v) for i, v in enumerate(inputs, skip))
     result = outputs[0].type.python_str() if len(outputs) == 1 else "None"
     return f"({args}) -> {result}"
+
+
+def _parameter(fn: ScriptFunction, index: int, value: Any) -> str:
+    name, default = python_parameters(fn)[index]
+    shown = "" if default is inspect.Parameter.empty else f" = {default!r}"
+    return f"{name}: {value.type.python_str()}{shown}"
+
+
+def python_parameters(fn: ScriptFunction) -> list[tuple[str, Any]]:
+    """(name, default or `inspect.Parameter.empty`) for each graph input, with the Python
+    parameter names (`x`, not the graph's `x.1`) where the archive kept the signature."""
+    signature = getattr(fn, "signature", None)
+    params = list(signature.parameters.values()) if signature is not None else []
+    if len(params) == len(fn.graph.inputs):
+        return [(p.name, p.default) for p in params]
+    names = [v.debug_name.split(".")[0] for v in fn.graph.inputs]
+    return [(n if n.isidentifier() else f"arg{i}", inspect.Parameter.empty)
+            for i, n in enumerate(names)]  # fmt: skip
 
 
 def _tensor(t: torch.Tensor | None) -> str:
