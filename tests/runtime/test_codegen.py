@@ -210,3 +210,29 @@ def test_straight_line_function_has_no_pass() -> None:
         return x.relu()
 
     assert "pass" not in hybridjit.script(f).compiled().__hybridjit_source__
+
+
+def halve_until(x: torch.Tensor, limit: float) -> torch.Tensor:
+    while bool(x.abs().max() > limit):
+        x = x / 2
+    return x
+
+
+class TestWhileLoops(expecttest.TestCase):
+    def test_a_while_loop_is_written_as_while(self) -> None:
+        fn = hybridjit.script(halve_until)
+        self.assertExpectedInline(fn.code, """\
+def halve_until(x_1: Tensor, limit: float) -> Tensor:
+    v6 = bool(x_1.abs().max().gt(limit))
+    x = x_1
+    go = v6
+    while go:
+        x = x.div(2)
+        v16 = bool(x.abs().max().gt(limit))
+        go = v16
+    return x
+""")  # fmt: skip
+        for start, limit in ((10.0, 1.0), (0.5, 1.0), (-300.0, 0.1)):
+            x = torch.full((3,), start)
+            for run in (fn, fn.using("interpreter")):
+                self.assertTrue(torch.equal(run(x, limit), halve_until(x, limit)))

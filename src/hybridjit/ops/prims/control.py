@@ -169,19 +169,27 @@ def _interpret_loop(ip: Any, node: Any, env: dict[Any, Any]) -> None:
 
 
 def _emit_loop(gen: Any, node: Any, depth: int) -> None:
-    """`for i in range(max): body; carried = outs; if not go: break` (under `if go0:`)."""
+    """`for i in range(max): body; carried = outs; if not go: break` (under `if go0:`), or
+    `go = go0; while go: body; carried = outs; go = go'` for a `while` loop."""
     max_trip, go0, *init = node.inputs
     body = node.blocks[0]
     carried = [gen.local(v) for v in node.outputs]
     for param, name in zip(body.inputs[1:], carried):
         gen.alias(param, name)
     gen.assign(depth, carried, init)
-    if not gen.is_constant(go0, True):
-        gen.line(depth, f"if {gen.src(go0)}:")
-        depth += 1
     counter = body.inputs[0]
-    index = gen.local(counter) if counter.uses else "_"
-    gen.line(depth, f"for {index} in range({gen.src(max_trip)}):", node)
+    go_var = None
+    if gen.constants.get(max_trip) == _WHILE_TRIPS and not counter.uses:
+        go_var = "True" if gen.is_constant(go0, True) else gen.fresh("go")
+        if go_var != "True":
+            gen.line(depth, f"{go_var} = {gen.src(go0)}")
+        gen.line(depth, f"while {go_var}:", node)
+    else:
+        if not gen.is_constant(go0, True):
+            gen.line(depth, f"if {gen.src(go0)}:")
+            depth += 1
+        index = gen.local(counter) if counter.uses else "_"
+        gen.line(depth, f"for {index} in range({gen.src(max_trip)}):", node)
     start = len(gen.lines)
     gen.coalesce(body, body.outputs[1:], carried, _carried_free(body))
     gen.nodes(body, depth + 1)
@@ -194,7 +202,11 @@ def _emit_loop(gen: Any, node: Any, depth: int) -> None:
     gen.assign(depth + 1, carried, outs)
     if gen.is_constant(go, False):
         gen.line(depth + 1, "break")
-    elif not gen.is_constant(go, True):
+    elif gen.is_constant(go, True):
+        pass
+    elif go_var not in (None, "True"):
+        gen.line(depth + 1, f"{go_var} = {go_src}")
+    else:
         gen.line(depth + 1, f"if not {go_src}:")
         gen.line(depth + 2, "break")
     gen.close_body(depth + 1, start)
