@@ -88,3 +88,4 @@ def test_dir_shows_the_lazily_loaded_public_api() -> None:
     for name in ("script", "trace", "save", "load", "compile", "onnx", "Error", "ExportError"):
         assert name in names
     assert callable(hybridjit.onnx.export)
+    assert not {"annotations", "importlib", "Any"} & set(names)  # helpers, not API

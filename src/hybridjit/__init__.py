@@ -42,6 +42,10 @@ _LAZY = {
     "save": "hybridjit.serialization.archive",
     "load": "hybridjit.serialization.archive",
     "compile": "hybridjit.backends.onnx.backend",
+    "hybridize": "hybridjit.auto_hybrid",
+    "freeze": "hybridjit.runtime.freezing",
+    "run_frozen_optimizations": "hybridjit.runtime.freezing",
+    "optimize_for_inference": "hybridjit.runtime.freezing",
 }
 
 __all__ = [
@@ -65,4 +69,4 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     """The public API, lazily loaded names included (`dir(hybridjit)`, tab completion)."""
-    return sorted({*globals(), *__all__, *_SUBMODULES})
+    return sorted({*__all__, *_SUBMODULES})  # not the helpers this module imports
