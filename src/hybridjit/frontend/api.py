@@ -12,9 +12,12 @@ script_fn.graph   # graph(%x.1 : Tensor): ... prim::Loop ...
 
 from __future__ import annotations
 
+import builtins
+import contextlib
+import functools
 import linecache
 import textwrap
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import torch
 
@@ -28,8 +31,10 @@ from hybridjit.frontend.script.compiler import compile_function
 from hybridjit.frontend.script.modules import script_module  # its import registers a hook
 from hybridjit.frontend.script.objects import EXPORT_MARK, IGNORE_MARK, SCRIPT_METHOD_MARK
 from hybridjit.frontend.script.script_classes import script_class
+from hybridjit.frontend.script.types_from_annotations import type_from_python
 from hybridjit.frontend.tracer import state as tracer_state
 from hybridjit.ops import resolution as _resolution  # noqa: F401
+from hybridjit.runtime.arguments import is_value_of
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
 from hybridjit.serialization import archive as _archive  # noqa: F401 - `.save` methods need it
@@ -120,6 +125,45 @@ def is_scripting() -> bool:
 def is_tracing() -> bool:
     """Whether a hybridjit trace is being recorded."""
     return tracer_state.is_tracing()
+
+
+def script_if_tracing(fn: F) -> F:
+    """`fn` runs as Python, except under `hybridjit.trace`, where it is scripted (once) and
+    the trace records a call to the compiled function: its control flow survives the trace."""
+    compiled: list[ScriptFunction] = []
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not tracer_state.is_tracing():
+            return fn(*args, **kwargs)
+        if not compiled:
+            compiled.append(script(fn))
+        return compiled[0](*args, **kwargs)
+
+    wrapper.__original_fn = fn  # type: ignore[attr-defined]  # torch.jit's own marker names
+    wrapper.__script_if_tracing_wrapper = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def optimized_execution(should_optimize: bool) -> Iterator[None]:
+    """Accepted for torch.jit compatibility. hybridjit's executors do not profile or
+    specialize at run time, so there is nothing to switch: code runs the same either way."""
+    yield
+
+
+def isinstance(obj: Any, target_type: Any) -> bool:  # noqa: A001 - torch.jit.isinstance's name
+    """`torch.jit.isinstance` in Python: like `isinstance`, but also checks the element types
+    of `List[int]`, `Dict[str, Tensor]`, `Tuple[...]`, `Optional[...]` and `Union[...]`."""
+    if builtins.isinstance(target_type, tuple):
+        return any(isinstance(obj, t) for t in target_type)
+    if builtins.isinstance(target_type, type) and not _is_typing_alias(target_type):
+        return builtins.isinstance(obj, target_type)
+    return is_value_of(obj, type_from_python(target_type))
+
+
+def _is_typing_alias(t: Any) -> bool:
+    return getattr(t, "__origin__", None) is not None
 
 
 class CompilationUnit:

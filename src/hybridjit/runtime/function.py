@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from hybridjit.errors import ArgumentError, Error
 from hybridjit.ir.graph import Graph
-from hybridjit.pipeline import inlined
+from hybridjit.pipeline import for_codegen, inlined
 from hybridjit.runtime import codegen as _codegen  # noqa: F401 - registers the executor
 from hybridjit.runtime import interpreter as _interpreter  # noqa: F401 - registers it too
 from hybridjit.runtime.arguments import (
@@ -17,7 +17,7 @@ from hybridjit.runtime.arguments import (
     python_class,
 )
 from hybridjit.runtime.executors import DEFAULT, compile_with
-from hybridjit.runtime.pretty import graph_to_code
+from hybridjit.runtime.pretty import ConstMap, code_with_constants, graph_to_code
 
 # The archive writer (`serialization/`, a layer above this one) registers itself here when
 # it is imported; the public API imports it, so `fn.save(f)` works wherever `hybridjit.save` does.
@@ -132,6 +132,16 @@ class ScriptFunction:
         """The graph compiled by `executor` (cached): positional arguments, no checks."""
         if executor == DEFAULT:
             if self._compiled is None:
+    @property
+    def code_with_constants(self) -> tuple[str, ConstMap]:
+        """`(code, constants)`: `.code` and the tensors it refers to as `CONSTANTS.cN`."""
+        return code_with_constants(self._graph, self.name)
+
+    def graph_for(self, *args: Any, **kwargs: Any) -> Graph:
+        """The graph the default executor runs (the same for every input: hybridjit does
+        not specialize on argument values)."""
+        return for_codegen(self._graph)
+
                 self._compiled = compile_with(executor, self._graph, self.name)
             return self._compiled
         fn = self._by_executor.get(executor)

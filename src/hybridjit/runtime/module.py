@@ -87,6 +87,13 @@ class ScriptModule(torch.nn.Module, metaclass=_ScriptModuleMeta):
     def code(self) -> str:
         return self._hj_methods["forward"].code
 
+    @property
+    def code_with_constants(self) -> tuple[str, Any]:
+        return self._hj_methods["forward"].code_with_constants
+
+    def graph_for(self, *args: Any, **kwargs: Any) -> Graph:
+        return self._hj_methods["forward"].graph_for(*args, **kwargs)
+
     def save(self, f: Any, _extra_files: dict[str, Any] | None = None) -> None:
         """`hybridjit.save(self, f)`."""
         save_archive(self, f, _extra_files)

@@ -32,10 +32,35 @@ def graph_to_code(graph: Graph, name: str = "forward") -> str:
     return _Pretty(graph).function_source(name)
 
 
+def code_with_constants(graph: Graph, name: str = "forward") -> tuple[str, ConstMap]:
+    """`.code` and the tensors it names `CONSTANTS.c0`, `CONSTANTS.c1`, ... (as torch.jit's
+    `code_with_constants`)."""
+    pretty = _Pretty(graph)
+    code = pretty.function_source(name)
+    return code, ConstMap(pretty.tensor_constants)
+
+
+class ConstMap:
+    """The tensor constants of `.code`: `consts.c0` is what the code calls `CONSTANTS.c0`."""
+
+    def __init__(self, constants: list[torch.Tensor]) -> None:
+        self.const_mapping = {f"c{i}": t for i, t in enumerate(constants)}
+
+    def __getattr__(self, name: str) -> torch.Tensor:
+        try:
+            return self.__dict__["const_mapping"][name]
+        except KeyError:
+            raise AttributeError(f"no constant {name!r} (there are "
+                                 f"{len(self.__dict__['const_mapping'])})") from None  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.const_mapping)
+
+
 class _Pretty(_Codegen):
     def __init__(self, graph: Graph) -> None:
         super().__init__(graph)
-        self._n_constants = 0
+        self.tensor_constants: list[torch.Tensor] = []
 
     def bind(self, obj: Any, hint: str) -> str:
         name = self._bound.get(id(obj))
@@ -48,8 +73,8 @@ class _Pretty(_Codegen):
         if isinstance(obj, (torch.dtype, torch.layout, torch.memory_format)):
             return str(obj)
         if isinstance(obj, torch.Tensor):
-            self._n_constants += 1
-            return f"CONSTANTS.c{self._n_constants - 1}"
+            self.tensor_constants.append(obj)
+            return f"CONSTANTS.c{len(self.tensor_constants) - 1}"
         if isinstance(obj, torch.device):
             return f"torch.device({str(obj)!r})"
         name = getattr(obj, "__name__", None)
