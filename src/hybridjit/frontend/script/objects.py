@@ -180,16 +180,19 @@ def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue]
     from hybridjit.frontend.script.compiler import function_scope
 
     actual = [a.value(c).type for a in args]
+    named = {k: v.value(c).type for k, v in kwargs.items()}
     for decl in overloads:
-        sig = inspect.signature(decl)
-        params = list(sig.parameters.values())
+        params = list(inspect.signature(decl).parameters.values())
+        by_name = {p.name: p for p in params}
+        if len(actual) > len(params) or any(k not in by_name for k in named):
+            continue
+        pairs = [*zip(actual, params), *((t, by_name[k]) for k, t in named.items())]
         try:
-            formal = [
-                annotation_type(p.annotation, function_scope(decl)) for p in params[: len(actual)]
-            ]
+            formal = [annotation_type(p.annotation, function_scope(decl)) for _, p in pairs]
         except Exception:  # noqa: BLE001
             continue
-        if all(T.is_subtype(a, f) for a, f in zip(actual, formal)):
+        # Keyword arguments count too: `F.interpolate(x, size=[h, w])` is the List[int] one.
+        if all(T.is_subtype(a, f) for (a, _), f in zip(pairs, formal)):
             return _with_annotations(fn, decl)
     c.fail(f"expected arguments matching an overload of {fn.__name__}")
 
