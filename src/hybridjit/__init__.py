@@ -38,6 +38,8 @@ _LAZY = {
     "is_tracing": "hybridjit.frontend.api",
     "CompilationUnit": "hybridjit.frontend.api",
     "script_if_tracing": "hybridjit.frontend.api",
+    "fork": "hybridjit.frontend.api",
+    "wait": "hybridjit.frontend.api",
     "optimized_execution": "hybridjit.frontend.api",
     "isinstance": "hybridjit.frontend.api",
     "trace": "hybridjit.frontend.trace",

@@ -23,6 +23,7 @@ import torch
 
 from hybridjit import pipeline as _pipeline  # noqa: F401
 from hybridjit.errors import FrontendError
+from hybridjit.frontend.script import futures as _futures  # registers torch.jit.fork/wait
 from hybridjit.frontend.script import special_forms
 
 # Everything a first `script(fn)` needs is loaded with the public API, as `import torch` loads
@@ -34,6 +35,7 @@ from hybridjit.frontend.script.script_classes import script_class
 from hybridjit.frontend.script.types_from_annotations import type_from_python
 from hybridjit.frontend.tracer import state as tracer_state
 from hybridjit.ops import resolution as _resolution  # noqa: F401
+from hybridjit.ops.prims.futures import completed
 from hybridjit.runtime.arguments import is_value_of
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
@@ -125,6 +127,21 @@ def is_scripting() -> bool:
 def is_tracing() -> bool:
     """Whether a hybridjit trace is being recorded."""
     return tracer_state.is_tracing()
+
+
+def fork(func: Callable[..., Any], *args: Any, **kwargs: Any) -> torch.futures.Future:
+    """`torch.jit.fork`: in Python, `func(*args, **kwargs)` runs now and its result (or its
+    exception) waits in the returned future; compiled code runs forks in parallel."""
+    return completed(lambda: func(*args, **kwargs))
+
+
+def wait(future: torch.futures.Future) -> Any:
+    """`torch.jit.wait`: the future's result, or the exception its call raised."""
+    return future.wait()
+
+
+special_forms.register(fork, _futures.fork_form)
+special_forms.register(wait, _futures.wait_form)
 
 
 def script_if_tracing(fn: F) -> F:

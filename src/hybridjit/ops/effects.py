@@ -74,6 +74,7 @@ PRIM_EFFECTS: dict[str, Effects] = {
     "prim::SetAttr": STATE,
     "prim::CallFunction": UNKNOWN,
     "prim::CallMethod": UNKNOWN,
+    "prim::fork": UNKNOWN,  # a call, made now or later
     "prim::Enter": STATE,
     "prim::Exit": STATE,
     "prim::AddStatValue": STATE,

@@ -128,6 +128,7 @@ BY_NAME: dict[str, OpImpl] = {
     "aten::min": py(min, "min({args})"),
     "aten::max": py(max, "max({args})"),
     "aten::divmod": py(divmod, "divmod({0}, {1})"),
+    "aten::wait": py(lambda future: future.wait(), "{0}.wait()"),
     "aten::ord": py(ord, "ord({0})"),
     "aten::chr": py(chr, "chr({0})"),
     "aten::hex": py(hex, "hex({0})"),

@@ -86,6 +86,12 @@ def matches(value: Any, t: T.Type) -> bool:
     return True if check is None else check(value, t)  # classes, Any, ...: not checked
 
 
+def is_value_of(value: Any, t: T.Type) -> bool:
+    """Whether `value` is a `t` by its own Python types, elements included (`1` is not a
+    float): the check `torch.jit.isinstance` makes."""
+    return _strict(value, t)
+
+
 def _strict(value: Any, t: T.Type) -> bool:
     """`matches`, but by the value's own type (how torch.jit matches a Union member)."""
     if t == T.FloatType:
@@ -99,12 +105,6 @@ def _strict(value: Any, t: T.Type) -> bool:
                 and all(map(_strict, value, t.elems)))  # fmt: skip
     if isinstance(t, T.DictType):
         return isinstance(value, dict) and all(
-def is_value_of(value: Any, t: T.Type) -> bool:
-    """Whether `value` is a `t` by its own Python types, elements included (`1` is not a
-    float): the check `torch.jit.isinstance` makes."""
-    return _strict(value, t)
-
-
             _strict(k, t.key) and _strict(v, t.value) for k, v in value.items()
         )
     if isinstance(t, T.OptionalType):

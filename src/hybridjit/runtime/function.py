@@ -128,10 +128,6 @@ class ScriptFunction:
     def code(self) -> str:
         return graph_to_code(self._graph, self.name)
 
-    def compiled(self, executor: str = DEFAULT) -> Callable[..., Any]:
-        """The graph compiled by `executor` (cached): positional arguments, no checks."""
-        if executor == DEFAULT:
-            if self._compiled is None:
     @property
     def code_with_constants(self) -> tuple[str, ConstMap]:
         """`(code, constants)`: `.code` and the tensors it refers to as `CONSTANTS.cN`."""
@@ -142,6 +138,10 @@ class ScriptFunction:
         not specialize on argument values)."""
         return for_codegen(self._graph)
 
+    def compiled(self, executor: str = DEFAULT) -> Callable[..., Any]:
+        """The graph compiled by `executor` (cached): positional arguments, no checks."""
+        if executor == DEFAULT:
+            if self._compiled is None:
                 self._compiled = compile_with(executor, self._graph, self.name)
             return self._compiled
         fn = self._by_executor.get(executor)

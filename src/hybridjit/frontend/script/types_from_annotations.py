@@ -71,6 +71,8 @@ def _from_generic(origin: Any, args: tuple[Any, ...], ann: Any) -> T.Type:
         return type_from_python(args[0])
     if origin is typing.Annotated:
         return type_from_python(args[0])
+    if origin is torch.futures.Future:  # torch.jit.Future[T] is the same class
+        return T.FutureType(type_from_python(args[0]) if args else T.TENSOR)
     if origin is type:
         raise AnnotationError(f"Type[...] annotation {ann!r}")
     raise AnnotationError(f"unknown type annotation {ann!r}")
