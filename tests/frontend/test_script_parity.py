@@ -125,9 +125,18 @@ def lambda_elsewhere(x: torch.Tensor) -> torch.Tensor:
     return f()
 
 
-def test_other_lambdas_are_still_rejected() -> None:
-    with pytest.raises(hybridjit.FrontendError, match="lambda"):
-        hybridjit.script(lambda_elsewhere)
+def lambda_in_a_list(x: torch.Tensor) -> torch.Tensor:
+    fs = [lambda: x]
+    return fs[0]()
+
+
+def test_other_lambdas_are_compiled_inline() -> None:
+    check_script(lambda_elsewhere, [(torch.ones(2),)], torchscript=False)
+
+
+def test_a_lambda_stored_in_a_list_is_rejected() -> None:
+    with pytest.raises(hybridjit.FrontendError, match="found a lambda"):
+        hybridjit.script(lambda_in_a_list)
 
 
 # -- warnings.warn ---------------------------------------------------------------------------

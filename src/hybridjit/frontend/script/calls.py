@@ -76,6 +76,8 @@ class CallsMixin:
             return SpecialForm(getattr(obj, "__name__", "?"), handler)
         if isinstance(obj, enum.Enum):
             return SimpleValue(self.enum_constant(obj))
+        if isinstance(obj, torch.Tensor):  # a captured global tensor: a constant
+            return SimpleValue(self.const(obj, T.TENSOR))
         form = constant_form(obj)
         if form is not None and not isinstance(obj, type):
             return SimpleValue(self.const(form[0], form[1]))
@@ -427,6 +429,9 @@ class CallsMixin:
 
     def materialize_iterable(self: FunctionCompiler, sv: SugaredValue) -> Value:
         """`list(iterable)`: a loop appending each item."""
+        custom = getattr(sv, "materialize", None)  # a generator builds its list itself
+        if custom is not None:
+            return custom(self)
         it = sv.iteration(self)
         if it.unrolled is not None:
             vals = [x.value(self) for x in it.unrolled]

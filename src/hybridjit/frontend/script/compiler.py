@@ -17,12 +17,14 @@ from typing import Any, Callable, NoReturn
 
 from hybridjit import pipeline
 from hybridjit.errors import FrontendError
-from hybridjit.frontend.script import calls, classes, modules, source
+from hybridjit.frontend.script import calls, classes, higher_order, modules, source
 from hybridjit.frontend.script.calls import CallsMixin
 from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
 from hybridjit.frontend.script.environment import RET_FLAG, RET_VAL, Env
 from hybridjit.frontend.script.exits import transform_exits
 from hybridjit.frontend.script.expressions import ExpressionsMixin
+from hybridjit.frontend.script.generators import GeneratorsMixin
+from hybridjit.frontend.script.local_functions import LocalFunctionsMixin
 from hybridjit.frontend.script.source import ParsedDef, compiling, fail, format_error, parse_def
 from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
@@ -42,7 +44,8 @@ from hybridjit.runtime.function import ScriptFunction
 UNKNOWN = T._Simple("Unknown", "Unknown")
 
 
-class FunctionCompiler(StatementsMixin, ExpressionsMixin, CallsMixin, ComprehensionsMixin):
+class FunctionCompiler(LocalFunctionsMixin, GeneratorsMixin, StatementsMixin, ExpressionsMixin,
+                       CallsMixin, ComprehensionsMixin):  # fmt: skip
     """Compiles one function body; `self_value` is the sugared `self` of a method."""
 
     def __init__(self, parsed: ParsedDef, scope: Scope, *,

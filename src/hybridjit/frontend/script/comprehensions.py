@@ -56,6 +56,14 @@ class _Rename(ast.NodeTransformer):
             return ast.copy_location(ast.Name(self.names[node.id], node.ctx), node)
         return node
 
+    def visit_Lambda(self, node: ast.Lambda) -> ast.Lambda:
+        # a lambda's parameters shadow the comprehension's variables in its body
+        shadowed = {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+        node.args = self.visit(node.args)
+        inner = _Rename({k: v for k, v in self.names.items() if k not in shadowed})
+        node.body = inner.visit(node.body)
+        return node
+
 
 def _targets(gen: ast.comprehension) -> list[str]:
     return [n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)]
@@ -98,10 +106,6 @@ class ComprehensionsMixin:
         if not acc.known:
             acc.out.type = T.DictType(T.StrType, T.TENSOR) if is_dict else T.ListType(T.TENSOR)
         return SimpleValue(acc.out)
-
-    def build_GeneratorExp(self: C, node: ast.GeneratorExp) -> SugaredValue:
-        comp = ast.copy_location(ast.ListComp(node.elt, node.generators), node)
-        return self._comprehension(comp, None, False)
 
     def build_JoinedStr(self: C, node: ast.JoinedStr) -> SugaredValue:
         if all(isinstance(part, ast.Constant) for part in node.values):  # e.g. a format spec

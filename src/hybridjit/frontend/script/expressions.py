@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Callable
 
 from hybridjit.frontend.script.environment import Env, debug_name
 from hybridjit.frontend.script.sugared import (
-    LambdaValue,
     SimpleValue,
     SugaredTuple,
     SugaredValue,
@@ -103,9 +102,6 @@ class ExpressionsMixin:
         value = SimpleValue(self.emit_value(node.value))
         self.assign_to(node.target, value)
         return value
-
-    def build_Lambda(self: FunctionCompiler, node: ast.Lambda) -> SugaredValue:
-        return LambdaValue(node)  # an error wherever a value is needed
 
     # -- containers --------------------------------------------------------------------------
     def build_Tuple(

@@ -22,7 +22,7 @@ from torch._jit_internal import _get_fn_overloads, _qualified_name, boolean_disp
 from torch.nn.modules import utils
 
 from hybridjit.errors import FrontendError
-from hybridjit.frontend.script import classes, special_forms
+from hybridjit.frontend.script import classes, local_functions, special_forms
 from hybridjit.frontend.script.source import format_error
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
@@ -82,6 +82,9 @@ def call_function(c: C, fn: Any, args: list[SugaredValue],
     mark = modifier(fn)
     if mark in ("ignore", "unused"):
         return call_ignored(c, fn, args, kwargs, unused=mark == "unused")
+    inlined = local_functions.specialize(c, fn, args, kwargs)  # takes/returns a function
+    if inlined is not None:
+        return inlined
     overloads = _overloads(fn)
     if overloads:
         fn = _pick_overload(c, fn, overloads, args, kwargs)
@@ -294,6 +297,11 @@ def value_method(c: C, obj: Value, name: str, args: list[SugaredValue],
     t = obj.type
     if isinstance(t, T.ClassType) and not t.is_module:
         return classes.call_method(c, obj, name, args, kwargs)
+    if isinstance(t, T.ListType) and name == "sort" and "key" in kwargs:
+        # deferred: higher_order.py imports the compiler's modules
+        from hybridjit.frontend.script.higher_order import sort_list
+
+        return sort_list(c, obj, args, kwargs)
     if isinstance(t, T.TensorType) and name == "tolist":
         c.fail("expected tensor.tolist() inside torch.jit.annotate or an annotated assignment")
     if isinstance(t, T.TensorType) and name in TENSOR_DTYPE_METHODS and not args and not kwargs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Callable
 
-from hybridjit.frontend.script import special_forms
+from hybridjit.frontend.script import generators, special_forms
 from hybridjit.frontend.script.environment import (
     BREAK_FLAG,
     CONTINUE_FLAG,
@@ -268,6 +268,7 @@ class StatementsMixin:
         self.emit_return_value(value if value is not None else SimpleValue(self.const(None)))
 
     def emit_return_value(self: FunctionCompiler, sv: SugaredValue) -> None:
+        generators.check_not_escaping(self, sv, "returned from a scripted function")
         v = sv.value(self)
         if self.return_type is not None:
             v = self.convert_to(v, self.return_type, "the return value")
@@ -359,6 +360,8 @@ class StatementsMixin:
             self.emit_statements(lower_loop_else(stmt))
             return
         iterable = self.emit_expr(stmt.iter)
+        if generators.emit_for(self, iterable, stmt):
+            return
         it = iterable.iteration(self)
         if it.unrolled is not None:
             self.emit_unrolled(it, stmt)
@@ -382,7 +385,9 @@ class StatementsMixin:
                   target: ast.expr | None, body: list[ast.stmt],
                   while_test: ast.expr | None = None) -> None:  # fmt: skip
         stmts = body if target is None else [ast.Assign([target], ast.Constant(0)), *body]
-        carried = [n for n in assigned_names(stmts) if self.env.lookup(n) is not None]
+        scanned = stmts if while_test is None else [*stmts, ast.Expr(while_test)]
+        written = assigned_names(stmts) + self.names_written_by_calls(scanned)  # nonlocal
+        carried = [n for n in dict.fromkeys(written) if self.env.lookup(n) is not None]
         has_return = _has_return(body)
         if has_return:
             carried += [RET_FLAG, RET_VAL]
