@@ -105,3 +105,59 @@ def test_raise_keeps_python_exception_type_at_run_time() -> None:
     with pytest.raises(AssertionError):
         sf(3)
     assert sf(2) == 2
+
+
+# -- found by source mutations (tests/property/test_source_mutations.py) ----------------------
+
+
+def with_undefined_manager(x: torch.Tensor) -> torch.Tensor:
+    with hj_undefined_name.no_grad():  # noqa: F821
+        pass
+    return x
+
+
+def test_context_manager_is_resolved_not_matched_by_name() -> None:
+    _expect(with_undefined_manager, r"undefined name 'hj_undefined_name'",
+            re.escape("with hj_undefined_name.no_grad():"))  # fmt: skip
+
+
+def bool_in_tensor_subscript(x: torch.Tensor) -> torch.Tensor:
+    return x[False, 1]
+
+
+def bool_in_tensor_assignment(x: torch.Tensor) -> torch.Tensor:
+    x[1, False] = -1.0
+    return x
+
+
+def test_bool_tensor_index_is_refused() -> None:
+    # Eager reads a bool index as a 0-d mask (x[False, 1] is empty); select would read it as 0.
+    for fn, line in ((bool_in_tensor_subscript, "return x[False, 1]"),
+                     (bool_in_tensor_assignment, "x[1, False] = -1.0")):  # fmt: skip
+        _expect(fn, r"tensor index, found 'bool'", re.escape(line))
+
+
+def list_comprehension_against_annotation(n: int) -> List[int]:
+    return [i / i for i in range(1, n)]
+
+
+def test_comprehension_type_is_not_overwritten_by_the_annotation() -> None:
+    # The comprehension's float[] was retyped int[] in place (and failed the verifier).
+    _expect(list_comprehension_against_annotation, r"type 'int\[\]', found type 'float\[\]'")
+
+
+def str_identity(s: str, t: str) -> bool:
+    return s is not t
+
+
+def test_identity_of_interned_values_is_refused() -> None:
+    # `is` on equal str/int/float depends on interning: codegen and interpreter disagreed.
+    _expect(str_identity, r"expected '==' or '!=' to compare str with str", re.escape("s is not t"))
+
+
+def unary_plus_str(s: str) -> str:
+    return +s
+
+
+def test_unary_plus_needs_a_number() -> None:
+    _expect(unary_plus_str, r"after unary '\+', found str")

@@ -291,3 +291,36 @@ def _format_named(a: int, b: float) -> str:
 def test_str_format_takes_named_fields() -> None:
     # torch.jit refuses keyword arguments to str.format; Python (and hybridjit) take them.
     check_script(_format_named, [(4, 2.5), (0, -1.0)], torchscript=False)
+
+
+# -- found by source mutations (tests/property/test_source_mutations.py) ----------------------
+
+
+def unary_plus(b: bool, x: torch.Tensor, i: int, f: float):
+    return str(+b), +b, +x, +i, +f
+
+
+def test_unary_plus_is_python_s() -> None:
+    cases = [(True, torch.ones(2), 3, 2.5), (False, torch.zeros(1), -1, 0.0)]
+    check_script(unary_plus, cases, torchscript=False)  # torch.jit fails on `+x`
+    for run in executors(hybridjit.script(unary_plus)).values():
+        with pytest.raises(RuntimeError, match="on a bool tensor"):
+            run(True, torch.tensor([True]), 1, 1.0)  # eager: `+` on a bool tensor is an error
+
+
+def none_after_ellipsis(x: torch.Tensor):
+    return x[..., None], x[..., None, 0], x[None, ..., None], x[..., 1:, None, 0]
+
+
+def assign_after_ellipsis(x: torch.Tensor) -> torch.Tensor:
+    x[..., None, 1] = 2.0
+    x[..., 1:2, None] = 4.0
+    x[..., None] = x[..., None] + 0.5
+    return x
+
+
+def test_none_after_ellipsis_adds_a_dim_at_the_end() -> None:
+    # x[..., None] compiled to x itself (the None after `...` was skipped).
+    x = torch.arange(24.0).reshape(2, 3, 4)
+    check_script(none_after_ellipsis, [(x,)])
+    check_script(assign_after_ellipsis, [(torch.zeros(2, 3, 4),)])

@@ -469,10 +469,15 @@ class CallsMixin:
             self.fail(
                 "expected 'with torch.no_grad():', found an unsupported context manager", expr
             )
+        # The name alone is not enough: `with undefined.no_grad():` must fail like eager.
+        manager = self.emit_expr(expr.func)
+        if not (isinstance(manager, PythonValue) and manager.obj is GRAD_MANAGERS[name]):
+            self.fail(f"expected 'with torch.{name}():', found {manager.describe()}", expr)
         return GRAD_MODES[name]
 
 
 GRAD_MODES = {"no_grad": False, "enable_grad": True, "inference_mode": False}
+GRAD_MANAGERS = {name: getattr(torch, name) for name in GRAD_MODES}
 
 
 class FunctionValue(SugaredValue):

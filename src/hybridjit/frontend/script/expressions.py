@@ -226,7 +226,16 @@ class ExpressionsMixin:
                 return SimpleValue(self.const(not cond.static))
             return SimpleValue(self.call_builtin_values("aten::__not__", [cond.value], {}))
         if isinstance(node.op, ast.UAdd):
-            return self.emit_expr(node.operand)
+            value = self.emit_value(node.operand)
+            if value.type == T.BoolType:  # Python's `+True` is the int 1
+                return SimpleValue(self.call_builtin_values("aten::Int", [value], {}))
+            if value.type in (T.StrType, T.NoneType) or isinstance(
+                value.type, (T.ListType, T.TupleType, T.DictType)
+            ):
+                self.fail(f"expected a number or a tensor after unary '+', found {value.type}")
+            if isinstance(value.type, T.TensorType):  # refuses a bool tensor, as eager does
+                return SimpleValue(self.call_builtin_values("aten::positive", [value], {}))
+            return SimpleValue(value)
         operand = self.emit_value(node.operand)
         if isinstance(node.op, ast.USub) and operand.node.kind == "prim::Constant" and \
                 operand.type in (T.IntType, T.FloatType):  # fmt: skip
@@ -385,6 +394,11 @@ class ExpressionsMixin:
             kind = "aten::__is__" if is_ else "aten::__isnot__"
             v = self.call_builtin_values(kind, [a, b], {})
             return Cond(v, None, refine if is_ else (refine[1], refine[0]))
+        if a.type in _INTERNED and b.type in _INTERNED:
+            # Whether two equal str/int/float objects are the same object depends on interning
+            # (Python warns for a literal): the executors could not agree with eager.
+            self.fail(f"expected '==' or '!=' to compare {a.type} with {b.type}, found "
+                      f"'{'is' if is_ else 'is not'}' (identity of such values is undefined)")  # fmt: skip
         kind = "aten::__is__" if is_ else "aten::__isnot__"
         return Cond(self.call_builtin_values(kind, [a, b], {}))
 
@@ -483,10 +497,10 @@ class ExpressionsMixin:
             return v
         if t == T.FloatType and v.type == T.IntType and v.node.kind == "prim::Constant":
             return self.const(float(v.node["value"]))
-        if isinstance(t, T.ListType) and v.node.kind == "prim::ListConstruct" and not v.node.inputs:
-            v.type = t
-            return v
-        if isinstance(t, T.DictType) and v.node.kind == "prim::DictConstruct" and not v.node.inputs:
+        # An empty literal takes the expected type, unless something already used it with its
+        # own (a comprehension appended to it, or it was passed on).
+        if type(t) in _EMPTY_LITERALS and not v.node.inputs and not v.uses and \
+                v.node.kind == _EMPTY_LITERALS[type(t)]:  # fmt: skip
             v.type = t
             return v
         target_list = t.elem if isinstance(t, T.OptionalType) else t
@@ -511,6 +525,11 @@ _BINARY_SUGAR: dict[tuple[str, T.Type, T.Type], Callable[..., Value]] = {
 def _join_or_union(types: list[T.Type]) -> T.Type:
     joined = T.unify_all(types)
     return T.unrefined(joined) if joined is not None else T.make_union(types)
+
+
+# An empty literal of these types (`[]`, `{}`) takes the type it is converted to.
+_EMPTY_LITERALS = {T.ListType: "prim::ListConstruct", T.DictType: "prim::DictConstruct"}
+_INTERNED = (T.StrType, T.IntType, T.FloatType, T.ComplexType)
 
 
 def _static_is_none(t: T.Type) -> bool | None:

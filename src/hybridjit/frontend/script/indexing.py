@@ -96,6 +96,17 @@ def _static(c: C, node: ast.expr | None) -> int | None | bool:
     return False
 
 
+def _tensor_index(c: C, e: ast.expr) -> Value:
+    """One element of a tensor subscript: an int (select), a tensor or a list (index)."""
+    i = c.emit_value(e)
+    if i.type == T.IntType or isinstance(i.type, (T.TensorType, T.ListType)):
+        return i
+    hint = " (a bool index is a 0-d mask in Python: write torch.tensor(b))" \
+        if i.type == T.BoolType else ""  # fmt: skip
+    c.fail(f"expected an int, a slice, None, ..., a tensor or a list as a tensor index, "
+           f"found '{i.type}'{hint}", e)  # fmt: skip
+
+
 def tensor_view(c: C, v: Value, elts: list[ast.expr]) -> tuple[Value, list[tuple[int, Value]]]:
     """Apply slices/selects/unsqueezes; tensor indices are collected and applied with
     `aten::index` (returned too, so index assignment can use `index_put_`)."""
@@ -107,19 +118,20 @@ def tensor_view(c: C, v: Value, elts: list[ast.expr]) -> tuple[Value, list[tuple
         if _is_ellipsis(e):
             after = [x for x in elts[pos + 1 :] if not _is_none(x) and not _is_ellipsis(x)]
             dim, negative = -len(after), True
-            if not after:
-                break
             continue
         if _is_none(e):
-            v = c.call_builtin_values("aten::unsqueeze", [v, c.const(dim)], {})
-            dim += 1
+            # After `...`, dims count from the end: a new dim goes before the `-dim` last ones.
+            v = c.call_builtin_values("aten::unsqueeze", [v, c.const(dim - 1 if negative else dim)],
+                                      {})  # fmt: skip
+            if not negative:
+                dim += 1
             continue
         if isinstance(e, ast.Slice):
             bounds = _slice_bounds(c, e)
             v = c.call_builtin_values("aten::slice", [v, c.const(dim), *bounds], {})
             dim += 1
             continue
-        i = c.emit_value(e)
+        i = _tensor_index(c, e)
         if i.type == T.IntType:
             v = c.call_builtin_values("aten::select", [v, c.const(dim), i], {})
             if negative:
@@ -175,7 +187,7 @@ def setitem(c: C, target: ast.Subscript, value: Value) -> None:
 def _tensor_setitem(c: C, base: Value, elts: list[ast.expr], value: Value) -> None:
     all_tensor_idx = len(elts) == 1 and not isinstance(elts[0], ast.Slice) and not _is_none(elts[0])
     if all_tensor_idx:
-        i = c.emit_value(elts[0])
+        i = _tensor_index(c, elts[0])
         if isinstance(i.type, T.TensorType):
             _index_put(c, base, [(0, i)], value)
             return
@@ -196,24 +208,27 @@ def _view_for_assignment(
 ) -> tuple[Value, list[tuple[int, Value]]]:
     # Like tensor_view, but tensor indices are returned unapplied (for index_put_).
     dim = 0
+    negative = False  # after `...`, dims count from the end (as in tensor_view)
     v = base
     indices: list[tuple[int, Value]] = []
-    for e in elts:
+    for pos, e in enumerate(elts):
         if _is_none(e):
-            v = c.call_builtin_values("aten::unsqueeze", [v, c.const(dim)], {})
-            dim += 1
+            v = c.call_builtin_values("aten::unsqueeze", [v, c.const(dim - 1 if negative else dim)],
+                                      {})  # fmt: skip
+            if not negative:
+                dim += 1
         elif _is_ellipsis(e):
-            after = len(elts) - elts.index(e) - 1
-            dim = -after if after else dim
+            after = [x for x in elts[pos + 1 :] if not _is_none(x) and not _is_ellipsis(x)]
+            dim, negative = -len(after), True
         elif isinstance(e, ast.Slice):
             bounds = _slice_bounds(c, e)
             v = c.call_builtin_values("aten::slice", [v, c.const(dim), *bounds], {})
             dim += 1
         else:
-            i = c.emit_value(e)
+            i = _tensor_index(c, e)
             if i.type == T.IntType:
                 v = c.call_builtin_values("aten::select", [v, c.const(dim), i], {})
-                if dim < 0:
+                if negative:
                     dim += 1
             else:
                 indices.append((dim, i))
