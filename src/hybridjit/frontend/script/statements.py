@@ -245,8 +245,19 @@ class StatementsMixin:
         if isinstance(first, ast.Name) and isinstance(self.env.lookup(first.id), SimpleValue):
             hint = self.env.lookup(first.id).v.type  # type: ignore[union-attr]
         value = self.emit_expr(stmt.value, type_hint=hint)
+        declared = self.env.declared_type(first.id) if isinstance(first, ast.Name) else None
+        if declared is not None and isinstance(value, SimpleValue):
+            value = SimpleValue(self.number_as(value.v, declared))
         for target in stmt.targets:
             self.assign_to(target, value)
+
+    def number_as(self: FunctionCompiler, v: Value, declared: T.Type) -> Value:
+        """A `Scalar` (`t.item()`) assigned to a variable declared int or float (or Optional
+        of one) converted with `aten::Int`/`aten::Float`, as TorchScript's assignment does."""
+        target = declared.elem if isinstance(declared, T.OptionalType) else declared
+        if v.type != T.NumberType or target not in (T.IntType, T.FloatType):
+            return v
+        return self.call_builtin_values("aten::Int" if target == T.IntType else "aten::Float", [v], {})  # fmt: skip
 
     def build_AnnAssign(self: FunctionCompiler, stmt: ast.AnnAssign) -> None:
         declared = self.annotation(stmt.annotation, stmt.annotation)
@@ -255,7 +266,10 @@ class StatementsMixin:
         value = special_forms.typed_tolist(self, stmt.value, declared) or self.emit_expr(
             stmt.value, type_hint=declared
         )
-        v = self.convert_to(value.value(self), declared, f"'{ast.unparse(stmt.target)}'")
+        v = self.number_as(value.value(self), declared)
+        v = self.convert_to(v, declared, f"'{ast.unparse(stmt.target)}'")
+        if isinstance(stmt.target, ast.Name):
+            self.env.declared[stmt.target.id] = declared
         self.assign_to(stmt.target, SimpleValue(v))
 
     def build_AugAssign(self: FunctionCompiler, stmt: ast.AugAssign) -> None:
