@@ -216,7 +216,7 @@ class StatementsMixin:
             return a
         joined = T.unify(a, b)
         if joined is None:
-            shown = "the return value" if name == RET_VAL else f"'{name}'"
+            shown = f"'{debug_name(name)}'" if debug_name(name) else "the return value"
             self.fail(f"expected {shown} to have the same type in both branches, found "
                       f"'{a}' in the true branch and '{b}' in the false branch",
                       where=getattr(self, "_culprit", None))  # fmt: skip
@@ -436,7 +436,7 @@ class StatementsMixin:
             elif not T.is_subtype(out.type, declared) and out.type != UNKNOWN:
                 joined = T.unify(declared, out.type)
                 if joined is None:
-                    self.fail(f"expected '{name}' to keep type '{declared}' in the loop, "
+                    self.fail(f"expected '{debug_name(name)}' to keep type '{declared}' in the loop, "
                               f"found '{out.type}'", where=self.sites.get(out))  # fmt: skip
                 new[name] = joined
         return None if new == types else new
