@@ -214,13 +214,6 @@ def rej_yield(n: int):
         yield i
 
 
-def rej_try_except(x: int) -> int:
-    try:
-        return 10 // x
-    except ZeroDivisionError:
-        return 0
-
-
 def rej_with_open(path: str) -> str:
     with open(path) as fh:
         return fh.read()
@@ -335,7 +328,6 @@ REJECTIONS = [
     Rejection(rej_str_times_int, "s * 3", "type"),
     Rejection(rej_int_invert, "~x", "type"),
     Rejection(rej_yield, "yield i", "yield"),
-    Rejection(rej_try_except, "try:", "try"),
     Rejection(rej_with_open, "open(path)", "open"),
     Rejection(rej_starred_assignment, "first, *rest = xs", "starred"),
     Rejection(rej_set_literal, "{1, 2, x}", "set"),

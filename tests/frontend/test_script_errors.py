@@ -36,10 +36,10 @@ def calls_unscriptable(x: int) -> int:
 
 
 def unsupported_statement(xs: List[int]) -> int:
-    try:
-        return xs[0]
-    except IndexError:
-        return 0
+    match len(xs):
+        case 0:
+            return 0
+    return xs[0]
 
 
 def _expect(fn, *patterns: str) -> str:
@@ -77,7 +77,8 @@ def test_non_scriptable_callee() -> None:
 
 
 def test_unsupported_statement_names_it() -> None:
-    _expect(unsupported_statement, r"expected a supported statement, found Try", re.escape("try:"))
+    _expect(unsupported_statement, r"expected a supported statement, found Match",
+            re.escape("match len(xs):"))
 
 
 def test_errors_are_hybridjit_errors_not_tracebacks() -> None:

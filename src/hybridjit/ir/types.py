@@ -62,6 +62,8 @@ AnyListType = _Simple("list", "list")
 AnyTupleType = _Simple("tuple", "tuple")
 AnyClassType = _Simple("AnyClass", "AnyClass")
 AnyEnumType = _Simple("AnyEnum", "AnyEnum")
+# A caught exception (the input of a `prim::Try` handler block).
+ExceptionType = _Simple("Exception", "Exception")
 
 SIMPLE_TYPES: dict[str, Type] = {
     t.name: t
@@ -69,6 +71,7 @@ SIMPLE_TYPES: dict[str, Type] = {
         IntType, FloatType, BoolType, StrType, ComplexType, NoneType, DeviceType, NumberType,
         AnyType, GeneratorType, StorageType, StreamType, CapsuleType, LayoutType,
         ScalarTypeType, MemoryFormatType, AnyListType, AnyTupleType, AnyClassType, AnyEnumType,
+        ExceptionType,
     )
 }  # fmt: skip
 
@@ -261,6 +264,9 @@ class ClassType(Type):
     attributes: dict[str, Type] = dataclasses.field(default_factory=dict, compare=False)
     constants: dict[str, object] = dataclasses.field(default_factory=dict, compare=False)
     methods: dict[str, object] = dataclasses.field(default_factory=dict, compare=False)
+    # A script class's Python class (what `prim::CreateObject` instantiates); for a class
+    # loaded from an archive, a generated stand-in (`runtime.objects.ScriptObject`).
+    python_class: object = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
         return self.qualified_name

@@ -11,7 +11,9 @@ Facts come from torch, not from lists kept by hand where torch has them:
 - randomness: `torch.Tag.nondeterministic_seeded` on the op's overloads; ops that also take
   a `train` flag (dropout, lstm, gru, ...) are random only when that flag may be true;
 - prims: the short explicit table `PRIM_EFFECTS`; `prim::If` / `prim::Loop` have the effects
-  of the nodes in their blocks.
+  of the nodes in their blocks (`prim::Try` too, and is never removed);
+- raising: inside a `prim::Try` body an exception is observable, so only `NEVER_RAISE` nodes
+  may be dropped there (`may_raise`).
 
 Ops whose effect no annotation states are listed in `HIDDEN_STATE` and `IO_OPS`.
 """
@@ -70,6 +72,10 @@ UNKNOWN = Effects(state=True, io=True)  # a callee or an op we know nothing abou
 # Schema-less prims and the prims whose effect their schema cannot say.
 PRIM_EFFECTS: dict[str, Effects] = {
     "prim::RaiseException": IO,
+    "prim::RaiseFrom": IO,
+    "prim::Reraise": IO,
+    # Control transfer: a handler runs instead of the rest of the body. Never dropped.
+    "prim::Try": IO,
     "prim::Print": IO,
     "prim::SetAttr": STATE,
     "prim::CallFunction": UNKNOWN,
@@ -88,8 +94,17 @@ IO_OPS = frozenset({"aten::warn"})
 # Their result depends on object identity or storage, not only on the inputs' values.
 IDENTITY_OPS = frozenset({"aten::__is__", "aten::__isnot__", "aten::data_ptr",
                           "aten::_version", "aten::is_set_to", "aten::is_same_size"})  # fmt: skip
+# Nodes that never raise: the only ones dead code elimination may drop inside a `prim::Try`
+# body (anything else may raise the exception a handler is there to catch).
+NEVER_RAISE = frozenset({"prim::Constant", "prim::Uninitialized", "prim::ListConstruct",
+                         "prim::TupleConstruct"})  # fmt: skip
 # Random only while training: the op is deterministic when this input is a constant False.
 TRAINING_FLAG = "train"
+
+
+def may_raise(node: Any) -> bool:
+    """Whether running `node` may raise (conservatively: anything not in `NEVER_RAISE`)."""
+    return node.kind not in NEVER_RAISE or any(may_raise(n) for b in node.blocks for n in b.nodes)
 
 
 def effects_of(node: Any) -> Effects:

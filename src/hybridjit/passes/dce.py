@@ -1,7 +1,9 @@
 """Dead code elimination: drop nodes whose outputs are unused and that have no side effects.
 
 Unused outputs of `prim::If` and `prim::Loop` are removed too (with the block outputs and,
-for loops, the carried inputs feeding them), as TorchScript's DCE does::
+for loops, the carried inputs feeding them), as TorchScript's DCE does (`prim::Try` outputs
+likewise; inside a `prim::Try` body, where an exception is caught and so observable, only
+nodes that cannot raise are dropped: `ops.effects.may_raise`)::
 
     %a : int, %b : int = prim::If(%c)        %a : int = prim::If(%c)
       block0():                                 block0():
@@ -12,7 +14,7 @@ for loops, the carried inputs feeding them), as TorchScript's DCE does::
 from __future__ import annotations
 
 from hybridjit.ir.graph import Block, Graph, Node
-from hybridjit.ops.effects import effects_of
+from hybridjit.ops.effects import effects_of, may_raise
 
 
 def has_side_effects(node: Node) -> bool:
@@ -28,15 +30,18 @@ def eliminate_dead_code(graph: Graph) -> bool:
     return changed
 
 
-def _sweep_block(block: Block) -> bool:
+def _sweep_block(block: Block, guarded: bool = False) -> bool:
+    """`guarded`: the block runs inside a `prim::Try` body (its exceptions are caught)."""
     changed = False
     for node in reversed(list(block.nodes)):
-        if node.kind == "prim::If":
+        if node.kind in ("prim::If", "prim::Try"):
             changed |= _prune_if_outputs(node)
         elif node.kind == "prim::Loop":
             changed |= _prune_loop_outputs(node)
-        for sub in node.blocks:
-            changed |= _sweep_block(sub)
+        for i, sub in enumerate(node.blocks):
+            changed |= _sweep_block(sub, guarded or (node.kind == "prim::Try" and i == 0))
+        if guarded and may_raise(node):
+            continue
         if not node.has_uses() and not has_side_effects(node):
             node.destroy()
             changed = True

@@ -133,6 +133,11 @@ class _Codegen:
         fetch = self.bind(objects.get_attr, "get_attr")
         return f"{fetch}({self.src(node.inputs[0])}, {node['name']!r})"
 
+    def set_field(self, obj: str, name: str, value: str) -> str:
+        """A script object's field set as a statement (`object.__setattr__`: frozen dataclasses
+        are built this way; `.code` shows `obj.name = value`)."""
+        return f"{self.bind(object.__setattr__, 'set_field')}({obj}, {name!r}, {value})"
+
     def call_method(self, node: Node) -> str:
         """`prim::CallMethod` as an expression (compiled methods are called directly)."""
         args = [self.src(node.inputs[0]), repr(node["name"])]

@@ -1,7 +1,9 @@
-"""How graphs reach Python objects: `prim::GetAttr` and `prim::CallMethod` at run time."""
+"""How graphs reach Python objects: `prim::GetAttr` and `prim::CallMethod` at run time, and
+the stand-in class of a script class loaded from an archive (`ScriptObject`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 _MODULE_STORES = ("_parameters", "_buffers", "_modules")
@@ -38,3 +40,43 @@ def call_method(obj: Any, name: str, *args: Any, executor: str | None = None) ->
     if executor is not None:
         return method.compiled(executor)(obj, *args)
     return (method._compiled or method.compiled())(obj, *args)
+
+
+class ScriptObject:
+    """An object of a script class loaded from an archive (the Python class is never
+    imported). A dataclass's stand-in prints and compares as the dataclass did."""
+
+    _hj_fields: tuple[str, ...] | None = None
+
+    def __repr__(self) -> str:
+        if self._hj_fields is None:
+            return object.__repr__(self)
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._hj_fields)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if self._hj_fields is None:
+            return self is other
+        if type(other) is not type(self):
+            return NotImplemented
+        return tuple(getattr(self, n) for n in self._hj_fields) == tuple(
+            getattr(other, n) for n in self._hj_fields
+        )
+
+    __hash__ = object.__hash__
+
+
+def object_class(name: str, fields: list[str] | None, repr_name: str | None) -> type:
+    """The stand-in Python class of script class `name` (a dataclass when `fields` is given)."""
+    short = repr_name or name.rpartition(".")[2]
+    return type(short, (ScriptObject,), {"_hj_fields": None if fields is None else tuple(fields),
+                                         "__qualname__": short, "__module__": "hybridjit.loaded"})  # fmt: skip
+
+
+def object_fields(cls: Any) -> list[str] | None:
+    """The fields of a dataclass (what its repr and == use), None for any other class."""
+    if isinstance(cls, type) and issubclass(cls, ScriptObject):
+        return None if cls._hj_fields is None else list(cls._hj_fields)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        return None
+    return [f.name for f in dataclasses.fields(cls) if f.repr]

@@ -88,6 +88,9 @@ class _Pretty(_Codegen):
     def get_attr(self, node: Node) -> str:
         return attr_src(self.src(node.inputs[0]), node["name"])
 
+    def set_field(self, obj: str, name: str, value: str) -> str:
+        return f"{attr_src(obj, name)} = {value}"
+
     def call_method(self, node: Node) -> str:
         method = attr_src(self.src(node.inputs[0]), node["name"])
         return f"{method}({', '.join(self.src(v) for v in node.inputs[1:])})"

@@ -2,12 +2,13 @@
 
 The rules, applied to every graph of an archive before anything can run it:
 
-* every node kind is a registry operator or a structural prim; `prim::PythonOp` and
-  `prim::CreateObject` never are;
+* every node kind is a registry operator or a structural prim; `prim::PythonOp` never is
+  (`prim::CreateObject` makes an object of a script class type the archive itself declares,
+  whose stand-in class the reader generates: nothing is imported);
   operators that reach the filesystem, the network or other processes (`UNSAFE_OPS`) only
   with `allow_unsafe_ops=True`;
-* `prim::GetAttr`/`prim::SetAttr` apply to a module type of the archive and name one of its
-  saved members; `prim::CallMethod` names one of its saved methods — so no graph can reach
+* `prim::GetAttr`/`prim::SetAttr` apply to a module or script class type of the archive and
+  name one of its saved members (a class's fields); `prim::CallMethod` names one of its saved methods — so no graph can reach
   `__class__`, `__dict__` or any other Python attribute of a module object;
 * names (members, methods, functions) are plain identifiers, never dunders, never the name of
   something `nn.Module` itself defines (`state_dict`, `_modules`, ...).
@@ -30,8 +31,8 @@ UNSAFE_OPS = frozenset({
     "aten::from_file", "aten::save", "debugprims::load_tensor",
     "prim::rpc_async", "prim::rpc_sync", "prim::rpc_remote",
 })  # fmt: skip
-# PythonOp runs a Python callable; CreateObject needs a Python class: never from an archive.
-FORBIDDEN_OPS = frozenset({"prim::PythonOp", "prim::CreateObject"})
+# PythonOp runs a Python callable: never from an archive.
+FORBIDDEN_OPS = frozenset({"prim::PythonOp"})
 MEMBER_KINDS = ("prim::GetAttr", "prim::SetAttr")
 
 _MEMBER = re.compile(r"^[A-Za-z0-9_]{1,200}$")

@@ -22,6 +22,7 @@ from hybridjit.ir.printer import OpaqueTensor
 from hybridjit.ir.verifier import verify
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
+from hybridjit.runtime.objects import object_class
 from hybridjit.serialization import format as F
 from hybridjit.serialization.checks import (
     TypeInfo,
@@ -142,6 +143,29 @@ def _check_entry_set(reader: ZipReader, model: Any) -> None:
         raise ArchiveError(f"archive is missing entries: {', '.join(missing[:5])}")
 
 
+# The special methods of script classes, which may name a saved function.
+CLASS_METHOD_DUNDERS = frozenset({"__init__", "__post_init__", "__enter__", "__exit__",
+                                  "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
+                                  "__len__", "__getitem__", "__setitem__", "__contains__",
+                                  "__call__", "__add__", "__sub__", "__mul__", "__repr__",
+                                  "__str__", "__bool__", "__iter__", "__next__", "__hash__"})  # fmt: skip
+
+
+def _class_type(name: str, r: dict[str, Any]) -> T.ClassType:
+    """A module type, or (`"object": true`) a script class type with a generated stand-in
+    Python class (`runtime.objects.object_class`; a dataclass record rebuilds repr and ==)."""
+    if r.get("object") is not True:
+        return T.ClassType(name, True)
+    fields = repr_name = None
+    dc = r.get("dataclass")
+    if dc is not None:
+        if not isinstance(dc, dict):
+            raise ArchiveError(f"type {name}: 'dataclass' must be an object")
+        fields = [check_member_name(f, "dataclass field") for f in get(dc, "fields", list, name)]
+        repr_name = check_qualified_name(get(dc, "repr_name", str, name), "dataclass name")
+    return T.ClassType(name, False, python_class=object_class(name, fields, repr_name))
+
+
 class _Builder:
     def __init__(
         self, reader: ZipReader, model: Any, tensors: list[torch.Tensor], allow_unsafe: bool
@@ -188,12 +212,14 @@ class _Builder:
             name = check_qualified_name(get(r, "name", str, f"type {i}"), "type name")
             if name in self.types:
                 raise ArchiveError(f"type {name!r} is defined twice")
-            self.types[name] = T.ClassType(name, True)
+            self.types[name] = _class_type(name, r)
             self.type_infos[name] = TypeInfo()
         for r in records:
             t = self.types[r["name"]]
             for n, s in pairs(get(r, "attributes", list, t.qualified_name), t.qualified_name):
                 t.attributes[check_member_name(n, "attribute")] = self._type(s, f"{t}.{n}")
+                if not t.is_module:  # a script class's fields are its members
+                    self.type_infos[t.qualified_name].members.add(n)
             for item in get(r, "constants", list, t.qualified_name):
                 name, value = self._typed(item, f"{t} constant")
                 t.constants[name] = value
@@ -245,7 +271,8 @@ class _Builder:
 
     def _function(self, qn: str, r: dict[str, Any]) -> ScriptFunction:
         name = get(r, "name", str, qn)
-        if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("__"):
+        dunder = name.startswith("__") and name not in CLASS_METHOD_DUNDERS
+        if not name.isidentifier() or keyword.iskeyword(name) or dunder:
             raise ArchiveError(f"{qn}: function name {name[:60]!r} is not an identifier")
         graph = self._graph(qn)
         signature = _signature(r.get("signature"), qn, self)

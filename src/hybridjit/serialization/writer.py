@@ -20,6 +20,7 @@ from hybridjit.ir.parser import parse_ir
 from hybridjit.ir.printer import OPAQUE_TENSOR, print_graph
 from hybridjit.ir.types import ClassType, FunctionType, Type
 from hybridjit.runtime.function import ScriptFunction
+from hybridjit.runtime.objects import object_fields
 from hybridjit.serialization import format as F
 from hybridjit.serialization.checks import check_kind_for_save
 from hybridjit.serialization.enums import EnumWriter
@@ -109,6 +110,7 @@ class _Writer:
         qn = self._unique_name(fn.qualified_name)
         self._fn_names[id(fn)] = qn
         graph = fn.graph.copy()
+        self._object_types(graph)
         record = {"name": _plain(fn.name), "qualified_name": qn,
                   "signature": _signature(fn), "tensor_constants": self._tensor_constants(graph, qn),
                   "callees": self._callees(graph)}  # fmt: skip
@@ -117,6 +119,35 @@ class _Writer:
         self.graphs[F.graph_entry(qn)] = text.encode("utf-8")
         self.functions.append(record)
         return qn
+
+    def _object_types(self, graph: Graph) -> None:
+        """Record every script class type (not a module) the graph's values have."""
+        values = [*graph.inputs]
+        for node in graph.all_nodes():
+            values += node.outputs
+            for block in node.blocks:
+                values += block.inputs
+        for v in values:
+            self._object_type(v.type)
+
+    def _object_type(self, t: Type) -> None:
+        if isinstance(t, ClassType) and not t.is_module:
+            if t.qualified_name in self.types:
+                return
+            record: dict[str, Any] = {"name": t.qualified_name, "object": True,
+                                      "attributes": [[n, type_string(a)] for n, a in t.attributes.items()],
+                                      "constants": []}  # fmt: skip
+            fields = object_fields(t.python_class)
+            if fields is not None:  # a dataclass: its repr and == are rebuilt from these
+                record["dataclass"] = {
+                    "fields": fields,
+                    "repr_name": _plain(t.python_class.__qualname__),
+                }
+            self.types[t.qualified_name] = record
+            for a in t.attributes.values():
+                self._object_type(a)
+        for inner in t.contained():
+            self._object_type(inner)
 
     def _unique_name(self, name: str) -> str:
         base = _NOT_NAME.sub("_", name or "fn").strip(".") or "fn"

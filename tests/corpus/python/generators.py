@@ -287,12 +287,6 @@ def gen_map_filter_generator(n: int):
     return list(map(lambda v: v + 1, _squares(n))), sum(filter(lambda v: v % 2 == 0, _squares(n)))
 
 
-@case(([1, 5, 9], 4), ([1], 4), ([], 0), torchscript_ok=False)
-def gen_next_with_and_without_default(xs: list[int], t: int):
-    found = next((v * 2 for v in xs if v > t), -1)
-    return found, next(v for v in _doubled(xs) if v > t)
-
-
 # -- generator expressions ---------------------------------------------------------------------
 @case((6,), (0,), torchscript_ok=False)
 def gen_genexp_in_for(n: int):

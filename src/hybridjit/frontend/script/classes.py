@@ -8,9 +8,12 @@ compiled `__init__`/methods, with the object as first argument.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from typing import TYPE_CHECKING, Any
+
+import torch
 
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.script.source import compiling, parse_def
@@ -34,14 +37,26 @@ class ClassInfo:
 
     def __init__(self, cls: type) -> None:
         self.cls = cls
-        self.type = T.ClassType(qualified_name(cls), False)
+        self.type = T.ClassType(qualified_name(cls), False, python_class=cls)
         self.methods: dict[str, ScriptFunction] = {}
         self.compiling: set[str] = set()
         self.initialized = False
 
+    @property
+    def is_dataclass(self) -> bool:
+        """A dataclass whose `__init__` the decorator generated (built by `script_classes`)."""
+        return dataclasses.is_dataclass(self.cls) and self.cls.__dataclass_params__.init  # type: ignore[attr-defined]
+
+    @property
+    def frozen(self) -> bool:
+        return dataclasses.is_dataclass(self.cls) and self.cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
     def declared(self) -> dict[str, T.Type]:
         out = {}
-        for name, ann in typing.get_type_hints(self.cls).items():
+        hints = typing.get_type_hints(self.cls)
+        if dataclasses.is_dataclass(self.cls):  # fields only (no ClassVar)
+            hints = {f.name: hints[f.name] for f in dataclasses.fields(self.cls)}
+        for name, ann in hints.items():
             try:
                 out[name] = type_from_python(ann)
             except AnnotationError as e:
@@ -60,14 +75,38 @@ class ClassInfo:
         fn = inspect.getattr_static(self.cls, name, None)
         if not inspect.isfunction(fn):
             raise FrontendError(f"expected a method '{name}' on class {self.cls.__qualname__}")
+        owner = next(k for k in self.cls.__mro__ if k.__dict__.get(name) is fn)
         self.compiling.add(name)
         try:
-            sf = _compile(self, fn, name)
+            sf = _compile(self, fn, name, owner)
         finally:
             self.compiling.discard(name)
         self.methods[name] = sf
         self.type.methods[name] = sf
         return sf
+
+    @compiling
+    def base_method(self, owner: type, name: str) -> ScriptFunction | None:
+        """`super().name` inside a method defined by `owner`: the next definition in the
+        MRO, compiled for this class (None: `object`'s own, e.g. `object.__init__`)."""
+        mro = self.cls.__mro__
+        for k in mro[mro.index(owner) + 1 :]:
+            fn = k.__dict__.get(name)
+            if fn is None:
+                continue
+            if not inspect.isfunction(fn):
+                return None
+            key = f"{k.__qualname__}.{name}"
+            if key not in self.methods:
+                if key in self.compiling:
+                    raise FrontendError(f"recursive call to {key} is not supported")
+                self.compiling.add(key)
+                try:
+                    self.methods[key] = _compile(self, fn, name, k)
+                finally:
+                    self.compiling.discard(key)
+            return self.methods[key]
+        return None
 
 
 _CLASSES: dict[type, ClassInfo] = {}
@@ -80,9 +119,10 @@ def class_info(cls: type) -> ClassInfo:
         info = ClassInfo(cls)
         _CLASSES[cls] = info
         info.type.attributes.update(info.declared())
-        if inspect.isfunction(inspect.getattr_static(cls, "__init__", None)):
+        init = "__post_init__" if info.is_dataclass else "__init__"
+        if inspect.isfunction(inspect.getattr_static(cls, init, None)):
             try:
-                info.method("__init__")
+                info.method(init)
             except FrontendError:
                 del _CLASSES[cls]
                 raise
@@ -98,13 +138,29 @@ def script_class(cls: type) -> type:
 
 def _resolve(cls: type) -> T.Type | None:
     info = _CLASSES.get(cls)
+    if info is None and _compilable_on_sight(cls):  # an annotation names it: compile it
+        info = class_info(cls)
     return info.type if info is not None else None
+
+
+def _compilable_on_sight(cls: type) -> bool:
+    """A user class an annotation may name before any code built one: a dataclass, or a
+    class whose `__init__` is Python source (never torch's, builtins' or a module)."""
+    module = getattr(cls, "__module__", "") or ""
+    if module.split(".")[0] in ("torch", "builtins", "typing", "collections", "hybridjit"):
+        return False
+    if isinstance(cls, type) and issubclass(cls, (torch.nn.Module, BaseException)):
+        return False
+    init = inspect.getattr_static(cls, "__init__", None)
+    return dataclasses.is_dataclass(cls) or (
+        inspect.isfunction(init) and init is not object.__init__
+    )
 
 
 CLASS_RESOLVERS.append(_resolve)
 
 
-def _compile(info: ClassInfo, fn: Any, name: str) -> ScriptFunction:
+def _compile(info: ClassInfo, fn: Any, name: str, owner: type) -> ScriptFunction:
     # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import (
         FunctionCompiler,
@@ -114,22 +170,36 @@ def _compile(info: ClassInfo, fn: Any, name: str) -> ScriptFunction:
     )  # fmt: skip
 
     compiler = FunctionCompiler(parse_def(fn), function_scope(fn), self_type=info.type,
-                                self_factory=lambda v: ObjectValue(v, info, name == "__init__"))  # fmt: skip
+                                self_factory=lambda v: ObjectValue(v, info, name == "__init__"),
+                                annotations=_exit_annotations(fn) if name == "__exit__" else None)  # fmt: skip
+    # deferred: script_classes imports this module
+    from hybridjit.frontend.script.script_classes import SuperForm
+
+    compiler.env.set("super", SuperForm(info, owner, _first_parameter(fn)))
     graph = compiler.compile()
     run_cleanup(graph)
-    return ScriptFunction(name, graph, qualified_name=f"{info.type.qualified_name}.{name}",
+    where = name if owner is info.cls else f"{owner.__name__}.{name}"
+    return ScriptFunction(name, graph, qualified_name=f"{info.type.qualified_name}.{where}",
                           signature=python_signature(fn))  # fmt: skip
 
 
-class _Allocate:
-    """The callee that creates an empty instance (`prim::CreateObject`'s job)."""
+def _first_parameter(fn: Any) -> str | None:
+    params = list(inspect.signature(fn).parameters)
+    return params[0] if params else None
 
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
-        self.__name__ = f"{cls.__name__}.__new__"
 
-    def __call__(self) -> Any:
-        return self.cls.__new__(self.cls)
+def _exit_annotations(fn: Any) -> dict[str, Any]:
+    """`__exit__(self, exc_type, exc, tb)`: each parameter an `Optional[Exception]` (see
+    `context_managers`), the return annotation as written."""
+    # deferred: context_managers imports this module
+    from hybridjit.frontend.script.context_managers import EXIT_PARAMETER_TYPE
+
+    params = list(inspect.signature(fn).parameters)[1:4]
+    out: dict[str, Any] = {p: EXIT_PARAMETER_TYPE for p in params}
+    ret = fn.__annotations__.get("return")
+    if ret is not None:
+        out["return"] = ret
+    return out
 
 
 def _call_function(c: C, callee: Any, name: str, inputs: list[Value], out: T.Type) -> Value:
@@ -145,15 +215,20 @@ def construct(
     except FrontendError as e:
         c.fail(f"expected a class TorchScript can compile, found {cls.__qualname__} "
                f"({str(e).splitlines()[0]})")  # fmt: skip
-    obj = _call_function(c, _Allocate(cls), f"{cls.__name__}.__new__", [], info.type)
-    if "__init__" in info.methods:
+    obj = c.emit("prim::CreateObject", [], [info.type]).output
+    if info.is_dataclass:
+        # deferred: script_classes imports this module
+        from hybridjit.frontend.script.script_classes import dataclass_init
+
+        dataclass_init(c, info, obj, args, kwargs)
+    elif "__init__" in info.methods:
         _call_method(c, obj, info, "__init__", args, kwargs)
     return SimpleValue(obj)
 
 
 def _call_method(c: C, obj: Value, info: ClassInfo, name: str, args: list[SugaredValue],
-                 kwargs: dict[str, SugaredValue]) -> Value:  # fmt: skip
-    sf = info.method(name)
+                 kwargs: dict[str, SugaredValue], sf: ScriptFunction | None = None) -> Value:  # fmt: skip
+    sf = sf or info.method(name)
     sig = sf.signature
     if sig is not None:
         sig = sig.replace(parameters=list(sig.parameters.values())[1:])
@@ -167,8 +242,11 @@ def attribute(c: C, v: Value, name: str) -> SugaredValue:
     t = info.type.attributes.get(name)
     if t is not None:
         return SimpleValue(c.emit("prim::GetAttr", [v], [t], {"name": name}).output)
-    if inspect.isfunction(inspect.getattr_static(info.cls, name, None)):
+    static = inspect.getattr_static(info.cls, name, None)
+    if inspect.isfunction(static):
         return _BoundMethod(v, info, name)
+    if static is not None and not callable(static) and not isinstance(static, property):
+        return c.resolve_python(static)  # a class attribute (a constant)
     c.fail(f"expected an attribute of '{v.type}', found none named '{name}'")
 
 
@@ -179,6 +257,9 @@ def call_method(c: C, v: Value, name: str, args: list[SugaredValue],
 
 def set_attribute(c: C, obj: Value, name: str, value: Value) -> None:
     info = _info_of(c, obj)
+    if info.frozen:  # as the frozen dataclass's __setattr__ does
+        c.raise_with(dataclasses.FrozenInstanceError, c.const(f"cannot assign to field '{name}'"))
+        return
     t = info.type.attributes.get(name)
     if t is None:
         if info.initialized:

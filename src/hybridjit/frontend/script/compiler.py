@@ -20,7 +20,9 @@ from hybridjit.errors import FrontendError
 from hybridjit.frontend.script import calls, classes, higher_order, modules, source
 from hybridjit.frontend.script.calls import CallsMixin
 from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
+from hybridjit.frontend.script.context_managers import ContextManagersMixin
 from hybridjit.frontend.script.environment import RET_FLAG, RET_VAL, Env
+from hybridjit.frontend.script.exceptions import ExceptionsMixin
 from hybridjit.frontend.script.exits import transform_exits
 from hybridjit.frontend.script.expressions import ExpressionsMixin
 from hybridjit.frontend.script.generators import GeneratorsMixin
@@ -44,8 +46,8 @@ from hybridjit.runtime.function import ScriptFunction
 UNKNOWN = T._Simple("Unknown", "Unknown")
 
 
-class FunctionCompiler(LocalFunctionsMixin, GeneratorsMixin, StatementsMixin, ExpressionsMixin,
-                       CallsMixin, ComprehensionsMixin):  # fmt: skip
+class FunctionCompiler(ContextManagersMixin, ExceptionsMixin, LocalFunctionsMixin, GeneratorsMixin,
+                       StatementsMixin, ExpressionsMixin, CallsMixin, ComprehensionsMixin):  # fmt: skip
     """Compiles one function body; `self_value` is the sugared `self` of a method."""
 
     def __init__(self, parsed: ParsedDef, scope: Scope, *,
@@ -172,6 +174,8 @@ class FunctionCompiler(LocalFunctionsMixin, GeneratorsMixin, StatementsMixin, Ex
     def _param_type(self, a: ast.arg) -> T.Type:
         overrides = self.annotation_overrides
         if overrides is not None and a.arg in overrides:
+            if isinstance(overrides[a.arg], T.Type):  # an IR type (`__exit__`'s parameters)
+                return overrides[a.arg]
             return self.annotation(overrides[a.arg], a)  # type: ignore[arg-type]
         return self.annotation(a.annotation, a) if a.annotation is not None else T.TENSOR
 

@@ -379,6 +379,12 @@ class ExpressionsMixin:
             if isinstance(op, ast.NotIn):
                 v = self.call_builtin_values("aten::__not__", [v], {})
             return Cond(v)
+        is_object = isinstance(a.type, T.ClassType) and not a.type.is_module
+        if is_object and isinstance(op, (ast.Eq, ast.NotEq)):
+            # deferred: script_classes imports the compiler's modules
+            from hybridjit.frontend.script.script_classes import object_eq
+
+            return Cond(object_eq(self, a, b, isinstance(op, ast.NotEq)))
         return Cond(self.call_builtin_values(COMPARE_OPS[type(op)], [a, b], {}))
 
     def _identity(self: FunctionCompiler, node: ast.Compare, lhs: SugaredValue,

@@ -175,20 +175,7 @@ def sort_list(c: C, xs: Value, args: list[SugaredValue],
     return _inline(c, _sort_in_place, [SimpleValue(xs), key, reverse])
 
 
-def _next_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-    """`next(generator)` / `next(generator, default)`: its first item (the generator is then
-    used up: one `next` per generator)."""
-    # deferred: generators.py imports the compiler's modules
-    from hybridjit.frontend.script.generators import GeneratorValue, first_item
-
-    if kwargs or not 1 <= len(args) <= 2 or not isinstance(args[0], GeneratorValue):
-        c.fail("expected next(generator) or next(generator, default), found "
-               + ", ".join(a.describe() for a in args))  # fmt: skip
-    return first_item(c, args[0], args[1] if len(args) == 2 else None)
-
-
 def _register() -> None:
-    special_forms.register(builtins.next, _next_form)
     special_forms.register(builtins.map, _map_form)
     special_forms.register(builtins.filter, _filter_form)
     for name in ("min", "max", "sorted"):

@@ -258,7 +258,7 @@ def inline_call(c: C, fn: LocalFunction, args: list[SugaredValue],
         from hybridjit.frontend.script.generators import GeneratorValue
 
         return GeneratorValue(c, copy.body, fn.ctx, fn.name, fn.origin)
-    with _noted(c, fn), _inlining(c, fn), in_context(c, fn.ctx):
+    with _inlining(c, fn), in_context(c, fn.ctx):
         if isinstance(copy, ast.Lambda):
             return c.emit_expr(copy.body)
         result = _emit_body(c, copy.body, k)
@@ -266,16 +266,6 @@ def inline_call(c: C, fn: LocalFunction, args: list[SugaredValue],
             t = c.annotation(copy.returns, copy.returns)
             result = SimpleValue(c.convert_to(result.v, t, f"the return value of {fn.name}()"))
         return result
-
-
-def _noted(c: C, fn: LocalFunction) -> Any:
-    """An error in an inlined Python function also names the call (as for a compiled one)."""
-    # deferred: objects.py imports this module
-    from hybridjit.frontend.script.objects import called_from
-
-    if not fn.module_level or isinstance(fn.ctx.parsed, Pinned):
-        return contextlib.nullcontext()
-    return called_from(c, getattr(fn.origin, "__qualname__", fn.name))
 
 
 def _bind_arguments(c: C, fn: LocalFunction, copy: Any, args: list[SugaredValue],
@@ -295,7 +285,7 @@ def _bind_arguments(c: C, fn: LocalFunction, copy: Any, args: list[SugaredValue]
             sv = kwargs.pop(old.arg)
         else:
             sv = _default(c, fn, old.arg)
-        out.append((new.arg, _typed(c, fn, sv, new, old.arg)))
+        out.append((new.arg, _typed(c, fn, sv, new)))
     if a.vararg is not None:
         out.append((a.vararg.arg, SugaredTuple(list(args[len(positional):]))))
     if kwargs:
@@ -312,14 +302,13 @@ def _default(c: C, fn: LocalFunction, name: str) -> SugaredValue:
     c.fail(f"expected argument '{name}' in the call to {fn.name}(), found none")
 
 
-def _typed(c: C, fn: LocalFunction, sv: SugaredValue, param: ast.arg,
-           name: str) -> SugaredValue:  # fmt: skip
+def _typed(c: C, fn: LocalFunction, sv: SugaredValue, param: ast.arg) -> SugaredValue:
     """An argument converted to its parameter's annotation (unannotated: as it is)."""
     if param.annotation is None or not isinstance(sv, SimpleValue):
         return sv
     with in_context(c, fn.ctx):
         t = c.annotation(param.annotation, param.annotation)
-        return SimpleValue(c.convert_to(sv.v, t, f"argument '{name}' of {fn.name}()"))
+        return SimpleValue(c.convert_to(sv.v, t, f"argument '{param.arg}' of {fn.name}()"))
 
 
 def _emit_body(c: C, body: list[ast.stmt], k: int) -> SugaredValue:

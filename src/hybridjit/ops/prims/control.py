@@ -350,6 +350,11 @@ EXCEPTIONS: dict[str, type[BaseException]] = {
 }  # fmt: skip
 
 
+# Exception classes outside builtins that `cls` may name, by qualified name (hybridjit's
+# errors, dataclasses.FrozenInstanceError): filled by `prims.exceptions`.
+QUALIFIED_EXCEPTIONS: dict[str, type[BaseException]] = {}
+
+
 def make_exception(msg: str, cls: str | None = None) -> BaseException:
     """The exception `prim::RaiseException(msg, cls)` raises, with its Python class.
 
@@ -361,6 +366,8 @@ def make_exception(msg: str, cls: str | None = None) -> BaseException:
         if sep and head in EXCEPTIONS:
             return EXCEPTIONS[head](rest)
         return RuntimeError(msg)
+    if cls in QUALIFIED_EXCEPTIONS:
+        return QUALIFIED_EXCEPTIONS[cls](msg)
     short = cls.rpartition(".")[2]
     if short in EXCEPTIONS and cls in (short, f"builtins.{short}"):
         return EXCEPTIONS[short](msg)

@@ -46,13 +46,23 @@ def _emit_get_attr(gen: Any, node: Any, depth: int) -> None:
     gen.line(depth, f"{gen.local(node.output)} = {gen.get_attr(node)}", node)
 
 
+def _is_object(v: Any) -> bool:
+    """A script class object (not a module): its fields are set directly, as a dataclass's
+    own `__init__` does (so frozen dataclasses can be built)."""
+    return isinstance(v.type, T.ClassType) and not v.type.is_module
+
+
 def _interpret_set_attr(ip: Any, node: Any, env: dict[Any, Any]) -> None:
-    setattr(env[node.inputs[0]], node["name"], env[node.inputs[1]])
+    store = object.__setattr__ if _is_object(node.inputs[0]) else setattr
+    store(env[node.inputs[0]], node["name"], env[node.inputs[1]])
 
 
 def _emit_set_attr(gen: Any, node: Any, depth: int) -> None:
     obj, value = (gen.src(v) for v in node.inputs)
     name = node["name"]
+    if _is_object(node.inputs[0]):
+        gen.line(depth, gen.set_field(obj, name, value), node)
+        return
     if name.isidentifier() and not keyword.iskeyword(name):
         gen.line(depth, f"{obj}.{name} = {value}", node)
     else:
@@ -192,13 +202,40 @@ register(
 
 
 # -- kinds TorchScript prints that no hybridjit graph runs ------------------------------------
-# (torch.jit's own lowering of classes, `with` and closures; hybridjit's frontend lowers these
+# (torch.jit's own lowering of `with` and closures; hybridjit's frontend lowers these
 # constructs to calls. A graph holding one is refused when it is run, never crashes.)
 
+
+def new_object(t: Any) -> Any:
+    """`prim::CreateObject`: an instance of the class type's Python class, no `__init__` run."""
+    cls = getattr(t, "python_class", None)
+    if cls is None:
+        raise Error(f"prim::CreateObject: no Python class for {t}")
+    return cls.__new__(cls)
+
+
+def _interpret_create_object(ip: Any, node: Any, env: dict[Any, Any]) -> None:
+    env[node.output] = new_object(node.output.type)
+
+
+def _emit_create_object(gen: Any, node: Any, depth: int) -> None:
+    cls = node.output.type.python_class
+    if cls is None:
+        raise Error(f"prim::CreateObject: no Python class for {node.output.type}")
+    name = gen.bind(cls, cls.__name__)
+    gen.line(depth, f"{gen.local(node.output)} = {name}.__new__({name})", node)
+
+
+def _verify_create_object(node: Any, fail: Any) -> None:
+    if node.inputs or len(node.outputs) != 1 or not _is_object(node.outputs[0]):
+        fail(node, "prim::CreateObject expects no inputs and one output of a class type")
+
+
+register(Prim("prim::CreateObject", "a fresh object of the output's class type (no __init__ run)",
+              n_inputs=0, interpret=_interpret_create_object, emit=_emit_create_object,
+              verify=_verify_create_object))  # fmt: skip
+
 for _prim in (
-    Prim(
-        "prim::CreateObject", "a fresh, uninitialized object of the output's class type", n_inputs=0
-    ),
     Prim("prim::Enter", "enter a `with` context", n_inputs=1),
     Prim("prim::Exit", "exit a `with` context", n_outputs=0, n_inputs=1),
     Prim("prim::Closure", "a nested function definition", n_inputs=0, blocks=1),
