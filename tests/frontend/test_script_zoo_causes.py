@@ -4,7 +4,7 @@ against eager and torch.jit with `check_module`."""
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -23,3 +23,36 @@ class _Upsample(torch.nn.Module):
 def test_overload_chosen_by_keyword_argument_types() -> None:
     x, like = torch.rand(1, 2, 4, 4), torch.rand(1, 1, 8, 6)
     check_module(_Upsample(), [(x, like)])
+
+
+class _ScaleFactor(torch.nn.Module):
+    """Detection transforms: `scale_factor: Optional[float] = None`, later assigned
+    `t.item()` (a Scalar) in a branch; the declared type converts it to float."""
+
+    def forward(self, x: torch.Tensor, rescale: bool) -> Tuple[Optional[float], int]:
+        scale_factor: Optional[float] = None
+        if rescale:
+            scale_factor = torch.min(x).item()
+        count: int = 0
+        count = (x > 1.5).sum().item()  # declared int: aten::Int
+        return scale_factor, count
+
+
+def test_assignment_to_declared_variable_converts_a_scalar() -> None:
+    x = torch.rand(2, 3) + 1.0
+    check_module(_ScaleFactor(), [(x, True), (x, False)])
+
+
+class _CatEach(torch.nn.Module):
+    """Anchor generators: a comprehension rebinding its own source, `xs = [cat(x) for x in xs]`
+    (List[List[Tensor]] to List[Tensor]); the old type is no hint for the new list."""
+
+    def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
+        parts = [[x, x + 1], [x * 2]]
+        parts2 = [[x]]
+        parts2 = [torch.cat(p) for p in parts]
+        return parts2
+
+
+def test_comprehension_rebinding_a_name_takes_its_own_type() -> None:
+    check_module(_CatEach(), [(torch.rand(2, 3),)])

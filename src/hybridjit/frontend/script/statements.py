@@ -216,7 +216,7 @@ class StatementsMixin:
             return a
         joined = T.unify(a, b)
         if joined is None:
-            shown = "the return value" if name == RET_VAL else f"'{name}'"
+            shown = f"'{debug_name(name)}'" if debug_name(name) else "the return value"
             self.fail(f"expected {shown} to have the same type in both branches, found "
                       f"'{a}' in the true branch and '{b}' in the false branch",
                       where=getattr(self, "_culprit", None))  # fmt: skip
@@ -244,9 +244,23 @@ class StatementsMixin:
         first = stmt.targets[0]
         if isinstance(first, ast.Name) and isinstance(self.env.lookup(first.id), SimpleValue):
             hint = self.env.lookup(first.id).v.type  # type: ignore[union-attr]
+        declared = self.env.declared_type(first.id) if isinstance(first, ast.Name) else None
+        if isinstance(stmt.value, (ast.ListComp, ast.DictComp)):
+            # `xs = [torch.cat(x) for x in xs]` makes a new list: only a declared type fixes it.
+            hint = declared
         value = self.emit_expr(stmt.value, type_hint=hint)
+        if declared is not None and isinstance(value, SimpleValue):
+            value = SimpleValue(self.number_as(value.v, declared))
         for target in stmt.targets:
             self.assign_to(target, value)
+
+    def number_as(self: FunctionCompiler, v: Value, declared: T.Type) -> Value:
+        """A `Scalar` (`t.item()`) assigned to a variable declared int or float (or Optional
+        of one) converted with `aten::Int`/`aten::Float`, as TorchScript's assignment does."""
+        target = declared.elem if isinstance(declared, T.OptionalType) else declared
+        if v.type != T.NumberType or target not in (T.IntType, T.FloatType):
+            return v
+        return self.call_builtin_values("aten::Int" if target == T.IntType else "aten::Float", [v], {})  # fmt: skip
 
     def build_AnnAssign(self: FunctionCompiler, stmt: ast.AnnAssign) -> None:
         declared = self.annotation(stmt.annotation, stmt.annotation)
@@ -255,7 +269,10 @@ class StatementsMixin:
         value = special_forms.typed_tolist(self, stmt.value, declared) or self.emit_expr(
             stmt.value, type_hint=declared
         )
-        v = self.convert_to(value.value(self), declared, f"'{ast.unparse(stmt.target)}'")
+        v = self.number_as(value.value(self), declared)
+        v = self.convert_to(v, declared, f"'{ast.unparse(stmt.target)}'")
+        if isinstance(stmt.target, ast.Name):
+            self.env.declared[stmt.target.id] = declared
         self.assign_to(stmt.target, SimpleValue(v))
 
     def build_AugAssign(self: FunctionCompiler, stmt: ast.AugAssign) -> None:
@@ -422,7 +439,7 @@ class StatementsMixin:
             elif not T.is_subtype(out.type, declared) and out.type != UNKNOWN:
                 joined = T.unify(declared, out.type)
                 if joined is None:
-                    self.fail(f"expected '{name}' to keep type '{declared}' in the loop, "
+                    self.fail(f"expected '{debug_name(name)}' to keep type '{declared}' in the loop, "
                               f"found '{out.type}'", where=self.sites.get(out))  # fmt: skip
                 new[name] = joined
         return None if new == types else new
