@@ -13,6 +13,7 @@ mixes compute in double, as Python does.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import torch
@@ -353,14 +354,8 @@ def export_size_int(ctx: Any, node: Any) -> None:
 
 
 def _dim(ctx: Any, x: Any, dim: int) -> Any:
-    """x.size(dim) as a 0-d int64, computed once where `x` is defined (hoisted out of loops)."""
-    attrs = {"start": dim} if dim == -1 else {"start": dim, "end": dim + 1}
-
-    def build() -> Any:
-        s = ctx.op("Shape", [x], attrs)[0]
-        return ctx.op("Reshape", [s, ctx.const([], ctx.scalar_dtype("int"))])[0]
-
-    return ctx.invariant(("dim", dim), [x], build)
+    """x.size(dim) as a 0-d int64, computed once where it can be (hoisted out of loops)."""
+    return ctx.dim_size(x, dim)
 
 
 def export_size(ctx: Any, node: Any) -> None:
@@ -406,7 +401,19 @@ def export_getitem(ctx: Any, node: Any) -> None:
             raise ctx.error(f"list index {i} out of range (length {len(items)})")
         ctx.bind(node.output, items[i])
         return
-    x = ctx.value(lst)
+    if items is not None:
+        # a known-length list or tuple indexed at run time (`for a in args`): its elements
+        # as one list value
+        if isinstance(lst.type, T.TupleType):
+            kinds = {_elem_kind_of(T.ListType(e)) for e in lst.type.elems}
+        else:
+            kinds = {_elem_kind_of(lst)}
+        if len(kinds) != 1 or "any" in kinds:
+            raise ctx.error(f"indexing a {lst.type} with an index computed at run time",
+                            hint="use a constant index, or a list of tensors or numbers")  # fmt: skip
+        x = ctx.list_value(items, kinds.pop())
+    else:
+        x = ctx.value(lst)
     i = ctx.cast(ctx.value(idx), ctx.scalar_dtype("int"))
     seq = ctx.is_sequence(x)
     n = ctx.op("SequenceLength", [x])[0] if seq else _dim(ctx, x, 0)
@@ -465,9 +472,9 @@ def _counts_along(ctx: Any, idx: Any, x: Any, dim: int, rank: int | None = None)
 
 def export_append(ctx: Any, node: Any) -> None:
     lst = node.inputs[0]
+    _check_unaliased(ctx, lst)
     cur = ctx.binding(lst)
-    is_input = lst.node.kind == "prim::Param" and lst.node.owning_block.owning_node is None
-    if ctx.is_run_time(cur) and not is_input:
+    if ctx.is_run_time(cur):
         # a list carried through an If/Loop (or computed): SequenceInsert / Concat
         x, item = ctx.value(lst), ctx.value(node.inputs[1])
         if ctx.is_sequence(x):
@@ -480,8 +487,7 @@ def export_append(ctx: Any, node: Any) -> None:
         else:
             item = ctx.op("Reshape", [ctx.cast(item, ctx.dtype(x)), ctx.const([1])])[0]
             new = ctx.op("Concat", [x, item], {"axis": 0})[0]
-        ctx.bind(lst, new)
-        ctx.bind(node.output, new)
+        ctx.bind_list(lst, new)
         return
     b = ctx.known_list(lst)
     if b is None or not ctx.owns(b):
@@ -489,7 +495,7 @@ def export_append(ctx: Any, node: Any) -> None:
                         "inside control flow)", hint="collect the values with a loop-carried "
                         "tensor and torch.cat, or build the list outside the loop")  # fmt: skip
     b.items.append(ctx.binding(node.inputs[1]))
-    ctx.bind(node.output, b)
+    ctx.bind_list(lst, b)
 
 
 def export_list(ctx: Any, node: Any) -> None:
@@ -852,22 +858,28 @@ def export_chunk(ctx: Any, node: Any) -> None:
         return
     i64 = ctx.scalar_dtype("int")
     nv = _dim(ctx, x, dim)
-    pos = ctx.op("Greater", [nv, ctx.const(0)])[0]
-    cs = ctx.op("Div", [ctx.op("Add", [nv, ctx.const(k - 1)])[0], ctx.const(k)])[0]
     uses = list(node.output.uses)
     if uses and all(u.user.kind == "prim::ListUnpack" and len(u.user.outputs) == k
                     for u in uses):  # fmt: skip
         # `a, b, c = x.chunk(3)`: eager gives k pieces or the unpack raises ValueError.
         # The k pieces at [j*cs, (j+1)*cs) clipped to n always split x (a safe Split), and
-        # there are k real chunks when n == 0 or ceil(n / cs) == k.
-        starts = ctx.op("Mul", [ctx.const(list(range(k))), cs])[0]
-        lo = ctx.op("Min", [starts, nv])[0]
-        hi = ctx.op("Min", [ctx.op("Add", [starts, cs])[0], nv])[0]
-        lens = ctx.op("Sub", [hi, lo])[0]
-        cs1 = ctx.op("Max", [cs, ctx.const(1)])[0]
-        count = ctx.op("Div", [ctx.op("Sub", [ctx.op("Add", [nv, cs1])[0], ctx.const(1)])[0],
-                               cs1])[0]  # fmt: skip
-        ok = ctx.op("Or", [ctx.op("Not", [pos])[0], ctx.op("Equal", [count, ctx.const(k)])[0]])[0]
+        # there are k real chunks when n == 0 or ceil(n / cs) == k.  All of it depends on
+        # n alone: computed where n is (outside a loop whose tensors keep their sizes).
+        def plan() -> tuple[Any, Any]:
+            pos = ctx.op("Greater", [nv, ctx.const(0)])[0]
+            cs = ctx.op("Div", [ctx.op("Add", [nv, ctx.const(k - 1)])[0], ctx.const(k)])[0]
+            starts = ctx.op("Mul", [ctx.const(list(range(k))), cs])[0]
+            lo = ctx.op("Min", [starts, nv])[0]
+            hi = ctx.op("Min", [ctx.op("Add", [starts, cs])[0], nv])[0]
+            lens = ctx.op("Sub", [hi, lo])[0]
+            cs1 = ctx.op("Max", [cs, ctx.const(1)])[0]
+            count = ctx.op("Div", [ctx.op("Sub", [ctx.op("Add", [nv, cs1])[0], ctx.const(1)])[0],
+                                   cs1])[0]  # fmt: skip
+            ok = ctx.op("Or", [ctx.op("Not", [pos])[0],
+                               ctx.op("Equal", [count, ctx.const(k)])[0]])[0]  # fmt: skip
+            return ok, lens
+
+        ok, lens = ctx.invariant(("chunk", k), [nv], plan)
 
         def pieces() -> list[Any]:
             return ctx.op("Split", [x, lens], {"axis": dim}, n=k)
@@ -875,6 +887,8 @@ def export_chunk(ctx: Any, node: Any) -> None:
         outs = ctx.checked(ok, "builtins.ValueError", None, pieces, safe=pieces)
         ctx.bind_items(node.output, list(outs), "list", "tensor")
         return
+    pos = ctx.op("Greater", [nv, ctx.const(0)])[0]
+    cs = ctx.op("Div", [ctx.op("Add", [nv, ctx.const(k - 1)])[0], ctx.const(k)])[0]
     n_eff = ctx.op("Where", [pos, nv, ctx.const(k)])[0]
     cs_eff = ctx.op("Where", [pos, cs, ctx.const(1)])[0]
     starts = ctx.op("Range", [ctx.const(0), n_eff, cs_eff])[0]
@@ -1052,3 +1066,823 @@ ATEN_EXPORT.update({
 # every overload of aten::to is a cast
 for _ov in ("dtype", "device", "other", "dtype_layout", "prim_Device", "prim_dtype", "prim_other"):
     ATEN_EXPORT[_key("to", _ov)] = export_to
+
+
+# -- list mutation ----------------------------------------------------------------------------
+#
+# A list is bound to `Items` (length known at export time) or to one run-time ONNX value (a
+# 1-D tensor of numbers, or a sequence of tensors).  ONNX has no aliasing, so a mutation
+# rebinds the list's hybridjit value to the new ONNX value (lists mutated inside an `if` or
+# loop are carried through it: `ExportContext.mutated_lists`).  That is only faithful when
+# no *other* hybridjit value names the same list object: `_check_unaliased` proves it from
+# the IR (or the export fails).  A mutated top-level input comes back as one more model
+# output that the onnxruntime runner writes back into the caller's list (`writeback`).
+
+_FRESH_LIST_PRODUCERS = {"prim::ListConstruct", "prim::Constant", "aten::list", "aten::copy",
+                         "aten::slice", "aten::add", "aten::mul", "aten::sorted", "aten::size",
+                         "prim::shape", "prim::tolist", "aten::tolist", "prim::Uninitialized"}  # fmt: skip
+_ALIAS_OF_INPUT0 = {"prim::unchecked_cast"}
+
+
+def is_list_mutator(node: Any) -> bool:
+    """An op that changes its first argument, a list, in place (append, _set_item, pop, ...)."""
+    s = node.schema
+    if s is None or not s.arguments:
+        return False
+    a = s.arguments[0]
+    return a.is_write and isinstance(a.type, T.ListType)
+
+
+def _returns_self(node: Any) -> bool:
+    return is_list_mutator(node) and len(node.outputs) == 1 and isinstance(node.output.type, T.ListType) \
+        and node.schema.name != "aten::pop"  # fmt: skip
+
+
+def _holds_list(t: Any) -> bool:
+    if isinstance(t, T.ListType):
+        return True
+    for attr in ("elem", "elems"):
+        sub = getattr(t, attr, None)
+        if isinstance(sub, (list, tuple)):
+            if any(_holds_list(e) for e in sub):
+                return True
+        elif sub is not None and _holds_list(sub):
+            return True
+    return False
+
+
+def list_alias_problem(v: Any) -> str | None:
+    """None when list value `v` is the only hybridjit value that names its list object while
+    it is mutated, else what else names it.  Other names that do not count: `v` re-returned
+    by a mutator or an unchecked cast (`list_alias_class`), and a container / block output /
+    loop input that takes `v` after its last mutation (and not inside a loop that would
+    mutate `v` again)."""
+    members = list_alias_class(v)
+    escapes: list[tuple[Any, str]] = []
+    mutators: list[Any] = []
+    for x in members:
+        p = x.node
+        if p.kind == "prim::Param":
+            if p.owning_block is not None and p.owning_block.owning_node is not None:
+                return "a loop-carried list (the loop's input and its body's value name one list)"
+        elif p.kind in ("prim::If", "prim::Loop"):
+            return "a list that comes out of an `if` or loop (it may be another list's alias)"
+        elif p.kind in _ALIAS_OF_INPUT0 or _returns_self(p):
+            pass
+        elif p.kind not in _FRESH_LIST_PRODUCERS and any(_holds_list(i.type) for i in p.inputs):
+            return "an element of another list or tuple"
+        for u in x.uses:
+            n = u.user
+            if is_list_mutator(n) and u.offset == 0:
+                mutators.append(n)
+            elif n.kind == "prim::Return":
+                if n.owning_block is not None and n.owning_block.owning_node is not None:
+                    escapes.append((n, "a list passed out of an `if` or loop"))
+            elif n.kind == "prim::Loop":
+                escapes.append((n, "a loop-carried list"))
+            elif n.kind in ("prim::ListConstruct", "prim::TupleConstruct", "prim::DictConstruct"):
+                escapes.append((n, "a list stored in another list or tuple"))
+            elif is_list_mutator(n) and n.schema.name not in ("aten::extend", "aten::add_"):
+                escapes.append((n, "a list stored in another list"))  # (extend copies)
+    if not mutators:
+        return None
+    defined_in = _enclosing(v.node)
+    for use, why in escapes:
+        loops = [n for n in _enclosing(use) if n.kind == "prim::Loop" and n not in defined_in]
+        if loops or not all(m.is_before(use) for m in mutators):
+            return why
+    return None
+
+
+def _enclosing(node: Any) -> list[Any]:
+    """The nodes whose blocks hold `node`, innermost first."""
+    out = []
+    b = node.owning_block
+    while b is not None and b.owning_node is not None:
+        out.append(b.owning_node)
+        b = b.owning_node.owning_block
+    return out
+
+
+def list_alias_class(v: Any) -> list[Any]:
+    """`v` and the values that are `v` again (a mutator's returned self, an unchecked cast)."""
+    out: list[Any] = []
+    todo = [v]
+    while todo:
+        x = todo.pop()
+        if x in out:
+            continue
+        out.append(x)
+        p = x.node
+        if p.kind in _ALIAS_OF_INPUT0 or _returns_self(p):
+            todo.append(p.inputs[0])
+        for u in x.uses:
+            if u.user.kind in _ALIAS_OF_INPUT0 or (_returns_self(u.user) and u.offset == 0):
+                todo.extend(u.user.outputs)
+    return out
+
+
+def mutates_list(v: Any) -> bool:
+    """Whether some op changes list `v` (or a value that is `v` again) in place."""
+    return any(is_list_mutator(u.user) and u.offset == 0
+               for w in list_alias_class(v) for u in w.uses)  # fmt: skip
+
+
+def _check_unaliased(ctx: Any, lst: Any) -> None:
+    why = list_alias_problem(lst)
+    if why is not None:
+        raise ctx.error(f"mutating {why}: ONNX values cannot alias, so the change would not "
+                        "be seen through the other name", hint="build a new list instead of "
+                        "mutating it, or mutate it where it was created")  # fmt: skip
+
+
+def _elem_kind_of(v: Any) -> str:
+    e = v.type.elem if isinstance(v.type, T.ListType) else None
+    if isinstance(e, T.TensorType):
+        return "tensor"
+    return {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(e, "any")
+
+
+def _mutable_items(ctx: Any, lst: Any) -> Any:
+    """The list's `Items` when its length is known here and it may be changed in place, else None
+    (a constant list becomes fresh `Items` first)."""
+    if ctx.known_list(lst) is None and ctx.is_static(lst) and isinstance(ctx.static(lst), list):
+        ctx.bind_items(lst, ctx.items(lst), "list", _elem_kind_of(lst))
+    b = ctx.known_list(lst)
+    if b is not None and ctx.owns(b):
+        return b
+    if b is not None:
+        raise ctx.error("mutating a list created outside this `if`/loop (list mutation inside "
+                        "control flow)", hint="build the list outside the loop")  # fmt: skip
+    return None
+
+
+def _runtime_list(ctx: Any, lst: Any) -> Any:
+    """The list as one run-time ONNX value (a known-length list is materialized and rebound)."""
+    b = ctx.binding(lst)
+    if ctx.is_run_time(b):
+        return b
+    elem = _elem_kind_of(lst)
+    if elem == "any":
+        raise ctx.error(f"mutating a list of {lst.type} with run-time arguments (only lists of "
+                        "tensors, int, float or bool)")  # fmt: skip
+    return ctx.carried_list(lst, elem)
+
+
+def _list_len(ctx: Any, x: Any) -> Any:
+    return ctx.op("SequenceLength", [x])[0] if ctx.is_sequence(x) else _dim(ctx, x, 0)
+
+
+def _index_in(ctx: Any, i: Any, n: Any) -> tuple[Any, Any]:
+    """`(ok, j)`: whether -n <= i < n, and i clamped into [0, n) (non-negative)."""
+    ok, j = _clamped(ctx, i, n)
+    neg = ctx.op("Less", [j, ctx.const(0)])[0]
+    return ok, ctx.op("Where", [neg, ctx.op("Add", [j, n])[0], j])[0]
+
+
+def _as_elem(ctx: Any, x: Any, el: Any) -> Any:
+    """Element `el` ready to go into list value `x` (a 1-element tensor for a number list)."""
+    if ctx.is_sequence(x):
+        if ctx.dtype(ctx.sequence_elem(x)) != ctx.dtype(el):
+            if not ctx.retype_empty_sequence(x, ctx.dtype(el)):
+                raise ctx.error("putting a tensor of another dtype into this list (an ONNX "
+                                "sequence holds one dtype)", hint="convert the tensors to one dtype")  # fmt: skip
+        return el
+    return ctx.op("Reshape", [ctx.cast(el, ctx.dtype(x)), ctx.const([1])])[0]
+
+
+def _without(ctx: Any, x: Any, j: Any, n: Any) -> Any:
+    """List value `x` without its element at non-negative position `j`."""
+    if ctx.is_sequence(x):
+        return ctx.op("SequenceErase", [x, j])[0]
+    keep = ctx.op("Not", [ctx.op("Equal", [ctx.op("Range", [ctx.const(0), n, ctx.const(1)])[0],
+                                           j])[0]])[0]  # fmt: skip
+    return ctx.op("Compress", [x, keep], {"axis": 0})[0]
+
+
+def _rebind(ctx: Any, node: Any, new: Any) -> None:
+    ctx.bind_list(node.inputs[0], new)
+
+
+def _static_index(ctx: Any, v: Any) -> int | None:
+    return ctx.static(v) if ctx.is_static(v) else None
+
+
+def export_set_item(ctx: Any, node: Any) -> None:
+    """`xs[i] = v`."""
+    lst, idx, el = node.inputs[:3]
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    i = _static_index(ctx, idx)
+    if items is not None and i is not None:
+        if not -len(items.items) <= i < len(items.items):
+            ctx.raise_here("builtins.IndexError", "list assignment index out of range")
+            return
+        items.items[i] = ctx.binding(el)
+        _rebind(ctx, node, items)
+        return
+    x = _runtime_list(ctx, lst)
+    n = _list_len(ctx, x)
+    ok, j = _index_in(ctx, ctx.cast(ctx.value(idx), ctx.scalar_dtype("int")), n)
+    item = _as_elem(ctx, x, ctx.value(el))
+
+    def put() -> list[Any]:
+        if ctx.is_sequence(x):
+            return [ctx.op("SequenceInsert", [ctx.op("SequenceErase", [x, j])[0], item, j])[0]]
+        return [ctx.op("ScatterElements", [x, ctx.op("Reshape", [j, ctx.const([1])])[0], item],
+                       {"axis": 0})[0]]  # fmt: skip
+
+    new = ctx.checked(ok, "builtins.IndexError", "list assignment index out of range", put,
+                      safe=put)[0]  # fmt: skip
+    _rebind(ctx, node, new)
+
+
+def export_pop(ctx: Any, node: Any) -> None:
+    """`xs.pop()` / `xs.pop(i)`."""
+    lst = node.inputs[0]
+    idx = node.inputs[1] if len(node.inputs) > 1 else None
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    i = -1 if idx is None else _static_index(ctx, idx)
+    if items is not None and i is not None:
+        if not items.items:
+            ctx.raise_here("builtins.IndexError", "pop from empty list")
+            return
+        if not -len(items.items) <= i < len(items.items):
+            ctx.raise_here("builtins.IndexError", "pop index out of range")
+            return
+        ctx.bind(node.output, items.items.pop(i))
+        return
+    x = _runtime_list(ctx, lst)
+    n = _list_len(ctx, x)
+    iv = ctx.const(-1) if idx is None else ctx.cast(ctx.value(idx), ctx.scalar_dtype("int"))
+    ok, j = _index_in(ctx, iv, n)
+
+    def pop() -> list[Any]:
+        if ctx.is_sequence(x):
+            return [ctx.op("SequenceAt", [x, j])[0], _without(ctx, x, j, n)]
+        return [ctx.op("Gather", [x, j], {"axis": 0})[0], _without(ctx, x, j, n)]
+
+    # an empty list: "pop from empty list", else "pop index out of range" (re-derived)
+    el, new = ctx.checked(ok, "builtins.IndexError", None, pop, safe=pop)
+    ctx.bind_list(lst, new)
+    ctx.bind(node.output, el)
+
+
+def export_delete(ctx: Any, node: Any) -> None:
+    """`del xs[i]`."""
+    lst, idx = node.inputs[:2]
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    i = _static_index(ctx, idx)
+    if items is not None and i is not None:
+        if not -len(items.items) <= i < len(items.items):
+            ctx.raise_here("builtins.IndexError", "list assignment index out of range")
+            return
+        del items.items[i]
+        return
+    x = _runtime_list(ctx, lst)
+    n = _list_len(ctx, x)
+    ok, j = _index_in(ctx, ctx.cast(ctx.value(idx), ctx.scalar_dtype("int")), n)
+    new = ctx.checked(ok, "builtins.IndexError", "list assignment index out of range",
+                      lambda: [_without(ctx, x, j, n)], safe=lambda: [_without(ctx, x, j, n)])[0]  # fmt: skip
+    ctx.bind_list(lst, new)
+
+
+def export_insert(ctx: Any, node: Any) -> None:
+    """`xs.insert(i, v)`: i is clamped into [0, len] as Python does (never raises)."""
+    lst, idx, el = node.inputs[:3]
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    i = _static_index(ctx, idx)
+    if items is not None and i is not None:
+        items.items.insert(i, ctx.binding(el))
+        return
+    x = _runtime_list(ctx, lst)
+    n = _list_len(ctx, x)
+    iv = ctx.cast(ctx.value(idx), ctx.scalar_dtype("int"))
+    neg = ctx.op("Less", [iv, ctx.const(0)])[0]
+    j = ctx.op("Clip", [ctx.op("Where", [neg, ctx.op("Add", [iv, n])[0], iv])[0], ctx.const(0), n])[0]
+    item = _as_elem(ctx, x, ctx.value(el))
+    if ctx.is_sequence(x):
+        new = ctx.op("SequenceInsert", [x, item, j])[0]
+    else:
+        j1 = ctx.op("Reshape", [j, ctx.const([1])])[0]
+        head = ctx.op("Slice", [x, ctx.const([0]), j1])[0]
+        tail = ctx.op("Slice", [x, j1, ctx.const([INT64_MAX])])[0]
+        new = ctx.op("Concat", [head, item, tail], {"axis": 0})[0]
+    ctx.bind_list(lst, new)
+
+
+INT64_MAX = 9223372036854775807
+
+
+def export_extend(ctx: Any, node: Any) -> None:
+    """`xs.extend(ys)` / `xs += ys`."""
+    lst, other = node.inputs[:2]
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    more = ctx.items(other)
+    if items is not None and more is not None:
+        items.items.extend(more)
+        _rebind(ctx, node, items)
+        return
+    x = _runtime_list(ctx, lst)
+    if ctx.is_sequence(x):
+        if more is None:
+            raise ctx.error("extending a list of tensors by a list whose length is only known "
+                            "at run time", hint="append the tensors one by one")  # fmt: skip
+        new = x
+        for b in more:
+            new = ctx.op("SequenceInsert", [new, _as_elem(ctx, new, ctx.materialize(b))])[0]
+    else:
+        y = ctx.cast(ctx.value(other, ctx.dtype(x)), ctx.dtype(x))
+        new = ctx.op("Concat", [x, y], {"axis": 0})[0]
+    _rebind(ctx, node, new)
+
+
+def export_clear(ctx: Any, node: Any) -> None:
+    lst = node.inputs[0]
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    if items is not None:
+        items.items.clear()
+        return
+    x = _runtime_list(ctx, lst)
+    if ctx.is_sequence(x):
+        new = ctx.op("SequenceEmpty", [], {"dtype": ctx.dtype(ctx.sequence_elem(x))})[0]
+    else:
+        new = ctx.op("Slice", [x, ctx.const([0]), ctx.const([0])])[0]
+    ctx.bind_list(lst, new)
+
+
+def export_reverse(ctx: Any, node: Any) -> None:
+    lst = node.inputs[0]
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    if items is not None:
+        items.items.reverse()
+        return
+    x = _runtime_list(ctx, lst)
+    if ctx.is_sequence(x):
+        raise ctx.error("reversing a list of tensors whose length is only known at run time",
+                        hint="index it backwards: [xs[i] for i in range(len(xs) - 1, -1, -1)]")  # fmt: skip
+    ctx.bind_list(lst, ctx.op("Slice", [x, ctx.const([-1]), ctx.const([-INT64_MAX - 1]),
+                                   ctx.const([0]), ctx.const([-1])])[0])  # fmt: skip
+
+
+def _sorted_value(ctx: Any, x: Any, descending: bool) -> Any:
+    """The numbers of 1-D `x` sorted (stable, as Python's sort).  A float list holding a NaN is
+    not sorted here (Python's result then depends on its algorithm): the model reports it and
+    the runner computes that call in Python."""
+    if ctx.dtype(x) == ctx.scalar_dtype("float"):
+        nan = ctx.op("IsNaN", [x])[0]
+        hits = ctx.op("ReduceSum", [ctx.cast(nan, ctx.scalar_dtype("int")), ctx.const([0])],
+                      {"keepdims": 0})[0]  # fmt: skip
+        ok = ctx.op("Equal", [hits, ctx.const(0)])[0]
+        ctx.checked(ok, "hybridjit.RunInPython", "sorting a list of floats that holds a NaN",
+                    lambda: [ok], safe=lambda: [ok])  # fmt: skip
+    k = ctx.op("Reshape", [_dim(ctx, x, 0), ctx.const([1])])[0]
+    return ctx.op("TopK", [x, k], {"axis": 0, "largest": int(descending), "sorted": 1}, n=2)[0]
+
+
+def _sort_flag(ctx: Any, node: Any) -> bool:
+    v = _arg(node, "reverse")
+    return bool(ctx.static(v, "sort's `reverse`")) if v is not None else False
+
+
+def export_sort(ctx: Any, node: Any) -> None:
+    """`xs.sort(reverse=...)` of numbers."""
+    lst = node.inputs[0]
+    _check_unaliased(ctx, lst)
+    desc = _sort_flag(ctx, node)
+    items = _mutable_items(ctx, lst)
+    if items is not None and ctx.is_static(lst):
+        items.items.sort(key=lambda b: b.value, reverse=desc)
+        return
+    x = _runtime_list(ctx, lst)
+    ctx.bind_list(lst, _sorted_value(ctx, x, desc))
+
+
+def export_sorted(ctx: Any, node: Any) -> None:
+    lst = node.inputs[0]
+    if ctx.is_static(lst):
+        ctx.bind(node.output, sorted(ctx.static(lst)))
+        return
+    x = _number_list(ctx, lst)
+    ctx.bind(node.output, _sorted_value(ctx, x, False))
+
+
+def _first_index(ctx: Any, x: Any, item: Any) -> tuple[Any, Any]:
+    """`(found, i)`: whether `item` is in 1-D `x`, and its first position (len(x) if not)."""
+    n = _dim(ctx, x, 0)
+    hit = ctx.op("Equal", [x, ctx.cast(item, ctx.dtype(x))])[0]
+    pos = ctx.op("Where", [hit, ctx.op("Range", [ctx.const(0), n, ctx.const(1)])[0], n])[0]
+    first = ctx.op("ReduceMin", [ctx.op("Concat", [pos, ctx.op("Reshape", [n, ctx.const([1])])[0]],
+                                        {"axis": 0})[0], ctx.const([0])], {"keepdims": 0})[0]  # fmt: skip
+    return ctx.op("Less", [first, n])[0], first
+
+
+def export_remove(ctx: Any, node: Any) -> None:
+    lst, el = node.inputs[:2]
+    _check_unaliased(ctx, lst)
+    items = _mutable_items(ctx, lst)
+    if items is not None and ctx.is_static(lst) and ctx.is_static(el):
+        vals = [b.value for b in items.items]
+        try:
+            at = vals.index(ctx.static(el))
+        except ValueError:
+            ctx.raise_here("builtins.ValueError", "list.remove(x): x not in list")
+            return
+        del items.items[at]
+        return
+    x = _runtime_list(ctx, lst)
+    if ctx.is_sequence(x):
+        raise ctx.error("list.remove() on a list of tensors")
+    found, j = _first_index(ctx, x, ctx.value(el))
+    n = _dim(ctx, x, 0)
+    new = ctx.checked(found, "builtins.ValueError", "list.remove(x): x not in list",
+                      lambda: [_without(ctx, x, j, n)], safe=lambda: [_without(ctx, x, j, n)])[0]  # fmt: skip
+    ctx.bind_list(lst, new)
+
+
+def export_list_index(ctx: Any, node: Any) -> None:
+    """`xs.index(v)`: ValueError ("v is not in list") when absent."""
+    x = _number_list(ctx, node.inputs[0])
+    found, j = _first_index(ctx, x, ctx.value(node.inputs[1]))
+    ctx.bind(node.output, ctx.checked(found, "builtins.ValueError", None, lambda: [j],
+                                      safe=lambda: [j])[0])  # fmt: skip
+
+
+def export_count(ctx: Any, node: Any) -> None:
+    x = _number_list(ctx, node.inputs[0])
+    hit = ctx.op("Equal", [x, ctx.cast(ctx.value(node.inputs[1]), ctx.dtype(x))])[0]
+    ctx.bind(node.output, ctx.op("ReduceSum", [ctx.cast(hit, ctx.scalar_dtype("int")),
+                                               ctx.const([0])], {"keepdims": 0})[0])  # fmt: skip
+
+
+def export_copy_list(ctx: Any, node: Any) -> None:
+    b = ctx.binding(node.inputs[0])
+    known = ctx.known_list(node.inputs[0])
+    if known is not None:
+        ctx.bind_items(node.output, list(known.items), "list", known.elem)
+    else:
+        ctx.bind(node.output, b)
+
+
+for _k, _rule in {"aten::_set_item.t": export_set_item, "aten::pop.t": export_pop,
+                  "aten::Delete.t": export_delete, "aten::insert.t": export_insert,
+                  "aten::extend.t": export_extend, "aten::add_.t": export_extend,
+                  "aten::clear.t": export_clear, "aten::reverse.t": export_reverse,
+                  "aten::sort.int": export_sort, "aten::sort.float": export_sort,
+                  "aten::sorted.int": export_sorted, "aten::sorted.float": export_sorted,
+                  "aten::remove.int": export_remove, "aten::remove.float": export_remove,
+                  "aten::index.list_int": export_list_index,
+                  "aten::index.list_float": export_list_index,
+                  "aten::count.int": export_count, "aten::count.float": export_count,
+                  "aten::count.bool": export_count, "aten::copy.t": export_copy_list}.items():  # fmt: skip
+    ATEN_EXPORT[_k] = _rule
+
+
+# -- more ops: numbers, tensors ---------------------------------------------------------------
+
+
+def export_tensor_scalar(ctx: Any, node: Any) -> None:
+    """`torch.tensor(x)` of one Python number (`aten::tensor.float` / `.int` / `.bool`): a 0-d
+    tensor of the `dtype` argument, else torch's default for the number's kind."""
+    if ctx.is_static(node.inputs[0]):
+        export_tensor(ctx, node)
+        return
+    dv = _arg(node, "dtype")
+    d = ctx.static(dv) if dv is not None else None
+    if d is not None:
+        dtype = to_dtype(d)
+    else:
+        kind = node.schema.overload_name
+        dtype = {"float": torch.get_default_dtype(), "int": torch.int64, "bool": torch.bool}[kind]
+    ctx.bind(node.output, ctx.op("Identity", [ctx.cast(ctx.value(node.inputs[0]),
+                                                       ctx.onnx_dtype(dtype))])[0])  # fmt: skip
+
+
+def export_set_grad_enabled(ctx: Any, node: Any) -> None:
+    """`torch.no_grad()` / `torch.set_grad_enabled(b)`: onnxruntime records no autograd, so
+    the model computes the same values either way (results never require grad; the runner
+    sends calls with inputs that require grad to Python)."""
+
+
+def export_int_pow(ctx: Any, node: Any) -> None:
+    """`a ** b` of two ints: an int for b >= 0 (a float for b < 0, which Python computes:
+    the model reports that input and the runner runs that call in Python)."""
+    a, b = (ctx.cast(ctx.value(v), ctx.scalar_dtype("int")) for v in node.inputs[:2])
+    if ctx.is_static(node.inputs[1]) and ctx.static(node.inputs[1]) < 0:
+        raise ctx.error("an int to a negative int power (a float in Python) here",
+                        hint="write float(a) ** b")  # fmt: skip
+    out = _int_power(ctx, a, b)
+    if not ctx.is_static(node.inputs[1]):
+        ok = ctx.op("GreaterOrEqual", [b, ctx.const(0)])[0]
+        out = ctx.checked(ok, "hybridjit.RunInPython", "an int to a negative power",
+                          lambda: [out], safe=lambda: [out])[0]  # fmt: skip
+    ctx.bind(node.output, out)
+
+
+def _int_power(ctx: Any, a: Any, b: Any) -> Any:
+    """a ** b for int64 a and b >= 0 (b < 0 gives 1), exactly, by squaring in a Loop."""
+    i64, b1 = ctx.scalar_dtype("int"), ctx.scalar_dtype("bool")
+    with ctx.new_scope("pow_body") as scope:
+        ctx.graph_input(dtype=i64, rank=0, name="i")
+        ctx.graph_input(dtype=b1, rank=0, name="c")
+        acc, base, e = (ctx.graph_input(dtype=i64, rank=0, name=n) for n in ("acc", "base", "e"))
+        odd = ctx.op("Equal", [ctx.op("Mod", [e, ctx.const(2)], {"fmod": 0})[0], ctx.const(1)])[0]
+        acc2 = ctx.op("Where", [odd, ctx.op("Mul", [acc, base])[0], acc])[0]
+        e2 = ctx.op("Div", [e, ctx.const(2)])[0]
+        base2 = ctx.op("Mul", [base, base])[0]
+        go = ctx.op("Greater", [e2, ctx.const(0)])[0]
+        scope.graph.outputs.extend([go, acc2, base2, e2])
+    go0 = ctx.op("Greater", [b, ctx.const(0)])[0]
+    outs = ctx.op("Loop", [None, go0, ctx.const(1), a, b], {"body": scope.graph}, n=3)
+    for o in outs:
+        ctx.set_type(o, dtype=i64, rank=0)
+    return outs[0]
+
+
+def export_gcd(ctx: Any, node: Any) -> None:
+    """math.gcd(a, b): Euclid's algorithm in an ONNX Loop; never negative."""
+    i64, b1 = ctx.scalar_dtype("int"), ctx.scalar_dtype("bool")
+    a, b = (ctx.op("Abs", [ctx.cast(ctx.value(v), i64)])[0] for v in node.inputs[:2])
+    with ctx.new_scope("gcd_body") as scope:
+        ctx.graph_input(dtype=i64, rank=0, name="i")
+        ctx.graph_input(dtype=b1, rank=0, name="c")
+        x, y = (ctx.graph_input(dtype=i64, rank=0, name=n) for n in ("x", "y"))
+        zero = ctx.op("Equal", [y, ctx.const(0)])[0]
+        safe_y = ctx.op("Where", [zero, ctx.const(1), y])[0]
+        r = ctx.op("Mod", [x, safe_y], {"fmod": 0})[0]
+        go = ctx.op("Not", [ctx.op("Equal", [r, ctx.const(0)])[0]])[0]
+        scope.graph.outputs.extend([go, ctx.op("Identity", [y])[0], r])
+    go0 = ctx.op("Not", [ctx.op("Equal", [b, ctx.const(0)])[0]])[0]
+    x_out, _ = ctx.op("Loop", [None, go0, a, b], {"body": scope.graph}, n=2)
+    ctx.set_type(x_out, dtype=i64, rank=0)
+    # the loop stops when r == 0: the gcd is the last divisor y (x_out), or a when b == 0
+    ctx.bind(node.output, x_out)
+
+
+def _negative(ctx: Any, x: Any) -> Any:
+    """x < 0, counting -0.0 (its reciprocal is -inf) as negative."""
+    neg = ctx.op("Less", [x, ctx.const(0.0)])[0]
+    nzero = ctx.op("And", [ctx.op("Equal", [x, ctx.const(0.0)])[0],
+                           ctx.op("Less", [ctx.op("Div", [ctx.const(1.0), x])[0],
+                                           ctx.const(0.0)])[0]])[0]  # fmt: skip
+    return ctx.op("Or", [neg, nzero])[0]
+
+
+def _atan_double(ctx: Any, z: Any) -> Any:
+    """atan of a 0-d double to double precision (onnxruntime's Atan has no double kernel):
+    |z| > 1 maps to pi/2 - atan(1/|z|), two half-angle steps bring it under tan(pi/16), and
+    the odd series to the 27th power is then exact to rounding."""
+    a = ctx.op("Abs", [z])[0]
+    inv = ctx.op("Greater", [a, ctx.const(1.0)])[0]
+    t = ctx.op("Where", [inv, ctx.op("Div", [ctx.const(1.0), a])[0], a])[0]
+    for _ in range(2):
+        root = ctx.op("Sqrt", [ctx.op("Add", [ctx.const(1.0), ctx.op("Mul", [t, t])[0]])[0]])[0]
+        t = ctx.op("Div", [t, ctx.op("Add", [ctx.const(1.0), root])[0]])[0]
+    u2 = ctx.op("Mul", [t, t])[0]
+    acc = ctx.const(-1.0 / 27)  # Horner on sum_j (-1)^j u2^j / (2j + 1), j = 13 .. 0
+    for k in range(25, 0, -2):
+        c = (-1.0 if ((k - 1) // 2) % 2 else 1.0) / k
+        acc = ctx.op("Add", [ctx.const(c), ctx.op("Mul", [acc, u2])[0]])[0]
+    r = ctx.op("Mul", [ctx.const(4.0), ctx.op("Mul", [t, acc])[0]])[0]
+    r = ctx.op("Where", [inv, ctx.op("Sub", [ctx.const(math.pi / 2), r])[0], r])[0]
+    r = ctx.op("Where", [_negative(ctx, z), ctx.op("Neg", [r])[0], r])[0]
+    # |z| < 1e-8: atan(z) rounds to z (and subnormal z keeps its precision)
+    return ctx.op("Where", [ctx.op("Less", [a, ctx.const(1e-8)])[0], z, r])[0]
+
+
+def export_atan2_float(ctx: Any, node: Any) -> None:
+    """math.atan2(y, x) on Python floats (C's atan2: signed zeros and infinities included)."""
+    f = ctx.scalar_dtype("float")
+    y, x = (ctx.cast(ctx.value(v), f) for v in node.inputs[:2])
+    pi = ctx.const(math.pi)
+    ny, nx = _negative(ctx, y), _negative(ctx, x)
+    signed = lambda v: ctx.op("Where", [ny, ctx.op("Neg", [v])[0], v])[0]  # noqa: E731
+    base = _atan_double(ctx, ctx.op("Div", [y, x])[0])
+    # x < 0 (or -0.0): add +-pi by y's sign
+    out = ctx.op("Where", [nx, ctx.op("Add", [base, signed(pi)])[0], base])[0]
+    # x == 0: +-pi/2 for y != 0; y == 0: +-0 (x = +0) or +-pi (x = -0)
+    xz = ctx.op("Equal", [x, ctx.const(0.0)])[0]
+    yz = ctx.op("Equal", [y, ctx.const(0.0)])[0]
+    at_zero = ctx.op("Where", [yz, ctx.op("Where", [nx, signed(pi), y])[0],
+                               signed(ctx.const(math.pi / 2))])[0]  # fmt: skip
+    out = ctx.op("Where", [xz, at_zero, out])[0]
+    # y == 0 and x != 0: +-0 (x > 0) or +-pi (x < 0)
+    out = ctx.op("Where", [ctx.op("And", [yz, ctx.op("Not", [xz])[0]])[0],
+                           ctx.op("Where", [nx, signed(pi), y])[0], out])[0]  # fmt: skip
+    # both infinite: +-pi/4 or +-3pi/4
+    both = ctx.op("And", [ctx.op("IsInf", [x])[0], ctx.op("IsInf", [y])[0]])[0]
+    q = ctx.op("Where", [nx, ctx.const(3 * math.pi / 4), ctx.const(math.pi / 4)])[0]
+    out = ctx.op("Where", [both, signed(q), out])[0]
+    nan = ctx.op("Or", [ctx.op("IsNaN", [x])[0], ctx.op("IsNaN", [y])[0]])[0]
+    ctx.bind(node.output, ctx.op("Where", [nan, ctx.const(math.nan), out])[0])
+
+
+def _eager_dtype(ctx: Any, node: Any) -> Any:
+    """The dtype eager gives `node`'s (one tensor) result, from meta tensors."""
+    from hybridjit.ops.registry import op_overload
+
+    metas = []
+    for v in node.inputs:
+        if ctx.is_static(v):
+            val = ctx.static(v)
+            metas.append(torch.empty(val.shape, dtype=val.dtype, device="meta")
+                         if isinstance(val, torch.Tensor) else val)  # fmt: skip
+            continue
+        x = ctx.value(v)
+        td = ctx.torch_dtype(x)
+        if v.type in (T.IntType, T.FloatType, T.BoolType) or ctx.rank(x) is None:
+            metas.append({torch.float64: 1.5, torch.int64: 1, torch.bool: True}.get(td, 1.5)
+                         if v.type in (T.IntType, T.FloatType, T.BoolType, T.NumberType)
+                         else torch.empty([1] * (ctx.rank(x) or 0), dtype=td, device="meta"))  # fmt: skip
+        else:
+            metas.append(torch.empty([1] * ctx.rank(x), dtype=td, device="meta"))
+    return op_overload(node.schema)(*metas).dtype
+
+
+def export_rsub(ctx: Any, node: Any) -> None:
+    """`rsub(x, other, alpha)` = other - alpha * x, in eager's result dtype."""
+    dt = ctx.onnx_dtype(_eager_dtype(ctx, node))
+    x = ctx.cast(ctx.value(node.inputs[0]), dt)
+    other = ctx.cast(ctx.value(node.inputs[1]), dt)
+    alpha = node.inputs[2] if len(node.inputs) > 2 else None
+    if alpha is not None and not (ctx.is_static(alpha) and ctx.static(alpha) == 1):
+        x = ctx.op("Mul", [x, ctx.cast(ctx.value(alpha), dt)])[0]
+    ctx.bind(node.output, ctx.op("Sub", [other, x])[0])
+
+
+def export_std_var(ctx: Any, node: Any) -> None:
+    """`x.std(dim, unbiased, keepdim)` / `x.var(...)` (and the `correction=` forms): the mean
+    of squared deviations over the dims, divided by N - correction (NaN when that is <= 0,
+    as eager)."""
+    x = ctx.value(node.inputs[0])
+    rank = ctx.rank(x)
+    if rank is None:
+        raise ctx.error(f"{node.kind} of a tensor of unknown rank")
+    names = [a.name for a in node.schema.arguments]
+    dims = ctx.static(node.inputs[names.index("dim")], "the dims") if "dim" in names else None
+    if dims is None:
+        dims = list(range(rank))
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if not dims:
+        dims = list(range(rank))
+    dims = sorted({d % rank for d in dims}) if rank else []
+    if "correction" in names:
+        c = ctx.static(node.inputs[names.index("correction")], "the correction")
+        corr = 1.0 if c is None else float(c)
+    elif "unbiased" in names:
+        corr = 1.0 if ctx.static(node.inputs[names.index("unbiased")], "unbiased") else 0.0
+    else:
+        corr = 1.0
+    keep = bool(ctx.static(node.inputs[names.index("keepdim")], "keepdim")) \
+        if "keepdim" in names else False  # fmt: skip
+    td = ctx.torch_dtype(x)
+    if td is None or not td.is_floating_point:
+        raise ctx.error(f"{node.kind} of a non-float tensor")
+    dt = ctx.dtype(x)
+    axes = ctx.const(dims)
+    mean = ctx.op("ReduceMean", [x, axes], {"keepdims": 1})[0]
+    dev = ctx.op("Sub", [x, mean])[0]
+    sq = ctx.op("ReduceSum", [ctx.op("Mul", [dev, dev])[0], axes], {"keepdims": int(keep)})[0]
+    shape = ctx.op("Shape", [x])[0]
+    n = ctx.op("ReduceProd", [ctx.op("Gather", [shape, axes], {"axis": 0})[0]], {"keepdims": 0})[0]
+    denom = ctx.op("Sub", [ctx.cast(n, dt), ctx.const(torch.tensor(corr, dtype=td))])[0]
+    # eager: N - correction <= 0 gives inf/nan (0 / 0 -> nan, x / 0 -> inf; torch clamps to 0)
+    denom = ctx.op("Max", [denom, ctx.const(torch.tensor(0.0, dtype=td))])[0]
+    var = ctx.op("Div", [sq, denom])[0]
+    out = ctx.op("Sqrt", [var])[0] if node.schema.name == "aten::std" else var
+    ctx.set_type(out, dtype=dt, rank=rank if keep else rank - len(dims))
+    ctx.bind(node.output, out)
+
+
+def export_one_hot(ctx: Any, node: Any) -> None:
+    """`F.one_hot(x, num_classes)`: int64; num_classes=-1 means max(x) + 1.  Eager raises
+    RuntimeError for a negative class or one >= num_classes (ONNX OneHot would wrap)."""
+    x = ctx.value(node.inputs[0])
+    if ctx.torch_dtype(x) != torch.int64:
+        raise ctx.error("one_hot of a non-int64 tensor")
+    n = ctx.value(node.inputs[1], ctx.scalar_dtype("int"))
+    n = ctx.cast(n, ctx.scalar_dtype("int"))
+    numel = ctx.op("Size", [x])[0]
+    flat = ctx.op("Concat", [ctx.op("Reshape", [x, ctx.const([-1])])[0], ctx.const([0])],
+                  {"axis": 0})[0]  # fmt: skip
+    top = ctx.op("ReduceMax", [flat, ctx.const([0])], {"keepdims": 0})[0]
+    low = ctx.op("ReduceMin", [flat, ctx.const([0])], {"keepdims": 0})[0]
+    auto = ctx.op("Equal", [n, ctx.const(-1)])[0]
+    depth = ctx.op("Where", [auto, ctx.op("Add", [top, ctx.const(1)])[0], n])[0]
+    empty = ctx.op("Equal", [numel, ctx.const(0)])[0]
+    # an empty x with num_classes=-1 raises in eager ("Can not infer total number of classes")
+    ok = ctx.op("And", [ctx.op("GreaterOrEqual", [low, ctx.const(0)])[0],
+                        ctx.op("Less", [top, depth])[0]])[0]  # fmt: skip
+    ok = ctx.op("And", [ok, ctx.op("Not", [ctx.op("And", [empty, auto])[0]])[0]])[0]
+    ok = ctx.op("And", [ok, ctx.op("GreaterOrEqual", [depth, ctx.const(0)])[0]])[0]
+    safe_depth = ctx.op("Max", [depth, ctx.const(1)])[0]
+
+    def hot() -> list[Any]:
+        vals = ctx.const([0, 1])
+        out = ctx.op("OneHot", [x, ctx.op("Reshape", [safe_depth, ctx.const([1])])[0], vals],
+                     {"axis": -1})[0]  # fmt: skip
+        if ctx.rank(out) is None and ctx.rank(x) is not None:
+            ctx.set_type(out, dtype=ctx.scalar_dtype("int"), rank=ctx.rank(x) + 1)
+        return [out]
+
+    ctx.bind(node.output, ctx.checked(ok, "builtins.RuntimeError", None, hot, safe=hot)[0])
+
+
+def export_linear(ctx: Any, node: Any) -> None:
+    """`F.linear(x, w, b)` = x @ w.T + b (b may be None): Gemm for a 2-D x, else MatMul."""
+    x = ctx.value(node.inputs[0])
+    w = ctx.value(node.inputs[1])
+    bv = node.inputs[2] if len(node.inputs) > 2 else None
+    has_b = bv is not None and not (ctx.is_static(bv) and ctx.static(bv) is None)
+    if ctx.rank(w) != 2 or ctx.rank(x) is None or ctx.rank(x) < 1:
+        ctx.torchlib(node)
+        return
+    if ctx.dtype(x) != ctx.dtype(w):
+        ctx.torchlib(node)
+        return
+    b = ctx.cast(ctx.value(bv), ctx.dtype(x)) if has_b else None
+    if ctx.rank(x) == 2:
+        out = ctx.op("Gemm", [x, w] + ([b] if b is not None else []), {"transB": 1})[0]
+    else:
+        wt = ctx.invariant(("transpose",), [w], lambda: ctx.op("Transpose", [w], {"perm": [1, 0]})[0])
+        out = ctx.op("MatMul", [x, wt])[0]
+        if b is not None:
+            out = ctx.op("Add", [out, b])[0]
+    if ctx.rank(out) is None:
+        ctx.set_type(out, dtype=ctx.dtype(x), rank=ctx.rank(x))
+    ctx.bind(node.output, out)
+
+
+def export_conv_transpose(ctx: Any, node: Any) -> None:
+    """`conv_transpose{1,2,3}d.input` -> torchlib's aten::convolution with transposed=True."""
+    from hybridjit.ops import registry
+
+    names = [a.name for a in node.schema.arguments]
+    get = lambda n, d: ctx.static(node.inputs[names.index(n)], n) if n in names else d  # noqa: E731
+    conv = registry.lookup("aten::convolution")
+    if conv is None:
+        raise ctx.error(f"{node.kind} has no ONNX translation")
+    x = ctx.binding(node.inputs[0])
+    w = ctx.binding(node.inputs[1])
+    b = ctx.binding(node.inputs[2])
+    args = {"input": x, "weight": w, "bias": b, "stride": get("stride", [1]),
+            "padding": get("padding", [0]), "dilation": get("dilation", [1]),
+            "transposed": True, "output_padding": get("output_padding", [0]),
+            "groups": get("groups", 1)}  # fmt: skip
+    ctx.torchlib(node, schema=conv, bindings=[args[a.name] for a in conv.arguments])
+
+
+def export_sum_int(ctx: Any, node: Any) -> None:
+    """`x.sum()` / `x.sum(dims)` of a bool or integer tensor: eager sums in int64."""
+    x = ctx.value(node.inputs[0])
+    td = ctx.torch_dtype(x)
+    dv = _arg(node, "dtype")
+    if dv is not None and not (ctx.is_static(dv) and ctx.static(dv) is None):
+        ctx.torchlib(node)
+        return
+    if td is not None and (td == torch.bool or (not td.is_floating_point and not td.is_complex
+                                                 and td != torch.int64)):  # fmt: skip
+        ctx.bind(node.inputs[0], ctx.cast(x, ctx.onnx_dtype(torch.int64)))
+        try:
+            ctx.torchlib(node)
+        finally:
+            ctx.bind(node.inputs[0], x)
+        return
+    ctx.torchlib(node)
+
+
+def export_mm(ctx: Any, node: Any) -> None:
+    """`a @ w` / `torch.mm(a, w)`: torchlib's MatMul; in a loop over the rows of `xs`,
+    `xs[t] @ w` with `w` from outside the loop is one MatMul of all rows before it."""
+    a, b = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    out = ctx.row_matmul(a, b)
+    if out is None:
+        ctx.torchlib(node)
+        return
+    ctx.bind(node.output, out)
+
+
+ATEN_EXPORT.update({
+    "aten::mm": export_mm, "aten::matmul": export_mm,
+    "aten::tensor.float": export_tensor_scalar, "aten::tensor.int": export_tensor_scalar,
+    "aten::tensor.bool": export_tensor_scalar,
+    "aten::set_grad_enabled": export_set_grad_enabled,
+    "aten::gcd.int": export_gcd,
+    "aten::atan2.float": export_atan2_float, "aten::atan2.int": export_atan2_float,
+    "aten::atan2.float_int": export_atan2_float, "aten::atan2.int_float": export_atan2_float,
+    "aten::rsub.Scalar": export_rsub, "aten::rsub.Tensor": export_rsub, "aten::rsub": export_rsub,
+    "aten::std.dim": export_std_var, "aten::var.dim": export_std_var, "aten::std": export_std_var,
+    "aten::var": export_std_var, "aten::std.correction": export_std_var,
+    "aten::var.correction": export_std_var,
+    "aten::one_hot": export_one_hot, "aten::linear": export_linear,
+    "aten::conv_transpose1d": export_conv_transpose,
+    "aten::conv_transpose2d.input": export_conv_transpose,
+    "aten::conv_transpose3d.input": export_conv_transpose,
+    "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
+})  # fmt: skip

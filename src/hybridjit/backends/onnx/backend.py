@@ -9,7 +9,11 @@
   exception type and message (from the model's error output; a message computed at run
   time is re-derived by running the codegen executor on the same arguments, and so is any
   error onnxruntime itself reports, e.g. a shape mismatch torch would have reported).
-  Results never require grad (onnxruntime does not record autograd).
+  Results never require grad (onnxruntime does not record autograd): a call with a tensor
+  argument that requires grad runs on the codegen executor instead, so autograd sees it.
+  A list argument the program mutates is written back into the caller's list after the
+  call (the model returns its final value as an extra output); a call where that list is
+  also passed as another argument runs on the codegen executor.
   `threads` sets onnxruntime's intra-op thread count; `None` follows
   `torch.get_num_threads()` at export time.  The session runs sequentially with
   `ORT_ENABLE_ALL` graph optimizations.  `fn.backend` is `"onnxruntime"`.
@@ -92,6 +96,9 @@ def is_scalar_only(graph: Any) -> bool:
 
 
 _MISS = object()  # the fast path's "not this signature"
+# the error class of inputs a model leaves to Python (e.g. sorting floats that hold a NaN):
+# the runner runs the program with the codegen executor for that call
+RUN_IN_PYTHON = "hybridjit.RunInPython"
 
 
 class OrtFunction:
@@ -113,6 +120,9 @@ class OrtFunction:
         self.signature = self._fn.signature
         n = len(self.signature.parameters) if self.signature is not None else None
         self._nargs = n - (self._self is not None) if n is not None else None
+        if self.signature is not None and any(
+                p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()):
+            self._nargs = -1  # `*args` / `**kwargs`: every call is bound to the signature
         self._sessions: dict[tuple[Any, ...], _Session] = {}
         self._fast: Callable[[tuple[Any, ...]], Any] | None = None  # the last session's
         self.__name__ = getattr(self._fn, "name", "forward")
@@ -185,6 +195,8 @@ def _key(a: Any) -> Any:
     if type(a) is tuple:
         return ("tuple", *map(_key, a))
     if type(a) is list:
+        if a and isinstance(a[0], torch.Tensor):  # the model may assume one element rank
+            return ("list", _key(a[0]), frozenset(e.dim() for e in a if isinstance(e, torch.Tensor)))
         return ("list", _key(a[0]) if a else None)
     return (type(a),)
 
@@ -225,6 +237,7 @@ class _Session:
         self.errors = exported.errors
         self.has_err = exported.has_error_output
         self.out_spec = exported.outputs
+        self.writeback = exported.writeback
         self.fallback = fallback
         self.fast: Callable[[tuple[Any, ...]], Any] | None = _compile_fast(self)
 
@@ -233,24 +246,34 @@ class _Session:
         # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
         from hybridjit.backends.onnx.exporter import feeds as make_feeds
 
+        if self.writeback and _shares_a_list(args, self.writeback):
+            return self.fallback(args)  # one list passed twice: ONNX values cannot alias
+        if _needs_grad(args):
+            return self.fallback(args)  # autograd: the codegen executor records it
         feeds = make_feeds(self.in_spec, args)
         try:
             outs = self._sess.run(self.output_names, feeds, None)
         except Exception as e:
-            self.ort_failed(e, args)
+            return self.ort_failed(e, args)
         if self.has_err:
             code = int(outs[-1])
             if code:
-                self.raise_error(code, args)
+                return self.raise_error(code, args)
+        for wb in self.writeback:
+            args[wb["arg"]][:] = _rebuild(wb, outs)
         return _rebuild(self.out_spec, outs)
 
-    def ort_failed(self, e: Exception, args: tuple[Any, ...]) -> None:
-        """onnxruntime reported an error: raise what eager raises for these arguments."""
-        self.fallback(args)
-        raise Error(f"onnxruntime failed where the program does not: {e}") from e
+    def ort_failed(self, e: Exception, args: tuple[Any, ...]) -> Any:
+        """onnxruntime reported an error (a shape mismatch torch would also report, or work
+        done ahead of time, e.g. a loop's rows multiplied before the loop, that the program
+        never reaches): the result is what the codegen executor gives for these arguments,
+        its exception included."""
+        return self.fallback(args)
 
-    def raise_error(self, code: int, args: tuple[Any, ...]) -> None:
+    def raise_error(self, code: int, args: tuple[Any, ...]) -> Any:
         entry = self.errors[code - 1]
+        if entry["class"] == RUN_IN_PYTHON:
+            return self.fallback(args)  # an input the model does not compute (documented)
         if entry["message"] is None:
             self.fallback(args)  # re-derive the message computed at run time
             raise RuntimeError(f"the exported program raised {entry['class']} at {entry['where']}")
@@ -265,6 +288,8 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
     from hybridjit.backends.onnx.values import torch_to_onnx_dtype
 
+    if s.writeback:
+        return None
     in_meta = {m.name: m for m in s._sess.inputs_meta}
     out_meta = s._sess.outputs_meta
     dev = C.OrtDevice(C.OrtDevice.cpu(), C.OrtDevice.default_memory(), 0)
@@ -289,7 +314,8 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
             dtype = getattr(torch, spec["dtype"])
             env[f"D{i}"], env[f"E{i}"] = dtype, int(torch_to_onnx_dtype(dtype))
             checks.append(f"not isinstance({a}, Tensor) or {a}.dtype is not D{i} "
-                          f"or {a}.dim() != {spec['rank']} or not {a}.is_cpu")  # fmt: skip
+                          f"or {a}.dim() != {spec['rank']} or not {a}.is_cpu "
+                          f"or {a}.requires_grad")  # fmt: skip
             state += [f"p{i}", f"s{i}"]
             body += [f"if not {a}.is_contiguous(): {a} = {a}.contiguous()",
                      f"p = {a}.data_ptr(); sh = {a}.shape",
@@ -340,12 +366,12 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
         lines.append(f"        if {c}: return MISS")
     lines += [f"        {x}" for x in body + rebind_out]
     lines += ["        try: run(b, None)",
-              "        except Exception as e: s.ort_failed(e, args)"]  # fmt: skip
+              "        except Exception as e: return s.ort_failed(e, args)"]  # fmt: skip
     if needs_o:
         lines.append("        o = outs()")
     if s.has_err:
         e = conv[len(out_meta) - 1]
-        lines += [f"        e = {e}", "        if e: s.raise_error(e, args)"]
+        lines += [f"        e = {e}", "        if e: return s.raise_error(e, args)"]
     lines.append(f"        return {ret}")
     lines.append("    return fast")
     src = "\n".join(lines)
@@ -354,6 +380,27 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     fast = ns["make"](None)
     fast.source = src  # type: ignore[attr-defined]
     return fast
+
+
+def _needs_grad(args: Any) -> bool:
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            if a.requires_grad:
+                return True
+        elif isinstance(a, (list, tuple)) and _needs_grad(a):
+            return True
+    return False
+
+
+def _shares_a_list(args: tuple[Any, ...], writeback: list[dict[str, Any]]) -> bool:
+    """Whether a list the program mutates is also passed as (or inside) another argument."""
+    for wb in writeback:
+        mine = args[wb["arg"]]
+        for j, a in enumerate(args):
+            if j != wb["arg"] and (a is mine or (isinstance(a, (list, tuple))
+                                                 and any(e is mine for e in a))):  # fmt: skip
+                return True
+    return False
 
 
 def _np_bind(b: Any, name: str, t: torch.Tensor) -> None:

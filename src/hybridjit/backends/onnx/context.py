@@ -34,6 +34,7 @@ from hybridjit.backends.onnx.values import (
 )
 from hybridjit.errors import ExportError
 from hybridjit.ir import types as T
+from hybridjit.ops.aten_export import is_list_mutator, list_alias_class
 
 INT64_MAX = 9223372036854775807
 
@@ -47,6 +48,11 @@ class Scope:
     # `err` when every failure it records was computed on clamped operands (`checked` with
     # `safe=`): the rest of the block may run on them, so it needs no `If(err == 0)` guard
     safe_err: ir.Value | None = None
+    # a loop body: checks on values from outside the loop (`checked` with `safe=`, before any
+    # other failure in the body) are `(ok, code)` here; the loop then does not start unless
+    # they hold, and reports the first failing one when it would have run (see prim::Loop)
+    is_loop: bool = False
+    pre_checks: list[tuple[ir.Value, int]] = dataclasses.field(default_factory=list)
 
     def err_is_safe(self) -> bool:
         return self.err is None or self.err is self.safe_err or _is_zero(self.err)
@@ -83,6 +89,11 @@ class ExportContext:
         if isinstance(x, Items) and x.owner is None:
             x.owner = self.scope
         self.env[v] = x
+
+    def bind_list(self, v: Any, x: Any) -> None:
+        """Bind list `v` and every value that is `v` again (a mutator's returned self)."""
+        for w in list_alias_class(v):
+            self.bind(w, x)
 
     def bind_items(
         self, v: Any, bindings: list[Any], kind: str = "list", elem: str = "any"
@@ -164,6 +175,10 @@ class ExportContext:
                              hint="build the list from tensors")  # fmt: skip
         return self.op("SequenceConstruct", [self.materialize(x) for x in b.items])[0]
 
+    def list_value(self, bindings: list[Any], elem: str) -> ir.Value:
+        """Element bindings as one run-time list value (numbers: 1-D tensor; tensors: sequence)."""
+        return self._materialize_items(Items(list(bindings), "list", elem))
+
     def const(self, value: Any, dtype: Any = None) -> ir.Value:
         """An ONNX constant; Python int -> int64, float -> double, bool -> bool (0-d)."""
         if isinstance(value, torch.Tensor):
@@ -221,6 +236,13 @@ class ExportContext:
     def op(self, op_type: str, inputs: Sequence[ir.Value | None], attrs: dict[str, Any] | None = None,
            n: int = 1, domain: str = "") -> list[ir.Value]:  # fmt: skip
         """Append an ONNX node to the current graph; its outputs get inferred types."""
+        if (op_type == "Where" and not domain and len(inputs) == 3 and inputs[1] is not None
+                and self.dtype(inputs[1]) == ir.DataType.BOOL):  # fmt: skip
+            # onnxruntime has no bool Where: (c and a) or (not c and b)
+            c, a, b = inputs
+            left = self.op("And", [c, a])[0]
+            right = self.op("And", [self.op("Not", [c])[0], b])[0]
+            return self.op("Or", [left, right])
         attributes = [ir.Attr(k, ir.AttributeType.GRAPH, v) if isinstance(v, ir.Graph) else
                       _attr(k, v) for k, v in (attrs or {}).items()]  # fmt: skip
         node = ir.Node(domain, op_type, list(inputs), attributes, num_outputs=n)
@@ -239,6 +261,8 @@ class ExportContext:
         self.graph.append(node)
         if node.op_type not in ("If", "Loop") or node.domain:
             infer_node(node, self.opset)
+        if not node.domain and node.op_type in _SEQUENCE_OPS:
+            _track_elem_rank(node)
 
     def cast(self, v: ir.Value, dtype: Any) -> ir.Value:
         if self.dtype(v) == dtype:
@@ -293,6 +317,96 @@ class ExportContext:
             out.shape = ir.Shape(dims)
         return out
 
+    def dim_size(self, x: ir.Value, d: int, depth: int = 0) -> ir.Value:
+        """`x.size(d)` as a 0-d int64, emitted in the outermost scope that can compute it.
+
+        A size known at export time is a constant.  For a value computed in a loop body or
+        branch by a shape-preserving, broadcasting, MatMul or Gather node, the size is
+        derived from the node's inputs' sizes (so `gates = xs[t] @ w + h @ u + b` inside a
+        loop has loop-invariant sizes: they come from w, u and b), else it is Shape(x)."""
+        rank = self.rank(x)
+        if rank is not None:
+            if not -rank <= d < rank:  # eager raises IndexError (its message is re-derived)
+                self.raise_here("builtins.IndexError", None)
+                return self.const(0)
+            d %= rank
+            dim = x.shape[d]
+            if isinstance(dim, int):
+                return self.const(dim)
+        node = x.producer()
+        if (rank is not None and depth < 8 and node is not None and not node.domain
+                and x.graph is not self.top):  # fmt: skip
+            got = self._derived_size(node, x, d, rank, depth)
+            if got is not None:
+                return got
+        attrs = {"start": d} if d == -1 else {"start": d, "end": d + 1}
+
+        def build() -> ir.Value:
+            sh = self.op("Shape", [x], attrs)[0]
+            return self.op("Reshape", [sh, self.const([], ir.DataType.INT64)])[0]
+
+        return self.invariant(("dim", d), [x], build)
+
+    def _derived_size(self, node: ir.Node, x: ir.Value, d: int, rank: int, depth: int
+                      ) -> ir.Value | None:  # fmt: skip
+        op, ins = node.op_type, list(node.inputs)
+        if op in _SAME_SHAPE and ins and ins[0] is not None:
+            return self.dim_size(ins[0], d, depth + 1) if self.rank(ins[0]) == rank else None
+        if op in _BROADCASTING and all(v is not None and self.rank(v) is not None for v in ins):
+            parts = []
+            for v in ins:
+                k = d - (rank - self.rank(v))
+                if k < 0 or v.shape[k] == 1:
+                    continue  # broadcast: contributes nothing
+                parts.append(self.dim_size(v, k, depth + 1))
+            if not parts:
+                return self.const(1)
+            out = parts[0]
+            for p in parts[1:]:
+
+                def bcast(a: ir.Value = out, p: ir.Value = p) -> ir.Value:
+                    one = self.op("Equal", [a, self.const(1)])[0]
+                    return self.op("Where", [one, p, a])[0]
+
+                out = self.invariant(("bcast",), [out, p], bcast)
+            return out
+        if op == "MatMul" and len(ins) == 2 and all(self.rank(v) is not None and self.rank(v) >= 2
+                                                    for v in ins):  # fmt: skip
+            if d == rank - 1:
+                return self.dim_size(ins[1], -1, depth + 1)
+            if d == rank - 2:
+                return self.dim_size(ins[0], -2, depth + 1)
+            return None
+        if op == "Gather" and len(ins) == 2 and self.rank(ins[1]) == 0:
+            axis = node.attributes.get("axis")
+            axis = 0 if axis is None else axis.value
+            data_rank = self.rank(ins[0])
+            if data_rank is None:
+                return None
+            axis %= data_rank
+            return self.dim_size(ins[0], d if d < axis else d + 1, depth + 1)
+        return None
+
+    def row_matmul(self, a: ir.Value, b: ir.Value) -> ir.Value | None:
+        """`xs[t] @ w` in a loop body whose counter is t, with xs and w from outside the loop:
+        `(xs @ w)[t]`, the MatMul of every row done once before the loop (one large GEMM
+        instead of one small one per iteration), else None."""
+        node = a.producer()
+        if (not self.scope.is_loop or node is None or node.op_type != "Gather" or node.domain
+                or node.graph is not self.graph or self.rank(a) != 2 or self.rank(b) != 2):  # fmt: skip
+            return None
+        axis = node.attributes.get("axis")
+        xs, idx = node.inputs
+        counter = self.graph.inputs[0] if self.graph.inputs else None
+        outer = [sc.graph for sc in self.scopes[:-1]]
+        if ((axis is not None and axis.value != 0) or idx is not counter or self.rank(xs) != 3
+                or not any(xs.graph is g for g in outer) or not any(b.graph is g for g in outer)
+                or self.dtype(xs) != self.dtype(b)
+                or self.dtype(b) not in (ir.DataType.FLOAT, ir.DataType.DOUBLE)):  # fmt: skip
+            return None
+        rows = self.invariant(("row_matmul",), [xs, b], lambda: self.op("MatMul", [xs, b])[0])
+        return self.op("Gather", [rows, counter], {"axis": 0})[0]
+
     def invariant(self, key: Any, inputs: Sequence[ir.Value], build: Callable[[], ir.Value]
                   ) -> ir.Value:  # fmt: skip
         """`build()` emitted in the innermost scope where all `inputs` are defined (so a
@@ -320,7 +434,7 @@ class ExportContext:
 
     # -- lists mutated inside control flow ---------------------------------------------------
     def mutated_lists(self, nodes: Sequence[Any]) -> list[Any]:
-        """The lists defined outside `nodes` (and their blocks) that they append to: inside an
+        """The lists defined outside `nodes` (and their blocks) that they mutate: inside an
         ONNX If/Loop these become extra outputs / loop-carried values (ONNX has no aliasing)."""
         defined: set[Any] = set()
         found: list[Any] = []
@@ -333,9 +447,12 @@ class ExportContext:
             for b in n.blocks:
                 defined.update(b.inputs)
                 todo.extend(b.nodes)
+        seen: set[Any] = set()
         for n in every:
-            if n.kind == "aten::append" and n.inputs[0] not in defined and n.inputs[0] not in found:
-                found.append(n.inputs[0])
+            v = n.inputs[0] if is_list_mutator(n) else None
+            if v is not None and v not in defined and v not in seen:
+                found.append(v)
+                seen.update(list_alias_class(v))
         return found
 
     def is_run_time(self, b: Any) -> bool:
@@ -393,7 +510,7 @@ class ExportContext:
                                  "(only lists of tensors, int, float or bool)")  # fmt: skip
         else:
             raise self.error("appending, inside an `if` or loop, to this list")
-        self.bind(v, out)
+        self.bind_list(v, out)
         return out
 
     def err_flag(self, err: ir.Value) -> tuple[ir.Value, int] | None:
@@ -407,10 +524,19 @@ class ExportContext:
             return None
         return ok, int(code.const_value.numpy())
 
-    def torchlib(self, node: Any) -> None:
-        """Translate `node` with onnxscript's torchlib (what happens when no rule is listed)."""
-
-        export_with_torchlib(self, node)
+    def torchlib(self, node: Any, schema: Any = None, bindings: list[Any] | None = None) -> None:
+        """Translate `node` with onnxscript's torchlib (what happens when no rule is listed);
+        with `schema` and `bindings`: as that op applied to those argument bindings (its
+        results bind `node`'s outputs)."""
+        if schema is None:
+            export_with_torchlib(self, node)
+            return
+        shim = _Shim(node, schema, [])
+        for a, b in zip(schema.arguments, bindings or []):
+            v = _ShimValue(a.type, a.name)
+            self.bind(v, b)
+            shim.inputs.append(v)
+        export_with_torchlib(self, shim)
 
     # -- scalars --------------------------------------------------------------------------
     def scalar_dtype(self, kind: str) -> Any:
@@ -465,6 +591,12 @@ class ExportContext:
         code = len(self.errors)
         prev = self.scope.err
         ok = self.cast(ok, ir.DataType.BOOL)
+        if (safe is not None and self.scope.is_loop and not self.scope.raised
+                and any(ok.graph is sc.graph for sc in self.scopes[:-1])
+                and (prev is None or _is_zero(prev))):  # fmt: skip
+            # loop-invariant: checked once before the loop, not in every iteration
+            self.scope.pre_checks.append((ok, code))
+            return safe()
         if safe is not None:
             was_safe = self.scope.err_is_safe()
             if prev is None or _is_zero(prev):
@@ -575,7 +707,7 @@ class ExportContext:
         b_bad.placeholders = len(outputs)
         res = self.emit_if(ok, [b_ok, b_bad], len(outputs) + len(lists), replace_err=True)
         for v, r in zip(lists, res[len(outputs) :]):
-            self.bind(v, r)
+            self.bind_list(v, r)
         return res[: len(outputs)]
 
     def branch(self, block: Any, name: str = "branch") -> Branch:
@@ -583,10 +715,64 @@ class ExportContext:
             outs = self.lower_block(block)
         return Branch(s, outs)
 
+    # -- tuples through If / Loop: one ONNX value per element --------------------------------
+    def tuple_struct(self, b: Any) -> Any:
+        """The tuple shape of binding `b` (a leaf for anything but a tuple)."""
+        return _struct(b)
+
+    def tuple_size(self, st: Any) -> int:
+        return _n_leaves(st)
+
+    def tuple_leaves(self, b: Any, st: Any) -> list[Any]:
+        return _leaves(b, st)
+
+    def tuple_regroup(self, structs: list[Any], flat: list[Any]) -> list[Any]:
+        out, k = [], 0
+        for st in structs:
+            v, k = _regroup(st, flat, k)
+            out.append(v)
+        return out
+
     def emit_if(self, cond: ir.Value, branches: list[Branch], n_outputs: int,
-                replace_err: bool = False) -> list[ir.Value]:  # fmt: skip
+                replace_err: bool = False) -> list[Any]:  # fmt: skip
         """An ONNX If from two lowered branches; sets this scope's error code when needed
-        (after the current one; `replace_err`: the branches already pass the current one on)."""
+        (after the current one; `replace_err`: the branches already pass the current one on).
+        A tuple output is one ONNX output per element (the result binds `Items` again)."""
+        structs: list[Any] = []
+        for i in range(n_outputs):
+            st = None
+            for b in branches:
+                if b.outputs is not None and i >= b.placeholders:
+                    here = _struct(b.outputs[i])
+                    if st is None:
+                        st = here
+                    elif here != st:
+                        raise self.error("the branches of this `if` give tuples of different "
+                                         "lengths", hint="give both branches one tuple shape")  # fmt: skip
+            structs.append(st or _LEAF)
+        if all(st == _LEAF for st in structs):
+            return self._emit_if_flat(cond, branches, n_outputs, replace_err)
+        for b in branches:
+            if b.outputs is None:
+                continue
+            new: list[Any] = []
+            held = 0
+            for i, (x, st) in enumerate(zip(b.outputs, structs)):
+                if i < b.placeholders:
+                    new += [None] * _n_leaves(st)
+                    held += _n_leaves(st)
+                else:
+                    new += _leaves(x, st)
+            b.outputs, b.placeholders = new, held
+        flat = self._emit_if_flat(cond, branches, sum(map(_n_leaves, structs)), replace_err)
+        out, k = [], 0
+        for st in structs:
+            v, k = _regroup(st, flat, k)
+            out.append(v)
+        return out
+
+    def _emit_if_flat(self, cond: ir.Value, branches: list[Branch], n_outputs: int,
+                      replace_err: bool = False) -> list[ir.Value]:  # fmt: skip
         live = [b for b in branches if b.outputs is not None and not b.placeholders]
         with_err = any(b.scope.err is not None for b in branches)
         outs_by_branch: list[list[ir.Value]] = []
@@ -620,6 +806,10 @@ class ExportContext:
             ranks = {self.rank(vals[i]) for vals in outs_by_branch}
             if len(ranks) > 1:
                 out.shape = None
+            elems = {vals[i].meta.get(ELEM_RANK) for vals in outs_by_branch}
+            elems.discard(ANY_RANK)
+            if len(elems) == 1 and isinstance(next(iter(elems)), int):
+                out.meta[ELEM_RANK] = next(iter(elems))
         if with_err:
             safe = len(live) == len(branches) and all(b.scope.err_is_safe() for b in branches)
             if replace_err:
@@ -668,6 +858,105 @@ class ExportContext:
             tensor = ir.tensor(arr, dtype=t.dtype)
             return self.op("Constant", [], {"value": tensor})[0]
         raise self.error(f"cannot make a placeholder of type {t}")
+
+
+_SAME_SHAPE = {"Sigmoid", "Tanh", "Relu", "Neg", "Abs", "Exp", "Log", "Sqrt", "Cast", "Identity",
+               "Not", "Erf", "Softplus", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu", "Selu",
+               "Clip", "Softmax", "LogSoftmax", "Sin", "Cos", "Floor", "Ceil", "Round", "Sign",
+               "Reciprocal", "Gelu", "IsNaN", "IsInf"}  # fmt: skip
+_BROADCASTING = {"Add", "Sub", "Mul", "Div", "Pow", "Where", "And", "Or", "Xor", "Equal", "Less",
+                 "Greater", "LessOrEqual", "GreaterOrEqual", "Max", "Min", "Mod", "PRelu"}  # fmt: skip
+
+# The rank every element of a sequence has, where export knows it: `v.meta[ELEM_RANK]` is an
+# int, or ANY_RANK for a sequence that is empty here (SequenceEmpty).  `SequenceAt` then gets
+# a result of that rank (onnx_ir sequence types carry no element shape).
+ELEM_RANK = "hj_elem_rank"
+ANY_RANK = "any"
+_SEQUENCE_OPS = {"SequenceEmpty", "SequenceConstruct", "SequenceInsert", "SequenceErase",
+                 "SplitToSequence", "SequenceAt", "Identity"}  # fmt: skip
+
+
+def _rank_of(v: ir.Value | None) -> int | None:
+    return None if v is None or v.shape is None else len(v.shape)
+
+
+def _track_elem_rank(node: ir.Node) -> None:
+    op, ins, out = node.op_type, list(node.inputs), node.outputs[0]
+    seq_rank = ins[0].meta.get(ELEM_RANK) if ins and ins[0] is not None else None
+    rank: Any = None
+    if op == "SequenceEmpty":
+        rank = ANY_RANK
+    elif op == "SequenceConstruct":
+        ranks = {_rank_of(v) for v in ins}
+        rank = ranks.pop() if len(ranks) == 1 else None
+    elif op == "SequenceInsert":
+        r = _rank_of(ins[1])
+        rank = r if seq_rank in (ANY_RANK, r) else None
+    elif op in ("SequenceErase", "Identity"):
+        rank = seq_rank
+    elif op == "SplitToSequence":
+        keep = node.attributes.get("keepdims")
+        drops = len(ins) < 2 and keep is not None and keep.value == 0
+        r = _rank_of(ins[0])
+        rank = None if r is None else r - drops
+    elif op == "SequenceAt":
+        if isinstance(seq_rank, int) and out.shape is None:
+            out.shape = ir.Shape([None] * seq_rank)
+        return
+    if rank is not None:
+        out.meta[ELEM_RANK] = rank
+
+
+class _ShimValue:
+    """A stand-in hybridjit value for an argument a rule makes up (`ExportContext.torchlib`)."""
+
+    def __init__(self, type: Any, name: str) -> None:
+        self.type = type
+        self.debug_name = name
+        self.uses: list[Any] = []
+
+
+@dataclasses.dataclass
+class _Shim:
+    node: Any
+    schema: Any
+    inputs: list[Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.node, name)
+
+
+_LEAF = "leaf"
+
+
+def _struct(b: Any) -> Any:
+    """A binding's tuple structure: `_LEAF`, or `("tuple", (element structures...))`."""
+    if isinstance(b, Items) and b.kind == "tuple":
+        return ("tuple", tuple(_struct(x) for x in b.items))
+    if isinstance(b, Const) and isinstance(b.value, tuple):
+        return ("tuple", tuple(_struct(Const(x)) for x in b.value))
+    return _LEAF
+
+
+def _n_leaves(st: Any) -> int:
+    return 1 if st == _LEAF else sum(_n_leaves(e) for e in st[1])
+
+
+def _leaves(b: Any, st: Any) -> list[Any]:
+    if st == _LEAF:
+        return [b]
+    items = b.items if isinstance(b, Items) else [Const(x) for x in b.value]
+    return [leaf for x, e in zip(items, st[1]) for leaf in _leaves(x, e)]
+
+
+def _regroup(st: Any, flat: list[Any], k: int) -> tuple[Any, int]:
+    if st == _LEAF:
+        return flat[k], k + 1
+    items = []
+    for e in st[1]:
+        v, k = _regroup(e, flat, k)
+        items.append(v)
+    return Items(items, "tuple"), k
 
 
 def _attr(name: str, value: Any) -> ir.Attr:

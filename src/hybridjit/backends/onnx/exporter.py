@@ -6,6 +6,13 @@ program can raise.  Both are also stored in the model's `metadata_props` (JSON u
 `hybridjit.inputs`, `hybridjit.outputs`, `hybridjit.errors`), so a Python-free runtime can
 interpret them.
 
+Mutated list inputs: a list argument the program changes in place (`xs.append(v)`,
+`xs[i] = v`, `xs.sort()`, ...) comes back as one more output after the program's own, listed
+in `hybridjit.writeback` (`[{"arg": i, "kind": "int_list", "index": k}]`); the onnxruntime
+runner writes it back into the caller's list (`xs[:] = ...`), so the caller sees what
+Python shows.  A list is only mutated where no other value of the program names it (else
+ExportError), and not written back when the program raises.
+
 Error output: a program that can raise (`raise`, `assert`, checks in `nn` code) gets one
 more output, `hybridjit_error` (int64 scalar): 0 when the program returned normally, k when
 it raised the k-th entry of `hybridjit.errors` (`{"class": "builtins.ValueError",
@@ -28,13 +35,13 @@ from onnx_ir.passes.common import InlinePass, RemoveUnusedNodesPass
 
 from hybridjit import pipeline
 from hybridjit.backends.onnx._recorder import function_to_ir
-from hybridjit.backends.onnx.context import ExportContext
+from hybridjit.backends.onnx.context import ELEM_RANK, ExportContext
 from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.backends.onnx.values import Const, Items, torch_to_onnx_dtype
 from hybridjit.errors import ExportError
 from hybridjit.ir import types as T
 from hybridjit.ops import registry
-from hybridjit.ops.aten_export import ATEN_EXPORT
+from hybridjit.ops.aten_export import ATEN_EXPORT, mutates_list
 from hybridjit.ops.effects import effects_of
 from hybridjit.ops.kernels import kernel_for
 from hybridjit.ops.prims import PRIMS
@@ -56,6 +63,9 @@ class Exported:
     outputs: Any
     errors: list[dict[str, Any]]
     has_error_output: bool
+    # list inputs changed in place: `{"arg": i, "kind": "int_list", "index": k}`, output k
+    # holds the list's final value (the runner writes it back into the caller's list)
+    writeback: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def lower_node(ctx: ExportContext, node: Any) -> None:
@@ -194,12 +204,18 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
             ctx.bind(v, b)
         outs = ctx.lower_block(g.block)
         flat: list[ir.Value] = []
+        writeback: list[dict[str, Any]] = []
         if outs is None:
             # raises on every input of this signature: the model only has the error output
             out_spec: Any = {"kind": "none"}
         else:
             specs = [_flatten(ctx, b, v.type, flat) for b, v in zip(outs, g.outputs)]
             out_spec = specs[0] if len(specs) == 1 else {"kind": "tuple", "items": specs}
+            # list inputs the program changes in place: their final value is one more output
+            for i, v in enumerate(params):
+                if isinstance(v.type, T.ListType) and mutates_list(v):
+                    spec = _flatten(ctx, ctx.binding(v), v.type, flat)
+                    writeback.append({"arg": i, **spec})
         final = []
         seen: set[int] = set()
         for v in flat:
@@ -232,13 +248,15 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
     model.metadata_props["hybridjit.inputs"] = json.dumps(in_spec)
     model.metadata_props["hybridjit.outputs"] = json.dumps(out_spec)
     model.metadata_props["hybridjit.errors"] = json.dumps(ctx.errors)
+    if writeback:
+        model.metadata_props["hybridjit.writeback"] = json.dumps(writeback)
     _finish(model)
     proto = ir.serde.serialize_model(model)
     try:
         onnx.checker.check_model(proto, full_check=True)
     except Exception as e:
         raise ExportError(f"internal: the exported model fails onnx.checker: {e}") from e
-    return Exported(proto, in_spec, out_spec, ctx.errors, has_err)
+    return Exported(proto, in_spec, out_spec, ctx.errors, has_err, writeback)
 
 
 def _finish(model: ir.Model) -> None:
@@ -265,6 +283,8 @@ def _input_binding(ctx: ExportContext, t: Any, x: Any, name: str, dynamic: bool
     A tuple is one ONNX input per element (`name_0`, `name_1`, ...); a list of numbers is a
     1-D tensor (int64 / double / bool); a list of tensors is an ONNX sequence.
     """
+    if type(x) is tuple and isinstance(t, T.VarTupleType):  # `*args: int`: any length
+        return _input_binding(ctx, T.ListType(t.elem), list(x), name, dynamic)
     if type(x) is tuple:
         elems = t.elems if isinstance(t, T.TupleType) else [None] * len(x)
         if len(elems) != len(x):
@@ -301,8 +321,11 @@ def _input_binding(ctx: ExportContext, t: Any, x: Any, name: str, dynamic: bool
             dt = torch_to_onnx_dtype(x[0].dtype)
             ov = ir.Value(name=name, type=ir.SequenceType(ir.TensorType(dt)))
             ctx.graph.inputs.append(ov)
-            return ov, {"name": name, "kind": "tensor_list",
-                        "dtype": str(x[0].dtype).replace("torch.", "")}  # fmt: skip
+            spec = {"name": name, "kind": "tensor_list", "dtype": str(x[0].dtype).replace("torch.", "")}
+            ranks = {e.dim() for e in x}
+            if len(ranks) == 1:  # every element has this rank (the runner checks it)
+                ov.meta[ELEM_RANK] = spec["elem_rank"] = ranks.pop()
+            return ov, spec
         raise ExportError(f"cannot export to ONNX: input {name!r} is a list of {elem} (only "
                           "lists of tensors, int, float or bool are supported)")  # fmt: skip
     ov, spec = _graph_input(x, name, dynamic)

@@ -75,13 +75,15 @@ def _export_if(ctx: Any, node: Any) -> None:
     order = sorted(range(2), key=lambda i: _always_raises(node.blocks[i]))
     for i in order:
         for v, b in zip(lists, before):
-            ctx.bind(v, b)
+            ctx.bind_list(v, b)
         br = branches[i] = ctx.branch(node.blocks[i], "then" if i == 0 else "else")
         if br.outputs is not None:
             br.outputs = br.outputs + [ctx.binding(v) for v in lists]
     results = ctx.emit_if(c, branches, len(node.outputs) + len(lists))
-    for v, r in zip([*node.outputs, *lists], results):
+    for v, r in zip(node.outputs, results):
         ctx.bind(v, r)
+    for v, r in zip(lists, results[len(node.outputs) :]):
+        ctx.bind_list(v, r)
 
 
 # Python-number ops that cannot fail: an `if` made of these (e.g. the `while ... break`
@@ -275,24 +277,37 @@ def _export_loop(ctx: Any, node: Any) -> None:
     c0 = ctx.cast(ctx.value(cond0), ctx.scalar_dtype("bool"))
     # lists appended to inside the body are carried too (no aliasing in ONNX)
     lists = ctx.mutated_lists([node])
-    init = [ctx.value(v) for v in carried] + [ctx.carried_list(v, _elem_kind(v)) for v in lists]
+    # a carried tuple is one carried value per element (`structs`: each one's tuple shape)
+    structs = [ctx.tuple_struct(ctx.binding(v)) for v in carried]
+    init = [ctx.materialize(leaf) for v, st in zip(carried, structs)
+            for leaf in ctx.tuple_leaves(ctx.binding(v), st)]  # fmt: skip
+    init += [ctx.carried_list(v, _elem_kind(v)) for v in lists]
+    names = [v for v, st in zip(carried, structs) for _ in range(ctx.tuple_size(st))] + lists
+    n_flat = len(init) - len(lists)
     carried = [*carried, *lists]
-    body_params = [*body.inputs[1:], *lists]
     with ctx.new_scope("loop_body") as scope:
+        scope.is_loop = True
         it = ctx.graph_input(dtype=ctx.scalar_dtype("int"), rank=0, name="iter")
         ctx.graph_input(dtype=ctx.scalar_dtype("bool"), rank=0, name="cond")
         ins = [ctx.graph_input(like=v, name="carried") for v in init]
         ctx.bind(body.inputs[0], it)
-        for v, x in zip(body_params, ins):
+        for v, x in zip(body.inputs[1:], ctx.tuple_regroup(structs, ins[:n_flat])):
             ctx.bind(v, x)
+        for v, x in zip(lists, ins[n_flat:]):
+            ctx.bind_list(v, x)
         outs = ctx.lower_block(body)
         if outs is None:  # the body always raises: stop after the first iteration
             cond_out = ctx.const(False)
             outs_v = [ctx.placeholder(x) for x in ins]
         else:
             cond_out = ctx.cast(ctx.materialize(outs[0]), ctx.scalar_dtype("bool"))
-            outs_v = [ctx.materialize(b) for b in [*outs[1:], *(ctx.binding(v) for v in lists)]]
-        for x, y, v in zip(ins, outs_v, carried):
+            outs_v = []
+            for b, st in zip(outs[1:], structs):
+                if ctx.tuple_struct(b) != st:
+                    raise ctx.error("a loop-carried tuple changes its length inside the loop")
+                outs_v += [ctx.materialize(leaf) for leaf in ctx.tuple_leaves(b, st)]
+            outs_v += [ctx.materialize(ctx.binding(v)) for v in lists]
+        for x, y, v in zip(ins, outs_v, names):
             if ctx.dtype(x) != ctx.dtype(y) or (x.type != y.type):
                 raise ctx.error(f"the loop-carried value %{v.debug_name} changes type inside the "
                                 f"loop ({x.type} -> {y.type}); an ONNX Loop needs one type",
@@ -316,6 +331,14 @@ def _export_loop(ctx: Any, node: Any) -> None:
             outs_v.append(err)
         graph_outs = [ctx._own(cond_out)] + [ctx._own(v) for v in outs_v]
         scope.graph.outputs.extend(graph_outs)
+    pre_err = None
+    if scope.pre_checks:  # loop-invariant checks: the loop starts only when they hold
+        ran = c0 if m is None else ctx.op("And", [c0, ctx.op("Greater", [m, ctx.const(0)])[0]])[0]
+        pre_err = ctx.const(0)
+        for ok, code in reversed(scope.pre_checks):  # the first failing one wins
+            pre_err = ctx.op("Where", [ok, pre_err, ctx.const(code)])[0]
+            c0 = ctx.op("And", [c0, ok])[0]
+        pre_err = ctx.op("Where", [ran, pre_err, ctx.const(0)])[0]
     loop_inputs = [m, c0, *init] + ([ctx.const(flag is not None)] if flag is not None else
                                     [ctx.const(0)] if raises else [])  # fmt: skip
     results = ctx.op("Loop", loop_inputs, {"body": scope.graph}, n=len(init) + (1 if raises else 0))
@@ -326,14 +349,18 @@ def _export_loop(ctx: Any, node: Any) -> None:
                 r.shape = None
         else:
             ctx.set_type(r, dtype=ctx.scalar_dtype("bool" if flag else "int"), rank=0)
+    if pre_err is not None:
+        ctx.merge_err(pre_err, True)
     if raises:
         err = results[-1]
         if flag is not None:
             err = ctx.op("Where", [err, ctx.const(0), ctx.const(flag[1])])[0]
         ctx.merge_err(err, safe)
         results = results[:-1]
-    for v, r in zip([*node.outputs, *lists], results):
+    for v, r in zip(node.outputs, ctx.tuple_regroup(structs, results[:n_flat])):
         ctx.bind(v, r)
+    for v, r in zip(lists, results[n_flat:]):
+        ctx.bind_list(v, r)
 
 
 register(Prim("prim::Loop", "Loop(max_trip_count, cond, *carried): i = 0; while i < max and cond: "

@@ -105,7 +105,11 @@ def _export_uninitialized(ctx: Any, node: Any) -> None:
     zero = {T.IntType: 0, T.FloatType: 0.0, T.BoolType: False}
 
     def stand_in(t: Any) -> Any:
-        if t not in zero:  # (a tuple could not be carried through the `if`/loop anyway)
+        if isinstance(t, T.TupleType):  # one stand-in per element (tuples travel flattened)
+            items = [stand_in(e) for e in t.elems]
+            ctx.bind_items(node.output, items, "tuple")
+            return ctx.binding(node.output)
+        if t not in zero:
             raise ctx.error(f"prim::Uninitialized of type {node.output.type} (an early "
                             "`return`/`break` carrying a value other than numbers)",
                             hint="give the variable a value before the loop or `if`")  # fmt: skip
@@ -375,6 +379,18 @@ def _export_dtype(ctx: Any, node: Any) -> None:
     ctx.bind(node.output, DTYPE_NUMBER[dtype])
 
 
+def _export_requires_grad(ctx: Any, node: Any) -> None:
+    """False: an exported model is for inputs that do not require grad (onnxruntime records
+    no autograd; the onnxruntime runner sends a call with such an input to Python)."""
+    ctx.bind(node.output, False)
+
+
+def _export_int_pow(ctx: Any, node: Any) -> None:
+    from hybridjit.ops.aten_export import export_int_pow  # the rule lives with the number ops
+
+    export_int_pow(ctx, node)
+
+
 def _property(kind: str, doc: str, attr: str | None = None) -> Prim:
     """`prim::<kind>(x)` is `x.<attr>` (the kind's own name by default)."""
     attr = attr or kind
@@ -386,7 +402,8 @@ for _prim in (
     dataclasses.replace(_property("device", "tensor.device"), export=_export_device),
     _property("data", "tensor.data"),
     _property("grad", "tensor.grad"),
-    _property("requires_grad", "tensor.requires_grad"),
+    dataclasses.replace(_property("requires_grad", "tensor.requires_grad"),
+                        export=_export_requires_grad),
     _property("is_cuda", "tensor.is_cuda"),
     _property("EnumName", "enum_member.name", "name"),
     _property("EnumValue", "enum_member.value", "value"),
@@ -453,6 +470,7 @@ for _prim in (
         "a ** b of two ints, as Python: an int when b >= 0, else a float",
         n_inputs=2,
         impl=py(operator.pow, "({0} ** {1})"),
+        export=_export_int_pow,
     ),
 ):
     register(_prim)
