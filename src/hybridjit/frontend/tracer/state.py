@@ -54,14 +54,15 @@ def is_tracing() -> bool:
     return state is not None and not state.paused
 
 
-def _is_plumbing(filename: str) -> bool:
+def is_plumbing(filename: str) -> bool:
+    """Whether a frame of `filename` is hybridjit's or torch's plumbing, not user code."""
     return filename.startswith(_HYBRIDJIT_DIR) or filename in _PLUMBING_FILES
 
 
 def user_frame() -> types.FrameType | None:
     """The innermost Python frame that belongs to the code being traced."""
     frame = sys._getframe(1)
-    while frame is not None and _is_plumbing(frame.f_code.co_filename):
+    while frame is not None and is_plumbing(frame.f_code.co_filename):
         frame = frame.f_back
     return frame
 
