@@ -4,6 +4,8 @@ functions, `map` and `filter`."""
 # ruff: noqa: E731
 from __future__ import annotations
 
+import functools
+
 import torch
 from tests.corpus import case, cases_in
 
@@ -446,6 +448,16 @@ def fn_filter_builtin_len(words: list[str]):
 @case((6,), (1,), torchscript_ok=False)
 def fn_map_of_filter(n: int):
     return sum(map(lambda v: v * 10, filter(lambda v: v % 3 == 0, range(n))))
+
+
+@case((["b", "a", "b", "c", "a", "b"],), (["x"],), ([],), torchscript_ok=False)
+def fn_key_is_a_bound_method(words: list[str]):
+    return sorted(words, key=words.count), max(words, key=words.count)
+
+
+@case(([1, 2, 3, 4],), ([5],), ([],), torchscript_ok=False)
+def fn_reduce(xs: list[int]):
+    return functools.reduce(lambda a, b: a * 10 + b, xs, 0), functools.reduce(max, xs)
 
 
 # -- still rejected ----------------------------------------------------------------------------

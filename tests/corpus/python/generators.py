@@ -287,6 +287,26 @@ def gen_map_filter_generator(n: int):
     return list(map(lambda v: v + 1, _squares(n))), sum(filter(lambda v: v % 2 == 0, _squares(n)))
 
 
+@case(([1, 5, 9], 4), ([1], 4), ([], 0), torchscript_ok=False)
+def gen_next_with_and_without_default(xs: list[int], t: int):
+    found = next((v * 2 for v in xs if v > t), -1)
+    return found, next(v for v in _doubled(xs) if v > t)
+
+
+@case(([3, 1, 2],), ([],), torchscript_ok=False)
+def gen_with_key_and_default(xs: list[int]):
+    ordered = sorted((v * 3 for v in xs), key=lambda v: -v)
+    return ordered, max((v for v in xs), default=-1), [p for p in zip((v for v in xs), range(10))]
+
+
+@case(([3, 1],), ([],), torchscript_ok=False)
+def gen_enumerate_map(xs: list[int]):
+    out: list[int] = []
+    for i, v in enumerate(map(lambda q: q + 1, xs)):
+        out.append(i * v)
+    return out
+
+
 # -- generator expressions ---------------------------------------------------------------------
 @case((6,), (0,), torchscript_ok=False)
 def gen_genexp_in_for(n: int):
@@ -350,6 +370,12 @@ def gen_first_positive_element(x: torch.Tensor):
         if bool(v > 0):
             return float(v)
     return 0.0
+
+
+@case((torch.ones(2),), (torch.arange(3.0),), torchscript_ok=False)
+def gen_stack_of_generator(x: torch.Tensor):
+    return torch.stack(list(x[i] * 2 for i in range(x.size(0)))), torch.tensor(
+        [v for v in (i * i for i in range(3))])
 
 
 # -- still rejected ----------------------------------------------------------------------------

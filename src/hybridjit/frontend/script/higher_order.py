@@ -11,6 +11,7 @@ Source ranges point at the user's call, not at this file.
 from __future__ import annotations
 
 import builtins
+import functools
 from typing import TYPE_CHECKING, Any
 
 from hybridjit.frontend.script import special_forms
@@ -107,6 +108,23 @@ def _max_by_default(xs, key, default):  # noqa: ANN001, ANN202
     return _max_by(items, key)
 
 
+def _reduce(fn, xs):  # noqa: ANN001, ANN202
+    items = [x for x in xs]
+    if len(items) == 0:
+        raise TypeError("reduce() of empty iterable with no initial value")
+    acc = items[0]
+    for i in range(1, len(items)):
+        acc = fn(acc, items[i])
+    return acc
+
+
+def _reduce_from(fn, xs, initial):  # noqa: ANN001, ANN202
+    acc = initial
+    for x in xs:
+        acc = fn(acc, x)
+    return acc
+
+
 # -- the handlers ----------------------------------------------------------------------------
 def _inline(c: C, template: Any, args: list[SugaredValue]) -> SugaredValue:
     return inline_call(c, python_function(template, c.where), args, {})
@@ -125,6 +143,12 @@ def _filter_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]
     if _is_none(args[0]):
         return _inline(c, _filter_true, args[1:])
     return _inline(c, _filter, args)
+
+
+def _reduce_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    if kwargs or len(args) not in (2, 3):
+        c.fail(f"expected reduce(function, iterable[, initial]), found {len(args)} arguments")
+    return _inline(c, _reduce if len(args) == 2 else _reduce_from, args)
 
 
 def _is_none(sv: SugaredValue) -> bool:
@@ -175,7 +199,21 @@ def sort_list(c: C, xs: Value, args: list[SugaredValue],
     return _inline(c, _sort_in_place, [SimpleValue(xs), key, reverse])
 
 
+def _next_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    """`next(generator)` / `next(generator, default)`: its first item (the generator is then
+    used up: one `next` per generator)."""
+    # deferred: generators.py imports the compiler's modules
+    from hybridjit.frontend.script.generators import GeneratorValue, first_item
+
+    if kwargs or not 1 <= len(args) <= 2 or not isinstance(args[0], GeneratorValue):
+        c.fail("expected next(generator) or next(generator, default), found "
+               + ", ".join(a.describe() for a in args))  # fmt: skip
+    return first_item(c, args[0], args[1] if len(args) == 2 else None)
+
+
 def _register() -> None:
+    special_forms.register(builtins.next, _next_form)
+    special_forms.register(functools.reduce, _reduce_form)
     special_forms.register(builtins.map, _map_form)
     special_forms.register(builtins.filter, _filter_form)
     for name in ("min", "max", "sorted"):

@@ -32,6 +32,7 @@ from hybridjit.frontend.script import inline_ast
 from hybridjit.frontend.script.sugared import (
     BuiltinValue,
     LambdaValue,
+    MethodValue,
     PythonValue,
     SimpleValue,
     SpecialForm,
@@ -142,7 +143,8 @@ def is_function_value(sv: SugaredValue) -> bool:
     from hybridjit.frontend.script.calls import FunctionValue
     from hybridjit.frontend.script.generators import GeneratorValue
 
-    if isinstance(sv, (LocalFunction, BuiltinValue, SpecialForm, FunctionValue, GeneratorValue)):
+    if isinstance(sv, (LocalFunction, BuiltinValue, SpecialForm, FunctionValue, GeneratorValue,
+                       MethodValue)):  # fmt: skip
         return True
     if isinstance(sv, SugaredTuple):
         return any(is_function_value(i) for i in sv.items)
@@ -258,7 +260,7 @@ def inline_call(c: C, fn: LocalFunction, args: list[SugaredValue],
         from hybridjit.frontend.script.generators import GeneratorValue
 
         return GeneratorValue(c, copy.body, fn.ctx, fn.name, fn.origin)
-    with _inlining(c, fn), in_context(c, fn.ctx):
+    with _noted(c, fn), _inlining(c, fn), in_context(c, fn.ctx):
         if isinstance(copy, ast.Lambda):
             return c.emit_expr(copy.body)
         result = _emit_body(c, copy.body, k)
@@ -266,6 +268,16 @@ def inline_call(c: C, fn: LocalFunction, args: list[SugaredValue],
             t = c.annotation(copy.returns, copy.returns)
             result = SimpleValue(c.convert_to(result.v, t, f"the return value of {fn.name}()"))
         return result
+
+
+def _noted(c: C, fn: LocalFunction) -> Any:
+    """An error in an inlined Python function also names the call (as for a compiled one)."""
+    # deferred: objects.py imports this module
+    from hybridjit.frontend.script.objects import called_from
+
+    if not fn.module_level or isinstance(fn.ctx.parsed, Pinned):
+        return contextlib.nullcontext()
+    return called_from(c, getattr(fn.origin, "__qualname__", fn.name))
 
 
 def _bind_arguments(c: C, fn: LocalFunction, copy: Any, args: list[SugaredValue],
@@ -285,7 +297,7 @@ def _bind_arguments(c: C, fn: LocalFunction, copy: Any, args: list[SugaredValue]
             sv = kwargs.pop(old.arg)
         else:
             sv = _default(c, fn, old.arg)
-        out.append((new.arg, _typed(c, fn, sv, new)))
+        out.append((new.arg, _typed(c, fn, sv, new, old.arg)))
     if a.vararg is not None:
         out.append((a.vararg.arg, SugaredTuple(list(args[len(positional):]))))
     if kwargs:
@@ -302,13 +314,14 @@ def _default(c: C, fn: LocalFunction, name: str) -> SugaredValue:
     c.fail(f"expected argument '{name}' in the call to {fn.name}(), found none")
 
 
-def _typed(c: C, fn: LocalFunction, sv: SugaredValue, param: ast.arg) -> SugaredValue:
+def _typed(c: C, fn: LocalFunction, sv: SugaredValue, param: ast.arg,
+           name: str) -> SugaredValue:  # fmt: skip
     """An argument converted to its parameter's annotation (unannotated: as it is)."""
     if param.annotation is None or not isinstance(sv, SimpleValue):
         return sv
     with in_context(c, fn.ctx):
         t = c.annotation(param.annotation, param.annotation)
-        return SimpleValue(c.convert_to(sv.v, t, f"argument '{param.arg}' of {fn.name}()"))
+        return SimpleValue(c.convert_to(sv.v, t, f"argument '{name}' of {fn.name}()"))
 
 
 def _emit_body(c: C, body: list[ast.stmt], k: int) -> SugaredValue:
