@@ -45,11 +45,11 @@ def test_assignment_to_declared_variable_converts_a_scalar() -> None:
 
 class _CatEach(torch.nn.Module):
     """Anchor generators: a comprehension rebinding its own source, `xs = [cat(x) for x in xs]`
-    (List[List[Tensor]] to List[Tensor]); the old type is no hint for the new list."""
+    (List[List[Tensor]] to List[Tensor]); the old, even declared, type is no hint for the new list."""
 
     def forward(self, x: torch.Tensor) -> List[torch.Tensor]:
         parts = [[x, x + 1], [x * 2]]
-        parts2 = [[x]]
+        parts2: List[List[torch.Tensor]] = [[x]]
         parts2 = [torch.cat(p) for p in parts]
         return parts2
 

@@ -67,7 +67,9 @@ def roi_align(input, rois, spatial_scale, pooled_height, pooled_width, sampling_
     # torchvision's own pure-Python reference (it only needs torch at call time).
     from torchvision.ops.roi_align import _roi_align  # noqa: PLC0415 — torchvision imports us
 
-    return _roi_align(
+    # `_roi_align` is wrapped in a lazy `torch.compile` (minutes on CPU); run the plain function.
+    reference = getattr(_roi_align, "__wrapped__", _roi_align)
+    return reference(
         input, rois, spatial_scale, pooled_height, pooled_width, sampling_ratio, aligned
     )
 
@@ -204,5 +206,15 @@ def import_torchvision() -> ModuleType:
     import torchvision  # noqa: PLC0415 — only after the ops exist
     import torchvision.extension  # noqa: PLC0415
 
-    torchvision.extension._has_ops = _has_ops
+    # The ops modules import `_has_ops` by name; without ops they fall back to compiling
+    # Python references with torch.compile.
+    for module in (torchvision.extension, *_ops_modules()):
+        module._has_ops = _has_ops
     return torchvision
+
+
+def _ops_modules() -> list[ModuleType]:
+    import torchvision.ops  # noqa: PLC0415 — only after the ops exist
+
+    names = ("roi_align", "roi_pool", "ps_roi_align", "ps_roi_pool", "deform_conv", "boxes")
+    return [getattr(torchvision.ops, name) for name in names]

@@ -246,8 +246,9 @@ class StatementsMixin:
             hint = self.env.lookup(first.id).v.type  # type: ignore[union-attr]
         declared = self.env.declared_type(first.id) if isinstance(first, ast.Name) else None
         if isinstance(stmt.value, (ast.ListComp, ast.DictComp)):
-            # `xs = [torch.cat(x) for x in xs]` makes a new list: only a declared type fixes it.
-            hint = declared
+            # `xs = [torch.cat(x) for x in xs]` makes a new list of its own type, even where
+            # `xs` was declared (TorchScript hints only by the statement's own annotation).
+            hint = None
         value = self.emit_expr(stmt.value, type_hint=hint)
         if declared is not None and isinstance(value, SimpleValue):
             value = SimpleValue(self.number_as(value.v, declared))
