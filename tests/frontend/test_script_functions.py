@@ -30,7 +30,7 @@ def counter(k: int):
         nonlocal count
         count += 1
 
-    for i in range(k):
+    for _ in range(k):
         inc()
     return count
 
@@ -81,7 +81,7 @@ graph(%k : int):
   %3 : bool = prim::Constant[value=1]()
   %7 : int = prim::Constant[value=1]()
   %count : int = prim::Loop(%k, %3, %count.1)
-    block0(%i : int, %count.2 : int):
+    block0(%_ : int, %count.2 : int):
       %count.3 : int = aten::add(%count.2, %7)
       -> (%3, %count.3)
   return (%count)
@@ -90,7 +90,9 @@ graph(%k : int):
     def test_break_in_the_consumer_stops_the_generator_loop(self) -> None:
         # `yield i * i` bound `v` and ran the loop body in the generator's own loop; the
         # break set the stop flag (%17), which ends that loop.
-        self.assertExpectedInline(_graph(total_until), """\
+        self.assertExpectedInline(
+            _graph(total_until),
+            """\
 graph(%n : int,
       %limit : int):
   %total.1 : int = prim::Constant[value=0]()
@@ -125,7 +127,8 @@ graph(%n : int,
       %36 : bool = aten::__and__(%35, %27)
       -> (%36, %total.4, %17, %34)
   return (%total)
-""")
+""",
+        )
 
     def test_generator_consumed_by_for_is_one_loop(self) -> None:
         # The consumer's return ends the generator's loop: no list is built.
@@ -157,7 +160,7 @@ def returns_generator(n: int):
 
 
 def scripted_generator(n: int):
-    for i in range(n):
+    for i in range(n):  # noqa: UP028
         yield i
 
 

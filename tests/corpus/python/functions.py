@@ -179,7 +179,7 @@ def fn_def_inside_loop(n: int):
     for i in range(n):
 
         def shifted(v):
-            return v + i
+            return v + i  # noqa: B023 - called in the same iteration
 
         total += shifted(i)
     return total

@@ -375,7 +375,8 @@ def gen_first_positive_element(x: torch.Tensor):
 @case((torch.ones(2),), (torch.arange(3.0),), torchscript_ok=False)
 def gen_stack_of_generator(x: torch.Tensor):
     return torch.stack(list(x[i] * 2 for i in range(x.size(0)))), torch.tensor(
-        [v for v in (i * i for i in range(3))])
+        [v for v in (i * i for i in range(3))]
+    )
 
 
 # -- still rejected ----------------------------------------------------------------------------

@@ -152,8 +152,10 @@ def consume(c: C, gen: GeneratorValue, target: ast.expr, body: list[ast.stmt]) -
                                           inline_ast.contains_kind((ast.Break, ast.Continue), False),
                                           skip, False)  # fmt: skip
     consumer = inline_ast.lower_exits(copy.deepcopy(body), consumer_rules)
-    exits = any(isinstance(n, (ast.Break, ast.Continue))
-                for n in inline_ast.walk_scope(body, into_loops=False))
+    exits = any(
+        isinstance(n, (ast.Break, ast.Continue))
+        for n in inline_ast.walk_scope(body, into_loops=False)
+    )
     gen_rules = inline_ast.ExitRules(lambda s: _generator_exit(s, stop),
                                      lambda s: _may_stop(s, stops), stop, True)  # fmt: skip
     gen_rules.flag_only = lambda s: stops and _has_yield(s)  # type: ignore[attr-defined]
@@ -162,6 +164,30 @@ def consume(c: C, gen: GeneratorValue, target: ast.expr, body: list[ast.stmt]) -
     c.env.set(stop, SimpleValue(c.const(False)))
     with in_context(c, gen.ctx):
         c.emit_statements(spliced)
+
+
+def first_item(c: C, gen: GeneratorValue, default: SugaredValue | None) -> SugaredValue:
+    """`next(gen[, default])`: `for $x in gen: $r = $x; $found = True; break`, then the
+    default (or StopIteration) when nothing was found."""
+    # deferred: compiler.py imports this module
+    from hybridjit.frontend.script.compiler import UNKNOWN
+
+    k = next(_COUNTER)
+    item, result, found = f"$next_item{k}", f"$next{k}", f"$next_found{k}"
+    at = gen.genexp or _anchor(gen.body)
+    c.env.set(result, SimpleValue(c.uninitialized(UNKNOWN)))
+    c.env.set(found, SimpleValue(c.const(False)))
+    body = [inline_ast.assign(result, inline_ast.load(item), at),
+            inline_ast.assign(found, ast.Constant(True), at), inline_ast.located(ast.Break(), at)]  # fmt: skip
+    consume(c, gen, inline_ast.located(ast.Name(item, ast.Store()), at), body)  # type: ignore[arg-type]
+    if default is not None:
+        c.env.set(f"$next_default{k}", default)
+        missing: ast.stmt = inline_ast.assign(result, inline_ast.load(f"$next_default{k}"), at)
+    else:
+        missing = ast.Raise(ast.Call(ast.Name("StopIteration", ast.Load()), [], []), None)
+    test = ast.UnaryOp(ast.Not(), inline_ast.load(found))
+    c.emit_statements([inline_ast.located(ast.If(test, [missing], []), at)])  # type: ignore[list-item]
+    return c.env.lookup(result)  # type: ignore[return-value]
 
 
 def _consumer_exit(stmt: ast.stmt, stop: str, skip: str) -> list[ast.stmt] | None:

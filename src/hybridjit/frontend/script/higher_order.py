@@ -15,7 +15,11 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from hybridjit.frontend.script import special_forms
-from hybridjit.frontend.script.local_functions import inline_call, is_function_value, python_function
+from hybridjit.frontend.script.local_functions import (
+    inline_call,
+    is_function_value,
+    python_function,
+)
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
 

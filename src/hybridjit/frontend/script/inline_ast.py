@@ -194,7 +194,12 @@ class ExitRules:
 
     def __init__(self, replace: Callable[[ast.stmt], list[ast.stmt] | None],
                  contains: Callable[[ast.stmt], bool], flag: str, into_loops: bool) -> None:  # fmt: skip
-        self.replace, self.contains, self.flag, self.into_loops = replace, contains, flag, into_loops
+        self.replace, self.contains, self.flag, self.into_loops = (
+            replace,
+            contains,
+            flag,
+            into_loops,
+        )
         # Statements that may set the flag without a `break` (a generator's yield, where the
         # consumer may stop it): inside a loop they are followed by `if flag: break`.
         self.flag_only: Callable[[ast.stmt], bool] = lambda stmt: False

@@ -299,7 +299,7 @@ def _bind_arguments(c: C, fn: LocalFunction, copy: Any, args: list[SugaredValue]
             sv = _default(c, fn, old.arg)
         out.append((new.arg, _typed(c, fn, sv, new, old.arg)))
     if a.vararg is not None:
-        out.append((a.vararg.arg, SugaredTuple(list(args[len(positional):]))))
+        out.append((a.vararg.arg, SugaredTuple(list(args[len(positional) :]))))
     if kwargs:
         c.fail(f"expected keyword arguments of {fn.name}(), found unknown '{next(iter(kwargs))}'")
     return out
