@@ -181,7 +181,8 @@ def hybridize(model: torch.nn.Module | Callable[..., Any], example_inputs: Any, 
         compiled = h.module_unit(model, _class_name(model), h.root_calls)
     else:
         compiled = h.function_unit(model, h.root_calls)
-    h.note_given_functions(compiled)
+    if any(p.kind == "traced" for p in h.parts):
+        h.note_given_functions(compiled)
     failures = h.final_check(compiled, inputs)
     order = {name: i for i, name in enumerate(h.paths.values())}
     parts = sorted(h.parts, key=lambda p: order.get(p.name, len(order)))
@@ -365,6 +366,7 @@ class _Hybridizer:
         self.root_calls: list[_Call] = []
         self.done: dict[int, Any] = {}  # id(module) -> its compiled replacement
         self.scripted_functions: set[int] = set()
+        self.rejected: list[str] = []  # why no smaller part could be scripted (last attempt)
         self.paths: dict[int, str] = {}
         if isinstance(root, torch.nn.Module):
             base = _class_name(root)
@@ -450,7 +452,7 @@ class _Hybridizer:
                 if self._script_functions(module, own, swaps):
                     continue
                 why, sites = _hazard_reason(own)
-                return self._script_module(module, name, calls, why, sites)
+                return self._script_module(module, name, calls, why + self._not_smaller(), sites)
             if traced.differing:
                 return self._script_module(module, name, calls, traced.mismatch or
                                            "its traced graph differs between inputs", [])  # fmt: skip
@@ -479,7 +481,7 @@ class _Hybridizer:
                 if self._script_functions(fn, traced.hazards, swaps):
                     continue
                 why, sites = _hazard_reason(traced.hazards)
-                return self._script_function(fn, name, calls, why, sites)
+                return self._script_function(fn, name, calls, why + self._not_smaller(), sites)
             if traced.differing or traced.mismatch is not None:
                 return self._script_function(fn, name, calls, traced.mismatch or
                                              "its traced graph differs between inputs", [])  # fmt: skip
@@ -588,6 +590,10 @@ class _Hybridizer:
                                        f"{why} (called from {caller})", sites))  # fmt: skip
         return True
 
+    def _not_smaller(self) -> str:
+        found, self.rejected = self.rejected, []
+        return f"; not only the function: {'; '.join(dict.fromkeys(found))}" if found else ""
+
     def _pick_function(self, unit: Any, hz: hazards.Hazard
                        ) -> tuple[Any, str, Callable[..., Any], ScriptFunction] | None:  # fmt: skip
         """The innermost function on `hz`'s stack, below `unit`'s own frame, that can be
@@ -602,15 +608,20 @@ class _Hybridizer:
                 continue
             binding = _binding(caller.globals, entry.code)
             if binding is None:
+                self.rejected.append(f"{entry.code.co_name}() is not called through a global name")
                 continue
             ns, attr, fn = binding
             try:
                 with _quiet():
                     scripted = script(fn)
-            except FrontendError:
+            except FrontendError as e:
+                self.rejected.append(f"scripting {fn.__qualname__}() failed: {_first_line(e)}")
                 continue
             if all(_is_tensor_type(v.type) for v in scripted.graph.outputs):
                 return ns, attr, fn, scripted
+            returns = ", ".join(str(v.type) for v in scripted.graph.outputs)
+            self.rejected.append(f"{fn.__qualname__}() returns {returns}, which a trace of its "
+                                 "caller would bake in")  # fmt: skip
         return None
 
     # -- tracing and checking ----------------------------------------------------------------
@@ -679,7 +690,8 @@ class _Hybridizer:
     def note_given_functions(self, compiled: Any) -> None:
         """Compiled functions the user's code called (`prim::CallFunction`s not ours)."""
         graphs = [compiled.graph] if isinstance(compiled, ScriptFunction) else [
-            m.graph for m in _compiled_methods(compiled)]  # fmt: skip
+            f.graph for m in compiled.modules() if isinstance(m, TracedModule)
+            for f in m._hj_methods.values()]  # fmt: skip
         seen: set[int] = set()
         for graph in graphs:
             for node in graph.all_nodes():
@@ -776,11 +788,6 @@ def _deepest(unit: torch.nn.Module, mods: Any) -> list[torch.nn.Module]:
         if not any(id(o) in inside for o in mods if o is not m):
             out.append(m)
     return out
-
-
-def _compiled_methods(module: torch.nn.Module) -> list[ScriptFunction]:
-    return [f for m in module.modules() if isinstance(m, ScriptModule)
-            for f in m._hj_methods.values()]  # fmt: skip
 
 
 def _is_own_frame(unit: Any, entry: hazards.StackEntry) -> bool:

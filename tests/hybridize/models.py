@@ -257,6 +257,21 @@ def keep_positive_topk(x):
     return values
 
 
+def count_positive(x):
+    """Returns a Python int: scripting only this would still bake the count into the trace."""
+    return int((x > 0).sum())
+
+
+class RepeatPositive(nn.Module):
+    """`count_positive` returns a number, so the module that loops on it is scripted."""
+
+    def forward(self, x):
+        y = x
+        for _ in range(count_positive(x)):
+            y = torch.cat([y, x])
+        return y
+
+
 class TopK(nn.Module):
     def __init__(self):
         super().__init__()
@@ -373,6 +388,8 @@ CASES = [
     Case("topk", TopK, (_f(1.0, 1.0, 1.0, 1.0, 1.0),),
          [(_f(-1.0, -1.0, -1.0, -1.0, -1.0),), (_f(1.0, -1.0, 1.0, 1.0, -1.0),),
           (_f(0.0, 0.0, 0.0, 0.0, 2.0),)], ["keep_positive_topk()"], ["TopK"]),
+    Case("helper_returns_int", RepeatPositive, (_f(1.0, -1.0, 2.0),),
+         [(_f(-1.0, -1.0, -1.0),), (_f(1.0, 1.0, 1.0),), (_f(3.0, 0.0),)], ["RepeatPositive"]),
     Case("conv_with_head", ConvWithHead, (torch.ones(1, 1, 4, 4),),
          [(torch.full((1, 1, 4, 4), 10.0),), (torch.full((2, 1, 4, 4), -10.0),),
           (torch.randn(3, 1, 4, 4),), (torch.zeros(2, 1, 4, 4),)],

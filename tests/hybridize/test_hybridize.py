@@ -15,7 +15,7 @@ from tests.hybridize import helpers, models
 from tests.hybridize.models import CASES, Case
 
 import hybridjit
-from hybridjit.auto_hybrid import _difference, perturbations
+from hybridjit.auto_hybrid import HybridizeReport, _difference, perturbations
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TUTORIAL_VALUES = [0, 0, -5, 20, 190, -4377, -59051]
@@ -29,17 +29,27 @@ def site(module: object, text: str) -> str:
     return f"{path.name}:{line}: {text}"
 
 
+class Hybridized:
+    """Each case's eager model, hybridized model and report, made once, on first use (one
+    failing case fails its own tests only)."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, tuple[object, object, HybridizeReport]] = {}
+
+    def __getitem__(self, name: str) -> tuple[object, object, HybridizeReport]:
+        if name not in self.done:
+            case = next(c for c in CASES if c.name == name)
+            eager = case.make()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", hybridjit.TracerWarning)  # none may leak out
+                model, report = hybridjit.hybridize(eager, case.example)
+            self.done[name] = (eager, model, report)
+        return self.done[name]
+
+
 @pytest.fixture(scope="module")
-def hybridized() -> dict[str, tuple[object, object, hybridjit.auto_hybrid.HybridizeReport]]:
-    """Each case's eager model, hybridized model and report (hybridized once per module)."""
-    out = {}
-    for case in CASES:
-        eager = case.make()
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", hybridjit.TracerWarning)  # none may leak out
-            model, report = hybridjit.hybridize(eager, case.example)
-        out[case.name] = (eager, model, report)
-    return out
+def hybridized() -> Hybridized:
+    return Hybridized()
 
 
 def equal(got: object, want: object) -> bool:
@@ -198,6 +208,14 @@ def test_report_names_the_function_and_its_caller(hybridized) -> None:
     assert part.sites == [site(helpers, "top = x.abs().max().item()")]
     calls = [n for n in model.graph.nodes() if n.kind == "prim::CallFunction"]
     assert len(calls) == 1
+
+
+def test_a_function_returning_a_number_makes_its_caller_scripted(hybridized) -> None:
+    _, _, report = hybridized["helper_returns_int"]
+    part = report.part("RepeatPositive")
+    assert part.sites == [site(models, "return int((x > 0).sum())")]
+    assert "count_positive() returns int, which a trace of its caller would bake in" in part.reason
+    assert [p.name for p in report.parts] == ["RepeatPositive"]
 
 
 def test_a_part_that_cannot_be_scripted_is_reported_clearly() -> None:
