@@ -84,9 +84,9 @@ def current_context(c: C) -> Context:
 def in_context(c: C, ctx: Context) -> Iterator[None]:
     """Compile in `ctx`: its source ranges and its scope."""
     saved = c.parsed, c.scope, c._ranges
-    c.parsed, c.scope, c._ranges = ctx.parsed, ctx.scope, list(c._ranges[-1:])
+    c.parsed, c.scope = ctx.parsed, ctx.scope
     if ctx.parsed is not saved[0]:
-        c._ranges = []
+        c._ranges = []  # the enclosing nodes are positions in another source
     try:
         yield
     finally:
