@@ -161,6 +161,9 @@ def hybridize(model: torch.nn.Module | Callable[..., Any], example_inputs: Any, 
 
     Returns `Hybridized(model, report)`; `print(report)` shows which parts were traced, which
     scripted and why (the TracerWarning and the source line), and what was checked.
+
+    The model runs eagerly on every input: call `.eval()` first (dropout makes eager differ
+    from itself, and batch norm in training mode updates its statistics on each run).
     """
     if isinstance(model, (ScriptModule, ScriptFunction)):
         raise FrontendError("hybridize expects an eager nn.Module or function; this one is "
@@ -184,6 +187,9 @@ def hybridize(model: torch.nn.Module | Callable[..., Any], example_inputs: Any, 
     if any(p.kind == "traced" for p in h.parts):
         h.note_given_functions(compiled)
     failures = h.final_check(compiled, inputs)
+    if failures and getattr(model, "training", False):
+        failures.append("the model is in training mode: call .eval() before hybridize (dropout "
+                        "and batch norm make eager runs differ)")  # fmt: skip
     order = {name: i for i, name in enumerate(h.paths.values())}
     parts = sorted(h.parts, key=lambda p: order.get(p.name, len(order)))
     report = HybridizeReport(_class_name(model) if isinstance(model, torch.nn.Module)
@@ -522,7 +528,7 @@ class _Hybridizer:
         try:
             with swaps.installed(), _quiet():
                 scripted = script(module)
-        except FrontendError as e:
+        except Error as e:
             self.parts.append(Part(name, "failed", f"needs scripting ({why}), but scripting it "
                                    f"failed: {_first_line(e)}", sites))  # fmt: skip
             traced = self._trace_all(module, calls[:1], swaps).first
@@ -541,10 +547,11 @@ class _Hybridizer:
         try:
             with _quiet():
                 scripted = script(fn)
-        except FrontendError as e:
+        except Error as e:
             self.parts.append(Part(name, "failed", f"needs scripting ({why}), but scripting it "
                                    f"failed: {_first_line(e)}", sites))  # fmt: skip
-            return fn
+            traced = self._trace_all(fn, calls[:1], _Swaps()).first
+            return traced if traced is not None else fn
         mismatch = self._compare(scripted, fn, calls, traced=False)
         part = Part(name, "scripted", why, sites, len(calls))
         if mismatch is not None:
@@ -574,8 +581,8 @@ class _Hybridizer:
         chosen: list[tuple[Any, str, Callable[..., Any], ScriptFunction, list[hazards.Hazard]]] = []
         for group in by_site.values():
             pick = self._pick_function(unit, group[0])
-            if pick is None:
-                return False
+            if pick is None or any(ns is pick[0] and a == pick[1] for ns, a, _ in swaps.functions):
+                return False  # none scripts, or scripting it did not stop the warning
             if all(pick[3] is not c[3] for c in chosen):
                 chosen.append((*pick, group))
             else:
@@ -614,7 +621,7 @@ class _Hybridizer:
             try:
                 with _quiet():
                     scripted = script(fn)
-            except FrontendError as e:
+            except Error as e:
                 self.rejected.append(f"scripting {fn.__qualname__}() failed: {_first_line(e)}")
                 continue
             if all(_is_tensor_type(v.type) for v in scripted.graph.outputs):
@@ -671,7 +678,9 @@ class _Hybridizer:
         return None
 
     def final_check(self, compiled: Any, inputs: list[tuple[str, tuple[Any, ...]]]) -> list[str]:
-        failures = []
+        failures = [f"{p.name}: {p.reason}" for p in self.parts if p.kind == "failed"]
+        if not isinstance(compiled, (ScriptModule, ScriptFunction)):
+            return failures or ["the model could be neither traced nor scripted"]
         for executor in EXECUTORS:
             run = compiled if executor == "codegen" else compiled.using(executor)
             for (desc, args), call in zip(inputs, self.root_calls):
@@ -684,7 +693,6 @@ class _Hybridizer:
                 why = _difference(got, call.output, self.tolerance)
                 if why is not None:
                     failures.append(f"{executor}, {desc}: {why}")
-        failures += [f"{p.name}: {p.reason}" for p in self.parts if p.kind == "failed"]
         return failures
 
     def note_given_functions(self, compiled: Any) -> None:

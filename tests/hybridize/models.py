@@ -325,6 +325,29 @@ def collatz_steps(n):
     return steps
 
 
+class Gated(nn.Module):
+    """The data-dependent branch is in a method other than forward: the module is scripted,
+    its Linear stays traced."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(10)
+        self.fc = nn.Linear(3, 3)
+
+    def gate(self, x):
+        if x.sum() > 0:
+            return x
+        return -x
+
+    def forward(self, x):
+        return self.gate(self.fc(x))
+
+
+def relu_then_normalize(x):
+    """A plain function that traces, calling one that must be scripted."""
+    return helpers.normalize(torch.relu(x)) + 1.0
+
+
 # --- models that need no scripting -----------------------------------------------------------
 
 
@@ -390,6 +413,12 @@ CASES = [
           (_f(0.0, 0.0, 0.0, 0.0, 2.0),)], ["keep_positive_topk()"], ["TopK"]),
     Case("helper_returns_int", RepeatPositive, (_f(1.0, -1.0, 2.0),),
          [(_f(-1.0, -1.0, -1.0),), (_f(1.0, 1.0, 1.0),), (_f(3.0, 0.0),)], ["RepeatPositive"]),
+    Case("gated", Gated, (_f(1.0, 2.0, 3.0),),
+         [(_f(-1.0, -2.0, -3.0),), (_f(5.0, -5.0, 0.0),), (torch.randn(4, 3) * 3,)],
+         ["Gated"], ["Gated.fc"]),
+    Case("function_calling_function", lambda: relu_then_normalize, (_f(0.1, 0.2, 0.3),),
+         [(_f(10.0, -20.0, 30.0),), (_f(-1.0, -1.0),), (_f(0.5, 3.0, 0.5, 0.5),)],
+         ["normalize()"], ["relu_then_normalize()"]),
     Case("conv_with_head", ConvWithHead, (torch.ones(1, 1, 4, 4),),
          [(torch.full((1, 1, 4, 4), 10.0),), (torch.full((2, 1, 4, 4), -10.0),),
           (torch.randn(3, 1, 4, 4),), (torch.zeros(2, 1, 4, 4),)],

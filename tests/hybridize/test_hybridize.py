@@ -234,6 +234,14 @@ def test_a_part_that_cannot_be_scripted_is_reported_clearly() -> None:
     assert "NOT equal to eager" in str(report)
 
 
+def test_a_model_in_training_mode_is_told_to_call_eval() -> None:
+    eager = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5))
+    model, report = hybridjit.hybridize(eager, torch.randn(3, 4), strict=False)
+    assert not report.ok and "call .eval() before hybridize" in str(report)
+    model, report = hybridjit.hybridize(eager.eval(), torch.randn(3, 4))
+    assert report.ok and report.scripted == []
+
+
 # --- perturbations ---------------------------------------------------------------------------
 
 
