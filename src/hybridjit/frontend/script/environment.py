@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hybridjit.frontend.script.sugared import SugaredValue
+    from hybridjit.ir import types as T
     from hybridjit.ir.graph import Block
 
 RET_FLAG = "$ret"
@@ -44,12 +45,23 @@ class Env:
         self.dead = False  # control never continues past this block normally (raise/return)
         self.exited = False  # control does not fall off the end (dead, break or continue)
         self.may_set: set[str] = set()  # exit flags that may be True at the end
+        # Types from annotated assignments (`x: Optional[float] = None`), TorchScript's
+        # type_table: later plain assignments to `x` convert to it (a Scalar to float).
+        self.declared: dict[str, T.Type] = {}
 
     def lookup(self, name: str) -> SugaredValue | None:
         env: Env | None = self
         while env is not None:
             if name in env.vars:
                 return env.vars[name]
+            env = env.parent
+        return None
+
+    def declared_type(self, name: str) -> T.Type | None:
+        env: Env | None = self
+        while env is not None:
+            if name in env.declared:
+                return env.declared[name]
             env = env.parent
         return None
 
