@@ -460,6 +460,13 @@ def fn_reduce(xs: list[int]):
     return functools.reduce(lambda a, b: a * 10 + b, xs, 0), functools.reduce(max, xs)
 
 
+@case((3,), (-2,), torchscript_ok=False)
+def fn_functools_partial(x: int):
+    scale = functools.partial(lambda a, b, c=1: (a * b) + c, 10)
+    offset = functools.partial(_apply_twice, abs)
+    return scale(x), scale(x, c=5), offset(x), list(map(functools.partial(max, 0), [x, -x]))
+
+
 # -- still rejected ----------------------------------------------------------------------------
 @case((3,), torchscript_ok=False)
 def fn_recursive_local_function(n: int):

@@ -18,6 +18,7 @@ from hybridjit.frontend.script import special_forms
 from hybridjit.frontend.script.local_functions import (
     inline_call,
     is_function_value,
+    partial_form,
     python_function,
 )
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
@@ -218,6 +219,7 @@ def _next_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) 
 def _register() -> None:
     special_forms.register(builtins.next, _next_form)
     special_forms.register(functools.reduce, _reduce_form)
+    special_forms.register(functools.partial, partial_form)
     special_forms.register(builtins.map, _map_form)
     special_forms.register(builtins.filter, _filter_form)
     for name in ("min", "max", "sorted"):

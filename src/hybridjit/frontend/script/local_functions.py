@@ -111,16 +111,18 @@ def _inlining(c: C, fn: LocalFunction) -> Iterator[None]:
 class LocalFunction(LambdaValue):
     """A `def`/`lambda` (or a Python function being specialised) as a compile-time value.
 
-    `defaults`: parameter name -> default, evaluated where the function was defined;
-    `module_level`: free names are the function's globals (not the caller's variables)."""
+    `defaults`: parameter name -> default, evaluated where the `def` ran; a Python
+    function's are the objects in `python_defaults`, and its free names are its globals
+    (`module_level`), not the caller's variables."""
 
     def __init__(self, node: inline_ast.Function, ctx: Context, name: str, origin: Any,
                  defaults: dict[str, SugaredValue] | None = None,
-                 module_level: bool = False) -> None:  # fmt: skip
+                 python_defaults: dict[str, Any] | None = None) -> None:  # fmt: skip
         super().__init__(node)
         self.ctx, self.name, self.origin = ctx, name, origin
         self.defaults = defaults or {}
-        self.module_level = module_level
+        self.python_defaults = python_defaults or {}
+        self.module_level = python_defaults is not None
 
     def describe(self) -> str:
         return "a lambda" if self.name == "<lambda>" else f"function '{self.name}'"
@@ -137,6 +139,30 @@ class LocalFunction(LambdaValue):
         return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in inline_ast.walk_scope(body))
 
 
+class Partial(SugaredValue):
+    """`functools.partial(fn, *args, **kwargs)`: calls `fn` with those arguments first."""
+
+    def __init__(self, fn: SugaredValue, args: list[SugaredValue],
+                 kwargs: dict[str, SugaredValue]) -> None:  # fmt: skip
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+
+    def describe(self) -> str:
+        return f"functools.partial of {self.fn.describe()}"
+
+    def value(self, c: C) -> Any:
+        c.fail(f"expected a value, found {self.describe()} ({FUNCTION_VALUE_HINT})")
+
+    def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        return self.fn.call(c, [*self.args, *args], {**self.kwargs, **kwargs})
+
+
+def partial_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    if not args or not is_function_value(args[0]):
+        c.fail("expected functools.partial(function, ...), found "
+               + (args[0].describe() if args else "no function"))  # fmt: skip
+    return Partial(args[0], list(args[1:]), dict(kwargs))
+
+
 def is_function_value(sv: SugaredValue) -> bool:
     """Whether `sv` is something callable that only exists at compile time."""
     # deferred: calls.py imports this module
@@ -144,7 +170,7 @@ def is_function_value(sv: SugaredValue) -> bool:
     from hybridjit.frontend.script.generators import GeneratorValue
 
     if isinstance(sv, (LocalFunction, BuiltinValue, SpecialForm, FunctionValue, GeneratorValue,
-                       MethodValue)):  # fmt: skip
+                       MethodValue, Partial)):  # fmt: skip
         return True
     if isinstance(sv, SugaredTuple):
         return any(is_function_value(i) for i in sv.items)
@@ -178,9 +204,7 @@ def python_function(fn: Any, where: SourceRange | None = None) -> LocalFunction:
     node = parsed.node
     if not isinstance(node, ast.FunctionDef):
         raise TypeError(fn)
-    fn_value = LocalFunction(node, ctx, fn.__name__, fn, module_level=True)
-    fn_value.python_defaults = _python_defaults(fn)  # type: ignore[attr-defined]
-    return fn_value
+    return LocalFunction(node, ctx, fn.__name__, fn, python_defaults=_python_defaults(fn))
 
 
 def _python_defaults(fn: Any) -> dict[str, Any]:
@@ -308,9 +332,8 @@ def _bind_arguments(c: C, fn: LocalFunction, copy: Any, args: list[SugaredValue]
 def _default(c: C, fn: LocalFunction, name: str) -> SugaredValue:
     if name in fn.defaults:
         return fn.defaults[name]
-    python = getattr(fn, "python_defaults", {})
-    if name in python:
-        return c.resolve_python(python[name])
+    if name in fn.python_defaults:
+        return c.resolve_python(fn.python_defaults[name])
     c.fail(f"expected argument '{name}' in the call to {fn.name}(), found none")
 
 
