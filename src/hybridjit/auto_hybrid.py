@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
+import os
 import re
 import types
 import warnings
@@ -56,7 +57,7 @@ from hybridjit.runtime.module import ScriptModule
 __all__ = ["HybridizeReport", "Hybridized", "Part", "hybridize", "perturbations"]
 
 EXECUTORS = ("codegen", "interpreter")
-_TORCH_DIR = torch.__file__.rsplit("/", 1)[0]
+_TORCH_DIR = os.path.dirname(os.path.abspath(torch.__file__))
 # Warnings that do not mean a value was baked: torch.tensor of constant data is a constant.
 _BENIGN = (hazards.TENSOR_CONSTANT, "Trace had nondeterministic nodes")
 _MAX_TRACES = 8  # traces per unit (its recorded calls, distinct shapes first)
@@ -846,7 +847,7 @@ def _hazard_reason(found: list[hazards.Hazard]) -> tuple[str, list[str]]:
 def _short(filename: str | None) -> str:
     if filename is None:
         return "<unknown>"
-    return filename.rsplit("/", 1)[-1]
+    return os.path.basename(filename)
 
 
 def _describe_call(fn: Callable[..., Any], call: _Call) -> str:
