@@ -56,3 +56,24 @@ class _CatEach(torch.nn.Module):
 
 def test_comprehension_rebinding_a_name_takes_its_own_type() -> None:
     check_module(_CatEach(), [(torch.rand(2, 3),)])
+
+
+@torch.jit._script_if_tracing
+def _per_class_max(scores: torch.Tensor, idxs: torch.Tensor) -> torch.Tensor:
+    out = torch.zeros_like(scores)
+    for i in range(int(idxs.max()) + 1):
+        mask = idxs == i
+        out[mask] = scores[mask].max()
+    return out
+
+
+class _ScriptIfTracing(torch.nn.Module):
+    """Box ops (`_batched_nms_vanilla`): a helper under `@torch.jit._script_if_tracing`,
+    whose wrapper takes `*args: P.args`; scripting compiles the wrapped function."""
+
+    def forward(self, scores: torch.Tensor, idxs: torch.Tensor) -> torch.Tensor:
+        return _per_class_max(scores, idxs)
+
+
+def test_call_to_a_script_if_tracing_function_compiles_the_original() -> None:
+    check_module(_ScriptIfTracing(), [(torch.rand(6), torch.tensor([0, 1, 0, 2, 1, 0]))])

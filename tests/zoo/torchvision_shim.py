@@ -16,6 +16,7 @@ correctness on small inputs, not speed; none of them has a backward.
 
 from __future__ import annotations
 
+import importlib
 import math
 from types import ModuleType
 
@@ -214,7 +215,6 @@ def import_torchvision() -> ModuleType:
 
 
 def _ops_modules() -> list[ModuleType]:
-    import torchvision.ops  # noqa: PLC0415 — only after the ops exist
-
+    # (`torchvision.ops.roi_align` as an attribute is the function, not the module.)
     names = ("roi_align", "roi_pool", "ps_roi_align", "ps_roi_pool", "deform_conv", "boxes")
-    return [getattr(torchvision.ops, name) for name in names]
+    return [importlib.import_module(f"torchvision.ops.{name}") for name in names]

@@ -79,6 +79,8 @@ def call_function(c: C, fn: Any, args: list[SugaredValue],
     # deferred: compiler.py imports this module
     from hybridjit.frontend.script.compiler import compile_function
 
+    if getattr(fn, "__script_if_tracing_wrapper", False):  # @torch.jit._script_if_tracing
+        fn = fn.__original_fn
     mark = modifier(fn)
     if mark in ("ignore", "unused"):
         return call_ignored(c, fn, args, kwargs, unused=mark == "unused")
