@@ -299,6 +299,28 @@ def gen_with_key_and_default(xs: list[int]):
     return ordered, max((v for v in xs), default=-1), [p for p in zip((v for v in xs), range(10))]
 
 
+@case(([5, 6, 7],), ([],), torchscript_ok=False)
+def gen_zip_with_infinite_generator(xs: list[int]):
+    out: list[int] = []
+    for i, x in zip(_naturals(), xs):
+        out.append(i * x)
+    return out
+
+
+@case((["a", "b", "c"], 2), (["a"], 5), torchscript_ok=False)
+def gen_zip_interleaves_prints(words: list[str], n: int):
+    def numbered():
+        for i in range(n):
+            print("make", i)
+            yield i
+
+    for i, w in zip(numbered(), words):
+        print("use", i, w)
+        if w == "b":
+            continue
+    return n
+
+
 @case(([3, 1],), ([],), torchscript_ok=False)
 def gen_enumerate_map(xs: list[int]):
     out: list[int] = []

@@ -278,7 +278,47 @@ def emit_for(c: C, iterable: SugaredValue, stmt: ast.For) -> bool:
         consume(c, iterable.parts[0], inline_ast.located(ast.Name(item, ast.Store()), stmt),
                 body)  # type: ignore[arg-type]  # fmt: skip
         return True
+    if isinstance(iterable, ZipValue) and iterable.enumerate_start is None and \
+            iterable.parts and isinstance(iterable.parts[0], GeneratorValue):  # fmt: skip
+        return _zip_driven_by_generator(c, iterable, stmt)
     return False
+
+
+def _zip_driven_by_generator(c: C, z: ZipValue, stmt: ast.For) -> bool:
+    """`for t in zip(gen, xs, ...)`: the generator drives the loop, the others are indexed
+    (as Python's zip, it stops when any runs out, after the generator's item is made)::
+
+        $k = 0
+        for $x in gen:
+            if $k >= len(xs): break
+            t = ($x, xs[$k]); $k += 1
+            <body>
+    """
+    others = [p.value(c) for p in z.parts[1:]]
+    if not all(isinstance(v.type, (T.ListType, T.TensorType)) or v.type == T.StrType
+               for v in others):  # fmt: skip
+        return False  # e.g. a tuple: indexed only by constants; zip() takes the items
+    k = next(_COUNTER)
+    index, item = f"$zip{k}", f"$zip_item{k}"
+    c.env.set(index, SimpleValue(c.const(0)))
+    names = [f"$zip{k}_{j}" for j in range(len(others))]
+    for name, v in zip(names, others):
+        c.env.set(name, SimpleValue(v))
+    length = ast.Name("len", ast.Load())
+    head: list[ast.stmt] = [
+        ast.If(ast.Compare(inline_ast.load(index), [ast.GtE()],
+                           [ast.Call(length, [inline_ast.load(n)], [])]), [ast.Break()], [])
+        for n in names
+    ]  # fmt: skip
+    row = [inline_ast.load(item)]
+    row += [ast.Subscript(inline_ast.load(n), inline_ast.load(index), ast.Load()) for n in names]
+    head.append(ast.Assign([stmt.target], ast.Tuple(row, ast.Load())))
+    step = ast.BinOp(inline_ast.load(index), ast.Add(), ast.Constant(1))
+    head.append(inline_ast.assign(index, step, stmt))
+    body = [inline_ast.located(s, stmt) for s in head] + stmt.body
+    target = inline_ast.located(ast.Name(item, ast.Store()), stmt)
+    consume(c, z.parts[0], target, body)  # type: ignore[arg-type]
+    return True
 
 
 def check_not_escaping(c: C, sv: SugaredValue, how: str) -> None:
