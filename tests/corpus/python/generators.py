@@ -257,6 +257,16 @@ def gen_any_all(xs: list[int]):
     return any(v > 3 for v in xs), all(v > 0 for v in xs)
 
 
+@case((5,), (30,), torchscript_ok=False)
+def gen_any_all_stop_infinite_generators(n: int):
+    def loud(limit: int):
+        for i in range(limit):
+            print("check", i)
+            yield i
+
+    return any(v * v > n for v in _naturals()), all(v < 3 for v in loud(n)), any(loud(0))
+
+
 @case(([13, 4, 7, 25],), ([],), torchscript_ok=False)
 def gen_sorted(xs: list[int]):
     return sorted(v % 5 for v in xs), sorted(_doubled(xs))

@@ -190,6 +190,27 @@ def first_item(c: C, gen: GeneratorValue, default: SugaredValue | None) -> Sugar
     return c.env.lookup(result)  # type: ignore[return-value]
 
 
+def any_or_all(c: C, gen: GeneratorValue, is_any: bool) -> SugaredValue:
+    """`any(gen)` / `all(gen)`, stopping the generator at the first deciding item (as
+    Python does, so an infinite generator ends)::
+
+        $r = False                    # all: True
+        for $x in gen:
+            if $x: $r = True; break   # all: if not $x: $r = False; break
+    """
+    k = next(_COUNTER)
+    item, result = f"$any_item{k}", f"$any{k}"
+    at = gen.genexp or _anchor(gen.body)
+    c.env.set(result, SimpleValue(c.const(not is_any)))
+    test: ast.expr = inline_ast.load(item)
+    if not is_any:
+        test = ast.UnaryOp(ast.Not(), test)
+    decided = [inline_ast.assign(result, ast.Constant(is_any), at), ast.Break()]
+    body = [inline_ast.located(ast.If(test, decided, []), at)]
+    consume(c, gen, inline_ast.located(ast.Name(item, ast.Store()), at), body)  # type: ignore[arg-type]
+    return c.env.lookup(result)  # type: ignore[return-value]
+
+
 def _consumer_exit(stmt: ast.stmt, stop: str, skip: str) -> list[ast.stmt] | None:
     if isinstance(stmt, ast.Break):
         return [inline_ast.assign(stop, ast.Constant(True), stmt),

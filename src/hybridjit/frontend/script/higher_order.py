@@ -216,12 +216,28 @@ def _next_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) 
     return first_item(c, args[0], args[1] if len(args) == 2 else None)
 
 
+def _short_circuit(is_any: bool, plain: Any) -> Any:
+    """`any`/`all` of a generator stop it at the deciding item; of a list, as before."""
+
+    def handler(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        # deferred: generators.py imports the compiler's modules
+        from hybridjit.frontend.script.generators import GeneratorValue, any_or_all
+
+        if len(args) == 1 and not kwargs and isinstance(args[0], GeneratorValue):
+            return any_or_all(c, args[0], is_any)
+        return plain(c, args, kwargs)
+
+    return handler
+
+
 def _register() -> None:
     special_forms.register(builtins.next, _next_form)
     special_forms.register(functools.reduce, _reduce_form)
     special_forms.register(functools.partial, partial_form)
     special_forms.register(builtins.map, _map_form)
     special_forms.register(builtins.filter, _filter_form)
+    for obj, is_any in ((builtins.any, True), (builtins.all, False)):
+        special_forms.register(obj, _short_circuit(is_any, special_forms.lookup(obj)))
     for name in ("min", "max", "sorted"):
         obj = getattr(builtins, name)
         plain = special_forms.lookup(obj)
