@@ -348,6 +348,25 @@ def relu_then_normalize(x):
     return helpers.normalize(torch.relu(x)) + 1.0
 
 
+class Rows(nn.Module):
+    """Iterating over a tensor: the trace unrolls it for the example's number of rows."""
+
+    def forward(self, x):
+        out = []
+        for row in x:
+            out.append(row * row.sum())
+        return torch.stack(out)
+
+
+class Doubling(nn.Module):
+    """A Python int argument: the whole module is scripted, `n` stays an input."""
+
+    def forward(self, x, n: int):
+        for _ in range(n):
+            x = x * 2.0
+        return x
+
+
 # --- models that need no scripting -----------------------------------------------------------
 
 
@@ -419,6 +438,10 @@ CASES = [
     Case("function_calling_function", lambda: relu_then_normalize, (_f(0.1, 0.2, 0.3),),
          [(_f(10.0, -20.0, 30.0),), (_f(-1.0, -1.0),), (_f(0.5, 3.0, 0.5, 0.5),)],
          ["normalize()"], ["relu_then_normalize()"]),
+    Case("rows", Rows, (torch.ones(2, 3),),
+         [(torch.ones(1, 3),), (torch.randn(5, 3),), (torch.randn(3, 2),)], ["Rows"]),
+    Case("python_int_argument", Doubling, (_f(1.0, 2.0), 3),
+         [(_f(1.0, 2.0), 0), (_f(1.0, 2.0), 5), (_f(-1.0), 1)], ["Doubling"]),
     Case("conv_with_head", ConvWithHead, (torch.ones(1, 1, 4, 4),),
          [(torch.full((1, 1, 4, 4), 10.0),), (torch.full((2, 1, 4, 4), -10.0),),
           (torch.randn(3, 1, 4, 4),), (torch.zeros(2, 1, 4, 4),)],

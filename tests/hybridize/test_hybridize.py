@@ -94,7 +94,11 @@ def test_the_control_flow_inputs_do_change_the_control_flow(hybridized) -> None:
         eager = case.make()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", hybridjit.TracerWarning)
-            traced = hybridjit.trace(eager, case.example, check_trace=False, strict=False)
+            try:
+                traced = hybridjit.trace(eager, case.example, check_trace=False, strict=False)
+            except hybridjit.FrontendError:  # a Python int input: trace refuses it
+                assert any(not isinstance(a, torch.Tensor) for a in case.example)
+                continue
         wrong = 0
         for args in case.inputs:
             try:
