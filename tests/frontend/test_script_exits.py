@@ -87,8 +87,9 @@ def test_exit_shapes_run_like_eager(n: int) -> None:
 SCRIPTABLE = [c for c in script_programs.CASES if c.torchscript_ok]
 # Identical node-kind sequences (constants left out) with torch.jit, of len(SCRIPTABLE)=332.
 # The rest differ in how enumerate/zip lengths, NamedTuples, with-statements and some
-# tensor index assignments are lowered.  Raise the floor when more match.
-KIND_MATCH_FLOOR = 295
+# tensor index assignments are lowered, and `round(x)`, an int as in Python (aten::round then
+# aten::Int; TorchScript's is a float).  Raise the floor when more match.
+KIND_MATCH_FLOOR = 294
 
 
 def test_corpus_node_kinds_match_torch_jit_for_most_programs() -> None:

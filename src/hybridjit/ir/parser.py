@@ -40,10 +40,12 @@ from hybridjit.ir.types import (
     FutureType,
     ListType,
     OptionalType,
+    SetType,
     TensorType,
     TupleType,
     Type,
     UnionType,
+    VarTupleType,
 )
 from hybridjit.ops.resolution import attach_schemas
 
@@ -424,6 +426,8 @@ class _Parser:
         """`{2}` (a one-element tensor) or `{"a": 1}` (a dict)."""
         start = self.pos
         self.expect("{")
+        if isinstance(hint, SetType):
+            return self.finish_set(hint.elem)
         if self.accept("}"):
             return {}
         key_hint, value_hint = (hint.key, hint.value) if isinstance(hint, DictType) else (None,) * 2
@@ -449,6 +453,10 @@ class _Parser:
             return t if device is None or str(device) == "cpu" else t.to(device)
         except (RuntimeError, TypeError, ValueError, OverflowError) as e:
             raise self.error_msg(f"invalid tensor constant: {e}", start) from e
+
+    def finish_set(self, elem: Type) -> set[Any]:
+        """`{1, 2}` after its `{`, for a value of a `Set(T)` type (elements inserted in order)."""
+        return {_hashable(v, self) for v in self.parse_sequence("", "}", lambda i: elem)}
 
     def finish_dict(self, first_key: Any, value_hint: Type | None) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -509,7 +517,7 @@ class _Parser:
     def parse_base_type(self) -> Type:
         self.skip_ws()
         if self.accept("("):
-            return TupleType(tuple(self.parse_type_list(")")))
+            return self.parse_tuple_type()
         start = self.pos
         name = self.match(_IDENT, "a type").group()
         composite = _COMPOSITE_TYPES.get(name)
@@ -534,6 +542,24 @@ class _Parser:
             if self.accept(close):
                 return types
             self.expect(",")
+
+    def parse_tuple_type(self) -> Type:
+        """`(int, str)`, or `(int, ...)`: a tuple of any length (`Tuple[int, ...]`)."""
+        if self.accept(")"):
+            return TupleType(())
+        first = self.parse_type()
+        if self.accept(")"):
+            return TupleType((first,))
+        self.expect(",")
+        if self.accept("..."):
+            self.expect(")")
+            return VarTupleType(first)
+        return TupleType((first, *self.parse_type_list(")")))
+
+    def parse_set_type(self) -> Type:
+        elem = self.parse_type()
+        self.expect(")")
+        return SetType(elem)
 
     def parse_named_tuple(self) -> Type:
         names: list[str] = []
@@ -651,6 +677,7 @@ _WORDS: dict[str, Any] = {"True": True, "False": False, "None": None}
 _COMPOSITE_TYPES: dict[str, tuple[str, Callable[[_Parser], Type]]] = {
     "NamedTuple": ("(", _Parser.parse_named_tuple),
     "Dict": ("(", _Parser.parse_dict_type),
+    "Set": ("(", _Parser.parse_set_type),
     "Union": ("(", _Parser.parse_union_type),
     "Future": ("[", _Parser.parse_future_type),
     "Enum": ("<", _Parser.parse_enum_type),
@@ -726,6 +753,8 @@ def coerce(value: Any, type: Type | None) -> Any:
         return tuple(coerce(v, t) for v, t in zip(value, type.elems))
     if isinstance(type, DictType) and isinstance(value, dict):
         return {coerce(k, type.key): coerce(v, type.value) for k, v in value.items()}
+    if isinstance(type, SetType) and isinstance(value, (set, dict)):
+        return {coerce(v, type.elem) for v in value}
     return value
 
 

@@ -28,7 +28,15 @@ import torch
 
 if TYPE_CHECKING:  # graph.py imports this module for str(graph)
     from hybridjit.ir.graph import Block, Graph, Node, Value
-from hybridjit.ir.types import SCALAR_TYPE_NAMES, DictType, EnumType, ListType, TupleType, Type
+from hybridjit.ir.types import (
+    SCALAR_TYPE_NAMES,
+    DictType,
+    EnumType,
+    ListType,
+    SetType,
+    TupleType,
+    Type,
+)
 
 INPUT_SEPARATOR = ",\n      "
 MAX_TENSOR_DISPLAY = 10  # torch prints tensors with more elements as `<Tensor>`
@@ -119,7 +127,7 @@ def format_attribute(value: Any, type_hint: Type | None = None) -> str:
     """A top-level attribute value: scalars as `Node::printAttrValue` prints them."""
     if isinstance(value, bool):
         return str(int(value))
-    if isinstance(value, (list, tuple, dict)):
+    if isinstance(value, (list, tuple, dict, set)):
         return format_ivalue(value, type_hint)
     if isinstance(value, enum.Enum):
         return format_enum(value, type_hint)
@@ -145,6 +153,8 @@ def format_ivalue(value: Any, type_hint: Type | None = None) -> str:
         return _format_tuple(value, type_hint)
     if isinstance(value, dict):
         return _format_dict(value, type_hint)
+    if isinstance(value, set):
+        return _format_set(value, type_hint)
     if isinstance(value, enum.Enum):
         return format_enum(value, type_hint)
     return _format_scalar(value)
@@ -169,6 +179,15 @@ def _format_dict(value: dict[Any, Any], hint: Type | None) -> str:
         return f"annotate({hint.python_str()}, {{}})"
     items = (f"{format_ivalue(k, key)}: {format_ivalue(v, val)}" for k, v in value.items())
     return "{" + ", ".join(items) + "}"
+
+
+def _format_set(value: set[Any], hint: Type | None) -> str:
+    """`{1, 2}` in the set's own iteration order (rebuilding it in that order gives it back);
+    an empty one as `annotate(Set[int], {})`."""
+    elem = hint.elem if isinstance(hint, SetType) else None
+    if not value:
+        return f"annotate({hint.python_str() if hint is not None else 'Set[Any]'}, {{}})"
+    return "{" + ", ".join(format_ivalue(v, elem) for v in value) + "}"
 
 
 def _format_scalar(value: Any) -> str:

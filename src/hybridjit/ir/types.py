@@ -7,6 +7,10 @@ is the annotation spelling `.code` uses (`List[int]`, `Optional[int]`, `Tuple[in
 Subtyping follows TorchScript: everything is a subtype of `Any`; `None` and `T` are subtypes
 of `Optional[T]`; int/float/complex are subtypes of `Scalar` (NumberType); lists and dicts are
 invariant; tuples are covariant; refined tensor types are subtypes of plain `Tensor`.
+
+Beyond TorchScript: `Set(T)` (`Set[T]`, a Python set, invariant like lists) and the
+variable-length tuple `(T, ...)` (`Tuple[T, ...]`, what `*args: T` and `tuple(xs)` of a list
+of unknown length give): every tuple whose elements are subtypes of `T` is a subtype of it.
 """
 
 from __future__ import annotations
@@ -212,6 +216,38 @@ class TupleType(Type):
 
 
 @dataclasses.dataclass(frozen=True)
+class VarTupleType(Type):
+    """`Tuple[T, ...]`: a tuple of any length whose elements are all `T` (printed `(T, ...)`)."""
+
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"({self.elem}, ...)"
+
+    def python_str(self) -> str:
+        return f"Tuple[{self.elem.python_str()}, ...]"
+
+    def contained(self) -> tuple[Type, ...]:
+        return (self.elem,)
+
+
+@dataclasses.dataclass(frozen=True)
+class SetType(Type):
+    """`Set[T]`: a Python set (printed `Set(T)`, as `Dict(K, V)` prints)."""
+
+    elem: Type
+
+    def __str__(self) -> str:
+        return f"Set({self.elem})"
+
+    def python_str(self) -> str:
+        return f"Set[{self.elem.python_str()}]"
+
+    def contained(self) -> tuple[Type, ...]:
+        return (self.elem,)
+
+
+@dataclasses.dataclass(frozen=True)
 class DictType(Type):
     key: Type
     value: Type
@@ -312,6 +348,8 @@ def is_subtype(a: Type, b: Type) -> bool:
         return a == NoneType or is_subtype(_strip_optional(a), b.elem)
     if isinstance(a, UnionType):
         return all(is_subtype(m, b) for m in a.members)
+    if isinstance(a, OptionalType) and isinstance(b, UnionType):
+        return is_subtype(a.elem, b) and is_subtype(NoneType, b)
     if isinstance(b, UnionType):
         return any(is_subtype(a, m) for m in b.members)
     if isinstance(a, TensorType) and isinstance(b, TensorType):
@@ -320,13 +358,15 @@ def is_subtype(a: Type, b: Type) -> bool:
         return a in (IntType, FloatType, ComplexType)
     if isinstance(a, TupleType) and isinstance(b, TupleType):
         return _tuple_subtype(a, b)
-    if isinstance(a, ListType) and isinstance(b, ListType):
-        return _same_modulo_refinement(a.elem, b.elem)
+    if isinstance(b, VarTupleType):
+        return _var_tuple_subtype(a, b)
+    if isinstance(a, (ListType, SetType)) and type(a) is type(b):
+        return _same_modulo_refinement(a.elem, b.elem)  # type: ignore[attr-defined]
     if isinstance(a, DictType) and isinstance(b, DictType):
         return a.key == b.key and _same_modulo_refinement(a.value, b.value)
     if isinstance(a, ListType) and b == AnyListType:
         return True
-    if isinstance(a, TupleType) and b == AnyTupleType:
+    if isinstance(a, (TupleType, VarTupleType)) and b == AnyTupleType:
         return True
     if isinstance(a, ClassType) and b == AnyClassType:
         return not a.is_module
@@ -353,6 +393,13 @@ def _tuple_subtype(a: TupleType, b: TupleType) -> bool:
     return len(a.elems) == len(b.elems) and all(map(is_subtype, a.elems, b.elems))
 
 
+def _var_tuple_subtype(a: Type, b: VarTupleType) -> bool:
+    if isinstance(a, VarTupleType):
+        return is_subtype(a.elem, b.elem)
+    return isinstance(a, TupleType) and a.name is None and \
+        all(is_subtype(e, b.elem) for e in a.elems)  # fmt: skip
+
+
 def _same_modulo_refinement(a: Type, b: Type) -> bool:
     return unrefined(a) == unrefined(b)
 
@@ -361,8 +408,8 @@ def unrefined(t: Type) -> Type:
     """`t` with every tensor type replaced by plain `Tensor` (what a list or dict stores)."""
     if isinstance(t, TensorType):
         return TENSOR
-    if isinstance(t, ListType):
-        return ListType(unrefined(t.elem))
+    if isinstance(t, (ListType, SetType, VarTupleType)):
+        return type(t)(unrefined(t.elem))
     if isinstance(t, OptionalType):
         return OptionalType(unrefined(t.elem))
     if isinstance(t, TupleType):
@@ -393,10 +440,28 @@ def unify(a: Type, b: Type) -> Type | None:
         return None if inner is None else OptionalType(inner)
     if isinstance(a, TupleType) and isinstance(b, TupleType) and len(a.elems) == len(b.elems):
         elems = [unify(x, y) for x, y in zip(a.elems, b.elems)]
-        return None if None in elems else TupleType(tuple(elems))  # type: ignore[arg-type]
-    if isinstance(a, (ListType, DictType)) and unrefined(a) == unrefined(b):
+        if None not in elems:
+            return TupleType(tuple(elems))  # type: ignore[arg-type]
+    if _tuple_like(a) and _tuple_like(b):
+        return _unify_var_tuple(a, b)
+    if isinstance(a, (ListType, DictType, SetType)) and unrefined(a) == unrefined(b):
         return unrefined(a)
     return None
+
+
+def _tuple_like(t: Type) -> bool:
+    return isinstance(t, VarTupleType) or (isinstance(t, TupleType) and t.name is None)
+
+
+def _unify_var_tuple(a: Type, b: Type) -> Type | None:
+    """Tuples of other lengths join as `Tuple[T, ...]` when their elements join as `T`."""
+    elems = [*_tuple_elems(a), *_tuple_elems(b)]
+    elem = unify_all(elems) if elems else TENSOR
+    return None if elem is None else VarTupleType(unrefined(elem))
+
+
+def _tuple_elems(t: Type) -> tuple[Type, ...]:
+    return (t.elem,) if isinstance(t, VarTupleType) else t.elems  # type: ignore[attr-defined]
 
 
 def unify_all(types: Iterable[Type]) -> Type | None:
@@ -445,6 +510,10 @@ def type_of_value(v: object) -> Type:
         elem = unify_all(type_of_value(e) for e in v)
         if elem is not None:
             return ListType(unrefined(elem))
+    if isinstance(v, set) and v:
+        elem = unify_all(type_of_value(e) for e in v)
+        if elem is not None:
+            return SetType(unrefined(elem))
     if isinstance(v, dict) and v:
         key = unify_all(type_of_value(k) for k in v)
         value = unify_all(type_of_value(x) for x in v.values())

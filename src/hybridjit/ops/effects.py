@@ -85,6 +85,11 @@ PRIM_EFFECTS: dict[str, Effects] = {
     "prim::Exit": STATE,
     "prim::AddStatValue": STATE,
     "prim::id": Effects(observes_identity=True),
+    # Python sets and lists (`ops.prims.sets`, `ops.prims.python`): they write their first input.
+    **{f"prim::{kind}": Effects(writes=frozenset({0})) for kind in (
+        "set_add", "set_discard", "set_remove", "set_clear", "set_pop", "set_update",
+        "set_intersection_update", "set_difference_update", "set_symmetric_difference_update",
+        "list_set_slice", "list_del_slice")},
 }
 
 # aten ops that change global state without an alias annotation saying so.

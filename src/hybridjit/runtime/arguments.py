@@ -11,6 +11,9 @@ torch.jit's argument conversion does:
 - `List[T]` accepts a list or a tuple (a tuple becomes a list), and checks every element;
 - `Tuple[...]` accepts a tuple or a list of the right length (a list becomes a tuple; a
   NamedTuple keeps its class), and checks every element;
+- `Tuple[T, ...]` (a variable-length tuple, e.g. `*args: T`) accepts a tuple or a list of any
+  length (a list becomes a tuple), and checks every element;
+- `Set[T]` accepts a set (or a frozenset, which becomes a set) and checks every element;
 - `Dict[K, V]` checks every key and value (a list or tuple of pairs becomes a dict);
   `Optional[T]` is None or a `T`;
 - `Union[...]` is matched strictly, by the value's own type (as torch.jit does it: no
@@ -58,6 +61,14 @@ def _tuple_matches(value: Any, t: T.TupleType) -> bool:
             and all(map(matches, value, t.elems)))  # fmt: skip
 
 
+def _var_tuple_matches(value: Any, t: T.VarTupleType) -> bool:
+    return isinstance(value, tuple) and all(matches(v, t.elem) for v in value)
+
+
+def _set_matches(value: Any, t: T.SetType) -> bool:
+    return isinstance(value, set) and all(matches(v, t.elem) for v in value)
+
+
 def _dict_matches(value: Any, t: T.DictType) -> bool:
     return isinstance(value, dict) and all(
         matches(k, t.key) and matches(v, t.value) for k, v in value.items()
@@ -71,6 +82,8 @@ _CONTAINERS: dict[type, Callable[[Any, Any], bool]] = {
     T.ListType: _list_matches,
     T.TupleType: _tuple_matches,
     T.DictType: _dict_matches,
+    T.VarTupleType: _var_tuple_matches,
+    T.SetType: _set_matches,
 }
 
 
@@ -107,6 +120,9 @@ def _strict(value: Any, t: T.Type) -> bool:
         return isinstance(value, dict) and all(
             _strict(k, t.key) and _strict(v, t.value) for k, v in value.items()
         )
+    if isinstance(t, (T.VarTupleType, T.SetType)):
+        outer = tuple if isinstance(t, T.VarTupleType) else set
+        return isinstance(value, outer) and all(_strict(v, t.elem) for v in value)
     if isinstance(t, T.OptionalType):
         return value is None or _strict(value, t.elem)
     if isinstance(t, T.UnionType):
@@ -119,6 +135,8 @@ _OUTER: dict[type, tuple[type, ...]] = {
     T.ListType: (list,),
     T.TupleType: (tuple,),
     T.DictType: (dict,),
+    T.VarTupleType: (tuple,),
+    T.SetType: (set,),
 }
 
 
@@ -270,6 +288,28 @@ def _tuple_converter(t: T.TupleType) -> Converter:
     return convert
 
 
+def _elements_converter(t: T.VarTupleType | T.SetType) -> Converter:
+    """`Tuple[T, ...]` from a tuple or list of any length; `Set[T]` from a set or frozenset."""
+    elem = full_converter(t.elem)
+    outer, accepted = (tuple, (tuple, list)) if isinstance(t, T.VarTupleType) else \
+        (set, (set, frozenset))  # fmt: skip
+
+    def convert(v: Any) -> Any:
+        if not isinstance(v, accepted):
+            raise Mismatch(_found(v))
+        out = []
+        for i, x in enumerate(v):
+            try:
+                out.append(elem(x))
+            except Mismatch as e:
+                raise _element(_found(v), f"element {i}", e) from None
+        if type(v) is outer and all(map(_same, out, v)):
+            return v
+        return outer(out)
+
+    return convert
+
+
 def _dict_converter(t: T.DictType) -> Converter:
     key, value = full_converter(t.key), full_converter(t.value)
 
@@ -322,6 +362,8 @@ _CONVERTERS: dict[type, Callable[[Any], Converter]] = {
     T.TupleType: _tuple_converter,
     T.DictType: _dict_converter,
     T.UnionType: _union_converter,
+    T.VarTupleType: _elements_converter,
+    T.SetType: _elements_converter,
 }
 
 

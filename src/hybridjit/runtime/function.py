@@ -97,6 +97,10 @@ class ScriptFunction:
         self.name = self.__name__ = name
         self.qualified_name = qualified_name or f"__torch__.{name}"
         self.signature = signature
+        # `*args` / `**kwargs`: every call binds through the signature (they pack arguments).
+        self._packs = signature is not None and any(
+            p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in signature.parameters.values()
+        )
         self._set_graph(graph)
 
     @property
@@ -162,7 +166,7 @@ class ScriptFunction:
 
     def _call(self, run: Callable[..., Any], args: tuple[Any, ...],
               kwargs: dict[str, Any]) -> Any:  # fmt: skip
-        if kwargs or len(args) != self._arity:
+        if kwargs or len(args) != self._arity or self._packs:
             args = self._bind(args, kwargs)
         if not all(map(isinstance, args, self._classes)) or (
             self._exact is not None and not self._exact(args)

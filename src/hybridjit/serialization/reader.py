@@ -61,6 +61,8 @@ _KINDS = {
     "positional_only": inspect.Parameter.POSITIONAL_ONLY,
     "positional_or_keyword": inspect.Parameter.POSITIONAL_OR_KEYWORD,
     "keyword_only": inspect.Parameter.KEYWORD_ONLY,
+    "var_positional": inspect.Parameter.VAR_POSITIONAL,
+    "var_keyword": inspect.Parameter.VAR_KEYWORD,
 }
 
 

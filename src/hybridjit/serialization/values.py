@@ -4,6 +4,7 @@
     str, bool, None           -> themselves     complex 1+2j     -> [1.0, 2.0]
     Device cpu                -> "cpu"          Tensor           -> its index in tensors.json
     int[] / (int, str)        -> JSON lists     Dict(str, int)   -> [[key, value], ...]
+    Set(int) / (int, ...)     -> JSON lists (a set in its iteration order, rebuilt in it)
     int? None / 3             -> null / 3       Scalar / Any / Union(...) -> ["int", 3]
 
 Decoding checks every value against its type, so a wrong JSON type is an `ArchiveError`,
@@ -134,6 +135,8 @@ _ENCODERS: dict[type, Callable[..., Any]] = {
         [encode(k, t.key, r), encode(x, t.value, r)] for k, x in v.items()
     ],
     T.UnionType: _enc_tagged,
+    T.SetType: lambda v, t, r: [encode(x, t.elem, r) for x in v],
+    T.VarTupleType: lambda v, t, r: [encode(x, t.elem, r) for x in v],
 }
 
 
@@ -230,6 +233,20 @@ def _dec_dict(data: Any, t: T.DictType, get: TensorGet, where: str) -> dict[Any,
     return out
 
 
+def _dec_set(data: Any, t: T.SetType, get: TensorGet, where: str) -> set[Any]:
+    out = set()
+    for x in _want(data, list, t, where):
+        try:
+            out.add(decode(x, t.elem, get, where))
+        except TypeError:
+            raise ArchiveError(f"{where}: a set element of type {t.elem} is not hashable") from None
+    return out
+
+
+def _dec_var_tuple(data: Any, t: T.VarTupleType, get: TensorGet, where: str) -> tuple[Any, ...]:
+    return tuple(decode(x, t.elem, get, where) for x in _want(data, list, t, where))
+
+
 _SIMPLE_DECODERS: dict[str, Callable[..., Any]] = {
     "int": _dec_int, "ScalarType": _dec_int, "Layout": _dec_int, "MemoryFormat": _dec_int,
     "float": _dec_float, "complex": _dec_complex, "Device": _dec_device,
@@ -240,4 +257,5 @@ _SIMPLE_DECODERS: dict[str, Callable[..., Any]] = {
 _DECODERS: dict[type, Callable[..., Any]] = {
     T.TensorType: _dec_tensor, T.OptionalType: _dec_optional, T.ListType: _dec_list,
     T.TupleType: _dec_tuple, T.DictType: _dec_dict, T.UnionType: _dec_tagged,
+    T.SetType: _dec_set, T.VarTupleType: _dec_var_tuple,
 }  # fmt: skip

@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any, Callable
 import torch
 
 from hybridjit.errors import FrontendError, SchemaError
-from hybridjit.frontend.script import indexing, objects, special_forms
+from hybridjit.frontend.script import (
+    builtin_semantics,
+    containers,
+    indexing,
+    objects,
+    sequences,
+    sets,
+    special_forms,
+    varargs,
+)
 from hybridjit.frontend.script.comprehensions import collect_list
 from hybridjit.frontend.script.constants import constant_form, is_constant_value
 from hybridjit.frontend.script.expressions import BINARY_OPS, INPLACE_TENSOR_OPS
@@ -83,6 +92,8 @@ class CallsMixin:
             return SimpleValue(self.const(form[0], form[1]))
         if isinstance(obj, tuple) and is_constant_value(obj):
             return SugaredTuple([self.resolve_python(o) for o in obj])
+        if isinstance(obj, set) and obj and is_constant_value(list(obj)):  # a global set
+            return SimpleValue(self.const(set(obj), T.type_of_value(obj)))
         if isinstance(obj, type) and issubclass(obj, BaseException):
             return ExceptionValue(obj)
         if isinstance(obj, ScriptFunction):
@@ -114,6 +125,8 @@ class CallsMixin:
                        kwargs: dict[str, SugaredValue],
                        broadcast: dict[int, int] | None = None) -> list[Value]:  # fmt: skip
         """Match call arguments to a script function's parameters (defaults as constants)."""
+        if varargs.packs(sig):  # *args / **kwargs
+            return varargs.bind(self, name, sig, formals, args, kwargs)  # type: ignore[arg-type]
         params = list(sig.parameters.values()) if sig is not None else []
         if len(params) != len(formals):
             params = [inspect.Parameter(f"arg{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -160,6 +173,9 @@ class CallsMixin:
         if "out" in kwargs and kwargs["out"].type == T.NoneType:
             # `torch.div(a, b, out=None)` is eager's plain call (out variants take a tensor)
             kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+        adapted = containers.adapt(self, name, args, kwargs, self_value)  # sets, Tuple[T, ...]
+        if adapted is not None:
+            return adapted
         key = (name, tuple(a.type for a in args), tuple((k, v.type) for k, v in kwargs.items()),
                self_value.type if self_value is not None else None)  # fmt: skip
         try:
@@ -240,7 +256,8 @@ class CallsMixin:
     def call_method(self: FunctionCompiler, obj: Value, name: str, args: list[SugaredValue],
                     kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
 
-        special = objects.value_method(self, obj, name, args, kwargs)
+        special = objects.value_method(self, obj, name, args, kwargs) or \
+            builtin_semantics.number_method(self, obj, name, args, kwargs)  # fmt: skip
         if special is not None:
             return special
         return self.call_builtin(f"aten::{name}", args, kwargs, self_value=obj)
@@ -268,8 +285,10 @@ class CallsMixin:
                 args.append(self.emit_expr(a))
         kwargs: dict[str, SugaredValue] = {}
         for kw in node.keywords:
-            if kw.arg is None:
-                self.fail("expected keyword arguments, found a ** expansion", kw)
+            if kw.arg is None:  # **mapping of keys known at compile time
+                with self.at(kw.value):
+                    kwargs.update(varargs.expand_mapping(self, self.emit_expr(kw.value)))
+                continue
             kwargs[kw.arg] = self.emit_expr(kw.value)
         with self.at(node):
             return fn.call(self, args, kwargs)
@@ -279,10 +298,11 @@ class CallsMixin:
         items = sv.static_items()
         if items is not None:
             return items
-        v = sv.value(self)
-        if isinstance(v.type, T.TupleType):
-            return [SimpleValue(x) for x in self.unpack_tuple(v)]
-        self.fail("expected a tuple to expand with *, found " + sv.describe(), a)
+        with self.at(a):
+            expanded = varargs.expand_starred(self, sv)
+        if expanded is not None:
+            return expanded
+        self.fail("expected a tuple or list to expand with *, found " + sv.describe(), a)
 
     def static_call_condition(self: FunctionCompiler, node: ast.Call) -> Any:
         return special_forms.static_condition(self, node)
@@ -315,7 +335,9 @@ class CallsMixin:
         objects.setattr_(self, target, value)
 
     def emit_delete(self: FunctionCompiler, target: ast.expr) -> None:
-        if isinstance(target, ast.Subscript):
+        if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Slice):
+            sequences.del_slice(self, self.emit_value(target.value), target.slice)
+        elif isinstance(target, ast.Subscript):
             base = self.emit_value(target.value)
             key = self.emit_value(target.slice)
             self.call_builtin_values("aten::Delete", [base, key], {})
@@ -343,6 +365,12 @@ class CallsMixin:
             if isinstance(target, ast.Name):
                 return
             result = current
+        elif isinstance(current.type, T.SetType) and isinstance(rhs.type, T.SetType) and \
+                BINARY_OPS.get(op) in containers.SET_INPLACE:  # fmt: skip
+            sets.update(self, containers.SET_INPLACE[BINARY_OPS[op]], current, [rhs])  # s |= t
+            if isinstance(target, ast.Name):
+                return
+            result = current
         else:
             if op not in BINARY_OPS:
                 self.fail(f"expected a supported operator, found {op.__name__}")
@@ -363,6 +391,8 @@ class CallsMixin:
     # -- iteration ---------------------------------------------------------------------------
     def value_iteration(self: FunctionCompiler, v: Value) -> Iteration:
         t = v.type
+        if containers.is_special(t):  # a set in its iteration order, a tuple of any length
+            return self.value_iteration(containers.as_list(self, v))
         if isinstance(t, T.TupleType):
             return Iteration(unrolled=[SimpleValue(x) for x in self.unpack_tuple(v)])
         if isinstance(t, T.DictType):

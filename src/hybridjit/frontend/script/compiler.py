@@ -17,7 +17,7 @@ from typing import Any, Callable, NoReturn
 
 from hybridjit import pipeline
 from hybridjit.errors import FrontendError
-from hybridjit.frontend.script import calls, classes, higher_order, modules, source
+from hybridjit.frontend.script import calls, classes, higher_order, modules, source, varargs
 from hybridjit.frontend.script.calls import CallsMixin
 from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
 from hybridjit.frontend.script.context_managers import ContextManagersMixin
@@ -27,6 +27,7 @@ from hybridjit.frontend.script.exits import transform_exits
 from hybridjit.frontend.script.expressions import ExpressionsMixin
 from hybridjit.frontend.script.generators import GeneratorsMixin
 from hybridjit.frontend.script.local_functions import LocalFunctionsMixin
+from hybridjit.frontend.script.sets import SetsMixin
 from hybridjit.frontend.script.source import ParsedDef, compiling, fail, format_error, parse_def
 from hybridjit.frontend.script.statements import StatementsMixin, contains_nontail_return
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredValue
@@ -47,7 +48,8 @@ UNKNOWN = T._Simple("Unknown", "Unknown")
 
 
 class FunctionCompiler(ContextManagersMixin, ExceptionsMixin, LocalFunctionsMixin, GeneratorsMixin,
-                       StatementsMixin, ExpressionsMixin, CallsMixin, ComprehensionsMixin):  # fmt: skip
+                       StatementsMixin, ExpressionsMixin, CallsMixin, ComprehensionsMixin,
+                       SetsMixin):  # fmt: skip
     """Compiles one function body; `self_value` is the sugared `self` of a method."""
 
     def __init__(self, parsed: ParsedDef, scope: Scope, *,
@@ -139,16 +141,13 @@ class FunctionCompiler(ContextManagersMixin, ExceptionsMixin, LocalFunctionsMixi
         return self.graph
 
     def _bind_params(self, fn: ast.FunctionDef) -> None:
-        args = fn.args
-        if args.vararg or args.kwarg:
-            self.fail("expected a fixed parameter list, found *args/**kwargs", fn)
-        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        for i, a in enumerate(params):
+        for i, (a, kind) in enumerate(varargs.parameters(fn.args)):
             if i == 0 and self.self_factory is not None:
                 v = self.graph.add_input(self.self_type or T.AnyType, a.arg)
                 self.env.set(a.arg, self.self_factory(v))
                 continue
-            t = self._param_type(a)
+            packs = kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+            t = varargs.packed_type(self, a, kind) if packs else self._param_type(a)
             n = self._broadcast_size(a)
             if n is not None:
                 self.broadcast[i] = n
@@ -252,6 +251,7 @@ def compile_function(fn: Any) -> ScriptFunction:
         compiler = FunctionCompiler(
             parsed, function_scope(fn), annotations=overload_annotations(fn)
         )
+        compiler.packed = getattr(fn, "__hj_packed__", None)  # *args/**kwargs of this call
         graph = compiler.compile()
 
     finally:

@@ -7,6 +7,8 @@ import dataclasses
 import operator
 from typing import TYPE_CHECKING, Callable
 
+from hybridjit.frontend.script import containers, sequences
+from hybridjit.frontend.script.bool_operands import bool_op_value, optional_truth
 from hybridjit.frontend.script.environment import Env, debug_name
 from hybridjit.frontend.script.sugared import (
     SimpleValue,
@@ -68,7 +70,8 @@ class ExpressionsMixin:
                       f"('{ast.unparse(node)}')", node)  # fmt: skip
         with self.at(node):
             if type_hint is not None and isinstance(node, (ast.List, ast.Dict, ast.ListComp,
-                                                            ast.DictComp, ast.Tuple)):  # fmt: skip
+                                                            ast.DictComp, ast.Tuple, ast.Set,
+                                                            ast.SetComp)):  # fmt: skip
                 return builder(node, type_hint)
             return builder(node)
 
@@ -247,8 +250,7 @@ class ExpressionsMixin:
         return SimpleValue(self.call_builtin_values(UNARY_OPS[type(node.op)], [operand], {}))
 
     def build_BoolOp(self: FunctionCompiler, node: ast.BoolOp) -> SugaredValue:
-        cond = self.emit_condition(node)
-        return SimpleValue(self.const(cond.static) if cond.static is not None else cond.value)
+        return bool_op_value(self, node)  # an operand, as Python: `0 or 3` is 3
 
     def build_Compare(self: FunctionCompiler, node: ast.Compare) -> SugaredValue:
         cond = self.emit_condition_value(node)
@@ -437,7 +439,10 @@ class ExpressionsMixin:
             n = self.call_builtin_values("aten::len", [v], {})
             return self.call_builtin_values("aten::ne", [n, self.const(0)], {})
         if isinstance(v.type, T.OptionalType):
-            return self.call_builtin_values("aten::__isnot__", [v, self.const(None)], {})
+            present = self.call_builtin_values("aten::__isnot__", [v, self.const(None)], {})
+            return optional_truth(self, v, present)
+        if isinstance(v.type, T.UnionType):  # Python's truth of whichever member it holds
+            return self.emit("prim::truth", [v], [T.BoolType]).output
         return self.call_builtin_values("aten::Bool", [v], {})
 
     # -- assignment targets ------------------------------------------------------------------
@@ -466,6 +471,9 @@ class ExpressionsMixin:
         self.env.set(name, value)
 
     def unpack_into(self: FunctionCompiler, targets: list[ast.expr], value: SugaredValue) -> None:
+        if any(isinstance(t, ast.Starred) for t in targets):  # a, *rest = xs
+            sequences.unpack_starred(self, targets, value)
+            return
         items = value.static_items()
         if items is None:
             v = value.value(self)
@@ -480,6 +488,8 @@ class ExpressionsMixin:
             if len(v.type.elems) != n:
                 self.fail(f"expected a tuple of {n} elements to unpack, found '{v.type}'")
             return self.unpack_tuple(v)
+        if containers.is_special(v.type):  # a set, a tuple of any length: checked at run time
+            v = containers.as_list(self, v)
         if isinstance(v.type, T.ListType):
             return list(self.emit("prim::ListUnpack", [v], [v.type.elem] * n).outputs)
         if isinstance(v.type, T.TensorType):
@@ -533,8 +543,9 @@ def _join_or_union(types: list[T.Type]) -> T.Type:
     return T.unrefined(joined) if joined is not None else T.make_union(types)
 
 
-# An empty literal of these types (`[]`, `{}`) takes the type it is converted to.
-_EMPTY_LITERALS = {T.ListType: "prim::ListConstruct", T.DictType: "prim::DictConstruct"}
+# An empty literal of these types (`[]`, `{}`, `set()`) takes the type it is converted to.
+_EMPTY_LITERALS = {T.ListType: "prim::ListConstruct", T.DictType: "prim::DictConstruct",
+                   T.SetType: "prim::SetConstruct"}  # fmt: skip
 _INTERNED = (T.StrType, T.IntType, T.FloatType, T.ComplexType)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from hybridjit.frontend.script import sequences
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.ir import types as T
 
@@ -174,6 +175,9 @@ def setitem(c: C, target: ast.Subscript, value: Value) -> None:
     t = base.type
     if isinstance(t, T.TensorType):
         _tensor_setitem(c, base, _elements(target.slice), value)
+        return
+    if isinstance(t, T.ListType) and isinstance(target.slice, ast.Slice):
+        sequences.set_slice(c, base, target.slice, value)  # xs[a:b] = ys
         return
     if isinstance(t, (T.ListType, T.DictType)):
         key = c.emit_value(target.slice)

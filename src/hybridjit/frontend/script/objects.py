@@ -22,7 +22,7 @@ from torch._jit_internal import _get_fn_overloads, _qualified_name, boolean_disp
 from torch.nn.modules import utils
 
 from hybridjit.errors import FrontendError
-from hybridjit.frontend.script import classes, local_functions, special_forms
+from hybridjit.frontend.script import classes, local_functions, special_forms, varargs
 from hybridjit.frontend.script.source import format_error
 from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
@@ -90,6 +90,7 @@ def call_function(c: C, fn: Any, args: list[SugaredValue],
     overloads = _overloads(fn)
     if overloads:
         fn = _pick_overload(c, fn, overloads, args, kwargs)
+    fn = varargs.specialized(c, fn, args, kwargs)  # a def with *args / **kwargs
     with called_from(c, getattr(fn, "__qualname__", "?")):
         sf = compile_function(fn)
     return c.call_script_function(sf, args, dict(kwargs))

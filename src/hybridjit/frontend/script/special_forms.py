@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import torch
 
 from hybridjit.errors import SchemaError
+from hybridjit.frontend.script import builtin_semantics, sequences
 from hybridjit.frontend.script.expressions import Cond
 from hybridjit.frontend.script.sugared import (
     LambdaValue,
@@ -106,11 +107,6 @@ def _zip(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> Sug
     return ZipValue(list(args))
 
 
-def _print(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-    c.emit("prim::Print", [a.value(c) for a in args], [])
-    return SimpleValue(c.const(None))
-
-
 def _isinstance(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
     module_check = _module_isinstance(args[0], args[1])
     if module_check is not None:
@@ -151,17 +147,6 @@ def _list(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> Su
     if isinstance(sv, SimpleValue) and isinstance(sv.v.type, T.ListType):
         return SimpleValue(c.call_builtin_values("aten::list", [sv.v], {}))
     return SimpleValue(c.materialize_iterable(sv))
-
-
-def _tuple(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
-    items = args[0].static_items() if args else []
-    if items is None:
-        v = args[0].value(c)
-        if isinstance(v.type, T.TupleType):
-            return SimpleValue(v)
-        c.fail("expected tuple() of a tuple, found " + args[0].describe())
-
-    return SugaredTuple(items)
 
 
 def _false(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
@@ -303,22 +288,22 @@ def _register(obj: Any, handler: Handler) -> None:
 
 for _obj, _h in (
     (builtins.len, _len), (builtins.range, _range),
-    (builtins.int, _conversion("aten::Int", T.IntType)),
+    (builtins.int, builtin_semantics.int_form(_conversion("aten::Int", T.IntType))),
     (builtins.float, _conversion("aten::Float", T.FloatType)),
     (builtins.bool, _conversion("aten::Bool", T.BoolType)),
     (builtins.str, _conversion("aten::str", T.StrType)),
     (builtins.complex, _op("aten::Complex")),
-    (builtins.min, _first_of("prim::min", "aten::min")),
-    (builtins.max, _first_of("prim::max", "aten::max")),
-    (builtins.abs, _first_of("prim::abs", "aten::abs")), (builtins.sum, _op("aten::sum")),
+    (builtins.min, builtin_semantics.min_max("min", _first_of("prim::min", "aten::min"))),
+    (builtins.max, builtin_semantics.min_max("max", _first_of("prim::max", "aten::max"))),
+    (builtins.abs, _first_of("prim::abs", "aten::abs")), (builtins.sum, builtin_semantics.sum_form),
     (builtins.any, _op("aten::any")), (builtins.all, _op("aten::all")),
-    (builtins.round, _op("aten::round")), (builtins.divmod, _divmod),
-    (builtins.print, _print), (builtins.isinstance, _isinstance), (builtins.hasattr, _hasattr),
+    (builtins.round, builtin_semantics.round_form), (builtins.divmod, _divmod),
+    (builtins.print, builtin_semantics.print_form), (builtins.isinstance, _isinstance), (builtins.hasattr, _hasattr),
     (builtins.getattr, _getattr), (builtins.sorted, _op("aten::sorted")),
     (builtins.reversed, _reversed), (builtins.format, _format),
     (builtins.enumerate, _enumerate), (builtins.zip, _zip), (builtins.list, _list),
-    (builtins.tuple, _tuple), (builtins.ord, _op("aten::ord")), (builtins.chr, _op("aten::chr")),
-    (builtins.pow, _op("aten::pow")), (builtins.hash, _op("aten::hash")),
+    (builtins.tuple, sequences.tuple_form), (builtins.ord, _op("aten::ord")), (builtins.chr, _op("aten::chr")),
+    (builtins.pow, builtin_semantics.pow_form), (builtins.hash, _op("aten::hash")),
     (builtins.hex, _op("aten::hex")), (builtins.oct, _op("aten::oct")),
     (builtins.bin, _op("aten::bin")), (builtins.dict, _dict), (collections.OrderedDict, _dict),
     (torch.device, _op("aten::device")),
@@ -411,6 +396,8 @@ def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
         return [T.AnyTupleType]
     if obj is dict:
         return [_ANY_DICT]
+    if obj is set:
+        return [_ANY_SET]
     try:
         return [type_from_python(obj)]
     except AnnotationError:
@@ -418,8 +405,9 @@ def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
 
 
 _SPECIAL_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "list": list,
-                  "tuple": tuple, "dict": dict, "complex": complex}  # fmt: skip
+                  "tuple": tuple, "dict": dict, "complex": complex, "set": set}  # fmt: skip
 _ANY_DICT = T.DictType(T.AnyType, T.AnyType)
+_ANY_SET = T.SetType(T.AnyType)
 
 
 class SpecialFormType(SugaredValue):
@@ -430,6 +418,8 @@ class SpecialFormType(SugaredValue):
 def _matches(t: T.Type, target: T.Type) -> bool:
     if target == _ANY_DICT:
         return isinstance(t, T.DictType)
+    if target == _ANY_SET:
+        return isinstance(t, T.SetType)
     if isinstance(target, T.ListType) and isinstance(t, T.ListType):
         return True
     return T.is_subtype(t, target)
@@ -445,7 +435,7 @@ def _split_members(t: T.Type, targets: list[T.Type]) -> tuple[T.Type | None, T.T
     yes = [m for m in members if any(_matches(m, x) for x in targets)]
     no = [m for m in members if not any(_matches(m, x) for x in targets)]
     if t == T.AnyType:
-        yes = [x for x in targets if x not in (T.AnyListType, T.AnyTupleType, _ANY_DICT)]
+        yes = [x for x in targets if x not in (T.AnyListType, T.AnyTupleType, _ANY_DICT, _ANY_SET)]
         no = []
     return (T.make_union(yes) if yes else None, T.make_union(no) if no else None)
 

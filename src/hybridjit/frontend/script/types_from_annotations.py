@@ -23,6 +23,7 @@ _SIMPLE: dict[Any, T.Type] = {
 }  # fmt: skip
 
 _LIST_ORIGINS = (list, typing.List, collections.abc.Sequence, collections.abc.MutableSequence)
+_SET_ORIGINS = (set, typing.Set, collections.abc.Set, collections.abc.MutableSet)
 _DICT_ORIGINS = (dict, typing.Dict, collections.abc.Mapping, collections.abc.MutableMapping,
                  collections.OrderedDict, typing.OrderedDict)  # fmt: skip
 
@@ -59,11 +60,13 @@ def _from_generic(origin: Any, args: tuple[Any, ...], ann: Any) -> T.Type:
         return T.ListType(type_from_python(args[0]) if args else T.TENSOR)
     if origin in _DICT_ORIGINS:
         return T.DictType(type_from_python(args[0]), type_from_python(args[1]))
+    if origin in _SET_ORIGINS:
+        return T.SetType(type_from_python(args[0]) if args else T.TENSOR)
     if origin in (tuple, typing.Tuple):
         if args == ((),):
             return T.TupleType(())
         if len(args) == 2 and args[1] is Ellipsis:
-            raise AnnotationError("variable-length Tuple[T, ...] annotation")
+            return T.VarTupleType(type_from_python(args[0]))
         return T.TupleType(tuple(type_from_python(a) for a in args))
     if origin in (typing.Union, types.UnionType):
         return T.make_union([type_from_python(a) for a in args])
@@ -89,7 +92,7 @@ def _from_class(cls: type) -> T.Type:
         t = resolve(cls)
         if t is not None:
             return t
-    if cls in (list, dict, tuple):
+    if cls in (list, dict, tuple, set):
         raise AnnotationError(f"bare {cls.__name__} annotation (give element types)")
     raise AnnotationError(f"unknown type annotation {cls.__qualname__}")
 

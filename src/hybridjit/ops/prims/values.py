@@ -66,6 +66,9 @@ def literal(value: Any) -> str | None:
             return None
         inner = ", ".join(items)  # type: ignore[arg-type]
         return f"[{inner}]" if isinstance(value, list) else tuple_src(items)  # type: ignore[arg-type]
+    if isinstance(value, set):  # a display builds it in the same order (a fresh set each time)
+        items = [literal(v) for v in value]
+        return None if None in items else "{" + ", ".join(items) + "}" if items else "set()"  # type: ignore[arg-type]
     return None
 
 
@@ -391,6 +394,28 @@ def _export_int_pow(ctx: Any, node: Any) -> None:
     export_int_pow(ctx, node)
 
 
+_PRINT_IMPLS: dict[tuple[str, str], OpImpl] = {}
+
+
+def _print_impl(node: Any) -> OpImpl | None:
+    """`print(a, b, sep="-", end="")`: `sep`/`end` are string attributes of the node (None
+    for a plain print)."""
+    key = (node.attributes.get("sep", " "), node.attributes.get("end", "\n"))
+    if key == (" ", "\n"):
+        return None
+    if key not in _PRINT_IMPLS:
+        sep, end = key
+
+        def run(*args: Any) -> None:
+            print(*args, sep=sep, end=end)
+
+        def emit(ops: Sequence[Operand], binder: Binder) -> str:
+            return f"print({', '.join([*(o.src for o in ops), f'sep={sep!r}', f'end={end!r}'])})"
+
+        _PRINT_IMPLS[key] = OpImpl(run, emit, stmt=True)
+    return _PRINT_IMPLS[key]
+
+
 def _property(kind: str, doc: str, attr: str | None = None) -> Prim:
     """`prim::<kind>(x)` is `x.<attr>` (the kind's own name by default)."""
     attr = attr or kind
@@ -457,7 +482,8 @@ for _prim in (
     Prim("prim::min", "min(a, b) / min(list)", impl=py(min, "min({args})")),
     Prim("prim::max", "max(a, b) / max(list)", impl=py(max, "max({args})")),
     Prim("prim::abs", "abs(x)", n_inputs=1, impl=py(abs, "abs({0})")),
-    Prim("prim::Print", "print(*inputs)", n_outputs=0, impl=stmt(print, "print({args})")),
+    Prim("prim::Print", "print(*inputs), with the `sep` / `end` attributes when given",
+         n_outputs=0, impl=stmt(print, "print({args})"), node_impl=_print_impl),
     # hybridjit's own, beyond TorchScript:
     Prim(
         "prim::format",
