@@ -47,6 +47,11 @@ def _make_counter():
     return inc
 
 
+def _call_n(f, n: int):
+    for _ in range(n):
+        f()
+
+
 def _first_index(pred, xs: list[int]) -> int:
     for i, v in enumerate(xs):
         if pred(v):
@@ -89,6 +94,31 @@ def fn_nonlocal_counter(n: int):
         if i % 3 == 0:
             inc()
     return count
+
+
+@case((3,), (0,), torchscript_ok=False)
+def fn_nonlocal_written_through_a_helper(n: int):
+    total = 0
+
+    def inc():
+        nonlocal total
+        total += 2
+
+    for _ in range(n):
+        _apply_twice(lambda v: inc(), 0)
+    _call_n(inc, n)
+    return total
+
+
+@case((5,), (-1,), torchscript_ok=False)
+def fn_three_levels_of_closures(x: int):
+    def outer(y):
+        def inner(z):
+            return z + y + x
+
+        return inner(y * 2)
+
+    return outer(x) + outer(1)
 
 
 @case(([1, 2, 3],), ([],), ([5, -5, 7],), torchscript_ok=False)

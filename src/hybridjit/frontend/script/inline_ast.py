@@ -263,11 +263,11 @@ def always_exits(stmt: ast.stmt, rules: ExitRules) -> bool:
     if isinstance(stmt, ast.Raise) or rules.replace(stmt) is not None:
         return True
     if isinstance(stmt, ast.If):
-        return _block_exits(stmt.body, rules) and _block_exits(stmt.orelse, rules)
+        return block_exits(stmt.body, rules) and block_exits(stmt.orelse, rules)
     return False
 
 
-def _block_exits(stmts: list[ast.stmt], rules: ExitRules) -> bool:
+def block_exits(stmts: list[ast.stmt], rules: ExitRules) -> bool:
     return any(always_exits(s, rules) for s in stmts)
 
 

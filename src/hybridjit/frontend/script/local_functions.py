@@ -365,7 +365,7 @@ def _emit_body(c: C, body: list[ast.stmt], k: int) -> SugaredValue:
     rv, done = f"$rv{k}", f"$done{k}"
     rules = inline_ast.ExitRules(lambda s: _return_as_flags(s, rv, done),
                                  inline_ast.contains_kind((ast.Return,), True), done, True)  # fmt: skip
-    if not inline_ast._block_exits(body, rules):
+    if not inline_ast.block_exits(body, rules):
         body = [*body, inline_ast.located(ast.Return(None), body[-1])]  # type: ignore[list-item]
     lowered = inline_ast.lower_exits(body, rules)
     c.env.set(done, SimpleValue(c.const(False)))
