@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from typing import List
+import io
+from typing import List, Tuple
 
 import onnx
 import pytest
@@ -174,3 +175,61 @@ def test_checked_loop_has_no_if() -> None:
     ops = _loop_body_ops(e.model)
     assert "If" not in ops, ops
     assert e.has_error_output
+
+
+def _int_accumulate(x: torch.Tensor, k: int) -> Tuple[torch.Tensor, int]:
+    z = torch.ones([1], dtype=torch.int64)
+    s = 0
+    for i in range(int(x)):
+        z = z * (i + 1)
+        s = s + (i * k - 3)
+    return z, s
+
+
+def test_integer_accumulation_loops_match_eager_without_a_loop() -> None:
+    """`z = z * g(i)` / `s = s + g(i)` of integers: a reduction over range(n) (an If keeps
+    the Loop for long loops and wherever int64 would overflow: 25! wraps in the loop)."""
+    import hybridjit.onnx
+
+    f = hybridjit.script(_int_accumulate)
+    run = hybridjit.compile(f, backend="onnxruntime", threads=1)
+    for n in (-2.0, 0.0, 1.0, 5.0, 25.0, 70000.0):
+        for k in (0, 3, -2):
+            want, got = _int_accumulate(torch.tensor(n), k), run(torch.tensor(n), k)
+            assert torch.equal(got[0], want[0]) and got[1] == want[1], (n, k, want, got)
+    model = hybridjit.onnx.export(f, io.BytesIO(), (torch.tensor(5.0), 1))
+    top = [n.op_type for n in model.graph.node]
+    assert "ReduceProd" in top and "Loop" not in top  # the Loop only in the If's else
+
+
+def _lstm(xs: torch.Tensor, h: torch.Tensor, c: torch.Tensor, w_ih: torch.Tensor,
+          w_hh: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # fmt: skip
+    for t in range(xs.size(0)):
+        gates = torch.mm(xs[t], w_ih) + torch.mm(h, w_hh) + b
+        i, f, g, o = gates.chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+    return h
+
+
+def test_lstm_loop_body_is_lean_and_still_checks_the_chunk_count() -> None:
+    """The chunk piece-count check depends only on w/b sizes: checked once before the loop;
+    xs[t] @ w_ih is one MatMul of all rows before it."""
+    from hybridjit.backends.onnx.exporter import export_graph
+
+    f = hybridjit.script(_lstm)
+    args = (torch.randn(6, 1, 8), torch.zeros(1, 8), torch.zeros(1, 8), torch.randn(8, 32),
+            torch.randn(8, 32), torch.zeros(32))  # fmt: skip
+    ex = export_graph(f.graph, args)
+    loop = [n for n in ex.model.graph.node if n.op_type == "Loop"][0]
+    body = [n.op_type for n in loop.attribute[0].g.node]
+    assert "MatMul" in [n.op_type for n in ex.model.graph.node]
+    assert body.count("MatMul") == 1 and not {"Equal", "Or", "Where", "Div"} & set(body), body
+    run = hybridjit.compile(f, backend="onnxruntime", threads=1)
+    assert torch.allclose(run(*args), _lstm(*args), atol=1e-5)
+    assert torch.equal(run(torch.randn(0, 1, 8), *args[1:]), args[1])
+    bad = (args[0], args[1], args[2], torch.randn(8, 6), torch.randn(8, 6), torch.zeros(6))
+    with pytest.raises(ValueError):
+        _lstm(*bad)
+    with pytest.raises(ValueError):
+        run(*bad)

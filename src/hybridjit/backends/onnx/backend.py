@@ -296,7 +296,7 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     b = C.SessionIOBinding(s._sess)
     env: dict[str, Any] = {"Tensor": torch.Tensor, "MISS": _MISS, "dev": dev, "b": b,
                            "bind": b.bind_input, "bind_out": b.bind_output, "run": s._sess.run_with_iobinding,
-                           "outs": b.get_outputs, "dl": torch.from_dlpack, "s": s,
+                           "outs": b.get_outputs, "dl": getattr(torch._C, "_from_dlpack", torch.from_dlpack), "s": s,
                            "np_bind": _np_bind, "fnp": torch.from_numpy}  # fmt: skip
     params = [f"a{i}" for i in range(len(s.in_spec))]
     checks: list[str] = []
@@ -313,12 +313,14 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
         if kind == "tensor":
             dtype = getattr(torch, spec["dtype"])
             env[f"D{i}"], env[f"E{i}"] = dtype, int(torch_to_onnx_dtype(dtype))
+            # each tensor attribute costs a C call: read each once (the rank from the shape)
             checks.append(f"not isinstance({a}, Tensor) or {a}.dtype is not D{i} "
-                          f"or {a}.dim() != {spec['rank']} or not {a}.is_cpu "
-                          f"or {a}.requires_grad")  # fmt: skip
+                          f"or not {a}.is_cpu or {a}.requires_grad")  # fmt: skip
             state += [f"p{i}", f"s{i}"]
-            body += [f"if not {a}.is_contiguous(): {a} = {a}.contiguous()",
-                     f"p = {a}.data_ptr(); sh = {a}.shape",
+            body += [f"sh = {a}.shape",
+                     f"if len(sh) != {spec['rank']}: return MISS",
+                     f"if not {a}.is_contiguous(): {a} = {a}.contiguous()",
+                     f"p = {a}.data_ptr()",
                      f"if p != p{i} or sh != s{i}:",
                      f"    if p: bind({name!r}, dev, E{i}, sh, p); p{i} = p; s{i} = sh",
                      f"    else: np_bind(b, {name!r}, {a}); p{i} = None"]  # fmt: skip

@@ -339,6 +339,12 @@ def _export_loop(ctx: Any, node: Any) -> None:
             pre_err = ctx.op("Where", [ok, pre_err, ctx.const(code)])[0]
             c0 = ctx.op("And", [c0, ok])[0]
         pre_err = ctx.op("Where", [ran, pre_err, ctx.const(0)])[0]
+    if not raises and pre_err is None and not lists:
+        fast = ctx.vectorized_loop(scope.graph, m, c0, init)
+        if fast is not None:
+            for v, r in zip(node.outputs, ctx.tuple_regroup(structs, list(fast))):
+                ctx.bind(v, r)
+            return
     loop_inputs = [m, c0, *init] + ([ctx.const(flag is not None)] if flag is not None else
                                     [ctx.const(0)] if raises else [])  # fmt: skip
     results = ctx.op("Loop", loop_inputs, {"body": scope.graph}, n=len(init) + (1 if raises else 0))
