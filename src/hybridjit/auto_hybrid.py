@@ -207,8 +207,8 @@ def hybridize(model: torch.nn.Module | Callable[..., Any], example_inputs: Any, 
 
 def perturbations(example: tuple[Any, ...], values: int = 3, sizes: int = 3, seed: int = 0
                   ) -> list[tuple[str, tuple[Any, ...]]]:  # fmt: skip
-    """Inputs derived from `example`: `values` with the same shapes and other values, then
-    candidates with other sizes: each dimension of each tensor alone (size + 1, x 2, - 1),
+    """Inputs derived from `example`: `values` with the same shapes and other values (and
+    one with other Python numbers: ints + 1, bools flipped), then candidates with other sizes: each dimension of each tensor alone (size + 1, x 2, - 1),
     then every dimension of one size in all tensors together (batch and sequence lengths
     usually agree across inputs).  Each is `(description, args)`; Python values are kept.
     `hybridize` keeps the first `sizes` of the size candidates that the eager model accepts.
@@ -218,6 +218,10 @@ def perturbations(example: tuple[Any, ...], values: int = 3, sizes: int = 3, see
     for i in range(values):
         out.append((f"other values {i + 1}", _map_tensors(example, lambda t, i=i: _other_values(
             t, t.shape, gen, i))))  # fmt: skip
+    found: list[Any] = []
+    numbers = _map_numbers(example, lambda v: found.append(v) or _other_number(v))
+    if values > 0 and found:
+        out.append(("other Python numbers", numbers))
     tensors = _tensors(example)
     if sizes <= 0:
         return out
@@ -264,6 +268,20 @@ def _other_values(t: torch.Tensor, shape: Sequence[int], gen: torch.Generator, k
     hi = max(int(t.max()) if t.numel() else 1, 1)
     hi = max(hi + 3, 2 * hi) if k else hi + 1
     return torch.randint(lo, hi + 1, tuple(shape), generator=gen).to(t.dtype)
+
+
+def _other_number(v: bool | int | float) -> bool | int | float:
+    if isinstance(v, bool):
+        return not v
+    return v + 1 if isinstance(v, int) else v * 1.5 + 0.5
+
+
+def _map_numbers(v: Any, fn: Callable[[Any], Any]) -> Any:
+    if isinstance(v, (bool, int, float)):
+        return fn(v)
+    if isinstance(v, (list, tuple)) and not hasattr(v, "_fields"):
+        return type(v)(_map_numbers(e, fn) for e in v)
+    return v
 
 
 def _map_tensors(v: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:

@@ -253,6 +253,8 @@ def test_perturbations_keep_shapes_then_change_one_dimension_at_a_time() -> None
     example = (torch.ones(2, 3), torch.tensor(4), 7)
     found = perturbations(example, values=2, sizes=3, seed=0)
     same = [args for desc, args in found if desc.startswith("other values")]
+    numbers = next(args for desc, args in found if desc == "other Python numbers")
+    assert numbers[0] is example[0] and numbers[2] == 8
     assert len(same) == 2
     for args in same:
         assert args[0].shape == (2, 3) and args[1].shape == () and args[2] == 7
