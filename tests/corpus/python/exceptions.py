@@ -671,6 +671,22 @@ def exc_while_true_return_in_handler(n: int) -> int:
     return 0
 
 
+@case((1,), (2,), (3,), torchscript_ok=False)
+def exc_isinstance_in_handler(n: int) -> str:
+    try:
+        if n == 1:
+            raise KeyError("k")
+        if n == 2:
+            raise IndexError("i")
+        return "none"
+    except (KeyError, IndexError) as e:
+        if isinstance(e, KeyError):
+            print("key error")
+            return "key"
+        kind = "lookup" if isinstance(e, (LookupError, ValueError)) else "other"
+        return kind
+
+
 @case((5,), torchscript_ok=False)
 def exc_user_exception_class(n: int) -> int:
     try:

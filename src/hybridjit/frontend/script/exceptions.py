@@ -326,6 +326,22 @@ def _reaches(env: Env) -> bool:
     return not env.dead or RET_FLAG in env.may_set
 
 
+def exception_isinstance(c: C, subject: SugaredValue, kinds: SugaredValue) -> Value | None:
+    """`isinstance(e, ValueError)` / `isinstance(e, (A, B))` of a caught exception (a
+    `prim::ExceptionMatches`), None when `subject` is no caught exception."""
+    if not isinstance(subject, SimpleValue) or subject.v.type != T.ExceptionType:
+        return None
+    items = kinds.static_items() or [kinds]
+    names = []
+    for item in items:
+        name = EXCEPTION_NAMES.get(item.cls) if isinstance(item, ExceptionValue) else None
+        if name is None or item.message is not None:  # type: ignore[union-attr]
+            c.fail(f"expected builtin exception classes to test a caught exception against, "
+                   f"found {item.describe()}")  # fmt: skip
+        names.append(name)
+    return c.emit("prim::ExceptionMatches", [subject.v], [T.BoolType], {"exceptions": names}).output
+
+
 def exception_name(cls: type) -> str:
     """`builtins.ValueError` for a builtin class (what prim::RaiseException names)."""
     return EXCEPTION_NAMES.get(cls) or f"{cls.__module__}.{cls.__qualname__}"

@@ -111,6 +111,12 @@ def _isinstance(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue])
     module_check = _module_isinstance(args[0], args[1])
     if module_check is not None:
         return StaticBool(c, module_check)
+    # deferred: exceptions imports statements, which imports this module
+    from hybridjit.frontend.script.exceptions import exception_isinstance
+
+    caught = exception_isinstance(c, args[0], args[1])
+    if caught is not None:
+        return SimpleValue(caught)
     subject = args[0].value(c)
     static = isinstance_static(c, subject.type, args[1])
     if static is None:
@@ -346,6 +352,12 @@ def static_condition(c: C, node: ast.Call) -> Cond | None:
     module_check = _module_isinstance(subject, kinds)
     if module_check is not None:
         return Cond(None, module_check)
+    # deferred: exceptions imports statements, which imports this module
+    from hybridjit.frontend.script.exceptions import exception_isinstance
+
+    caught = exception_isinstance(c, subject, kinds)
+    if caught is not None:
+        return Cond(caught)
     t = subject.value(c).type
     static = isinstance_static(c, t, kinds)
     targets = type_targets(c, kinds)

@@ -200,3 +200,38 @@ def _emit_exception_args(ops: Sequence[Operand], binder: Binder) -> str:
 register(Prim("prim::ExceptionArgs", "[str(a) for a in e.args]: a caught exception's arguments",
               n_inputs=1, impl=OpImpl(exception_args, _emit_exception_args),
               export=_unsupported_export("a caught exception's arguments")))  # fmt: skip
+
+
+# -- prim::ExceptionMatches -------------------------------------------------------------------
+
+
+def _interpret_matches(ip: Any, node: Any, env: dict[Any, Any]) -> None:
+    env[node.output] = isinstance(env[node.inputs[0]], exception_classes(node["exceptions"]))
+
+
+def _emit_matches(gen: Any, node: Any, depth: int) -> None:
+    bound = [gen.bind(cls, cls.__name__) for cls in exception_classes(node["exceptions"])]
+    classes = bound[0] if len(bound) == 1 else f"({', '.join(bound)})"
+    subject = gen.src(node.inputs[0])
+    gen.line(depth, f"{gen.local(node.output)} = isinstance({subject}, {classes})", node)
+
+
+def _verify_matches(node: Any, fail: Fail) -> None:
+    expect_subtypes(node, fail, "prim::ExceptionMatches inputs", node.inputs, [T.ExceptionType])
+    names = node.attributes.get("exceptions")
+    if not isinstance(names, list) or not names or any(n not in EXCEPTION_CLASSES for n in names):
+        fail(node, f"prim::ExceptionMatches needs known exception names, found {names!r}")
+
+
+register(
+    Prim(
+        "prim::ExceptionMatches",
+        "isinstance(e, exceptions): whether a caught exception has one of the classes",
+        n_inputs=1,
+        attributes=("exceptions",),
+        interpret=_interpret_matches,
+        emit=_emit_matches,
+        verify=_verify_matches,
+        export=_unsupported_export("isinstance of a caught exception"),
+    )
+)
