@@ -336,3 +336,42 @@ def test_context_manager_suppresses_under_every_runner() -> None:
     fn = hybridjit.script(with_box)
     for run in (fn, fn.using("interpreter"), _round_trip(fn)):
         assert run(2) == 3 and run(-2) == -2
+
+
+# -- in a module ----------------------------------------------------------------------------------
+class _Guard:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        return exc is not None
+
+
+class _Net(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 3)
+
+    def forward(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        pair = _Pair(k)
+        try:
+            y = self.lin(x)[k]
+        except IndexError:
+            y = x.sum(0)
+        with _Guard():
+            if k > 5:
+                raise ValueError("suppressed by the guard")
+            pair.b += 1
+        return y * pair.b
+
+
+def test_module_with_try_context_manager_and_dataclass_survives_save_load() -> None:
+    net = _Net().eval()
+    scripted = hybridjit.script(net)
+    loaded = _round_trip(scripted)
+    x = torch.randn(2, 3)
+    with torch.no_grad():
+        for k in (1, 3, 7):
+            expected = net(x, k)
+            for run in (scripted, loaded):
+                assert torch.allclose(run(x, k), expected)
