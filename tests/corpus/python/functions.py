@@ -110,6 +110,14 @@ def fn_nonlocal_written_through_a_helper(n: int):
     return total
 
 
+@case((3,), (-1,), torchscript_ok=False)
+def fn_one_local_function_many_types(x: int):
+    def twice(v):
+        return v + v
+
+    return twice(x), twice(float(x) / 2), twice("ab"), twice([x]), twice(torch.ones(2) * x)
+
+
 @case((5,), (-1,), torchscript_ok=False)
 def fn_three_levels_of_closures(x: int):
     def outer(y):
