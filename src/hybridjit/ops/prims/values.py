@@ -227,11 +227,25 @@ def _export_tuple(ctx: Any, node: Any) -> None:
 def _export_unpack(ctx: Any, node: Any) -> None:
     items = ctx.items(node.inputs[0])
     if items is None:
-        seq = ctx.value(node.inputs[0])
-        if not ctx.is_sequence(seq):
+        # a run-time list: its length must be the number of targets (else ValueError, as
+        # Python); the elements are read from the list padded/clamped so nothing fails
+        x = ctx.value(node.inputs[0])
+        if ctx.rank(x) is not None and ctx.rank(x) != 1 and not ctx.is_sequence(x):
             raise ctx.error("unpacking a value of unknown length")
-        for i, out in enumerate(node.outputs):
-            ctx.bind(out, ctx.op("SequenceAt", [seq, ctx.const(i)])[0])
+        k = len(node.outputs)
+        seq = ctx.is_sequence(x)
+        n = ctx.op("SequenceLength", [x])[0] if seq else ctx.dim_size(x, 0)
+        ok = ctx.op("Equal", [n, ctx.const(k)])[0]
+        last = ctx.op("Max", [ctx.op("Sub", [n, ctx.const(1)])[0], ctx.const(0)])[0]
+
+        def read() -> list[Any]:
+            at = [ctx.op("Min", [ctx.const(i), last])[0] for i in range(k)]
+            return [ctx.op("SequenceAt", [x, j])[0] if seq else
+                    ctx.op("Gather", [x, j], {"axis": 0})[0] for j in at]  # fmt: skip
+
+        outs = ctx.checked(ok, "builtins.ValueError", None, read, safe=read)
+        for out, v in zip(node.outputs, outs):
+            ctx.bind(out, v)
         return
     if len(items) != len(node.outputs):
         raise ctx.error(f"unpacking {len(items)} values into {len(node.outputs)}")
