@@ -687,6 +687,81 @@ def exc_isinstance_in_handler(n: int) -> str:
         return kind
 
 
+@case((1,), (0,), torchscript_ok=False)
+def exc_return_in_finally_swallows(n: int) -> int:
+    try:
+        if n > 0:
+            raise ValueError("v")
+        return 1
+    finally:
+        return 99
+
+
+@case(([1, 0, 2],), ([],), torchscript_ok=False)
+def exc_continue_in_finally(xs: List[int]) -> int:
+    t = 0
+    for x in xs:
+        try:
+            t += 10 // x
+        finally:
+            if x == 0:
+                continue
+            t += 1
+    return t
+
+
+@case((0,), (2,), (5,), torchscript_ok=False)
+def exc_else_not_protected(n: int) -> int:
+    try:
+        r = 10 // n
+    except ZeroDivisionError:
+        r = -1
+    else:
+        r = int("x" * n) if n > 3 else r
+    return r
+
+
+@case((2,), (-2,), torchscript_ok=False)
+def exc_local_function_raises(n: int) -> int:
+    def helper(k: int) -> int:
+        if k < 0:
+            raise ValueError("neg")
+        return k * 2
+    try:
+        return helper(n)
+    except ValueError:
+        return -1
+
+
+@case(([1, 2, 3],), ([],), torchscript_ok=False)
+def exc_while_true_break_on_error(xs: List[int]) -> int:
+    count = 0
+    i = 0
+    while True:
+        try:
+            count += xs[i]
+            i += 1
+        except IndexError:
+            break
+    return count * 10 + i
+
+
+@case((0,), (3,), torchscript_ok=False)
+def exc_nested_finally_in_loop(n: int) -> int:
+    total = 0
+    for i in range(n):
+        try:
+            try:
+                if i % 2 == 0:
+                    raise KeyError("k")
+                total += 1
+            finally:
+                total += 100
+        except KeyError:
+            total += 10000
+    return total
+
+
 @case((5,), torchscript_ok=False)
 def exc_user_exception_class(n: int) -> int:
     try:
