@@ -9,6 +9,7 @@ import re
 import expecttest
 import pytest
 import torch
+from tests.differential import check_module
 
 import hybridjit
 
@@ -217,3 +218,29 @@ def test_local_function_on_tensors_survives_save_and_load(tmp_path) -> None:
     hybridjit.save(hybridjit.script(f), path)
     x = torch.tensor([-1.0, 2.0])
     assert torch.equal(hybridjit.load(path)(x), f(x))
+
+
+def _rows(t):
+    for i in range(t.size(0)):
+        yield t[i]
+
+
+class _Blocks(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 3)
+        self.k = 2
+
+    def forward(self, x):
+        def block(v):
+            return torch.relu(self.lin(v)) * self.k  # closes over self
+
+        act = lambda t: t + 1  # noqa: E731
+        for _ in range(2):
+            x = act(block(x))
+        return torch.stack([r.sum() for r in _rows(x)])
+
+
+def test_module_forward_with_closures_over_self_and_a_generator() -> None:
+    torch.manual_seed(0)
+    check_module(_Blocks(), [(torch.ones(2, 3),), (torch.randn(4, 3),)], torchscript=False)
