@@ -241,6 +241,30 @@ class _Blocks(torch.nn.Module):
         return torch.stack([r.sum() for r in _rows(x)])
 
 
+class _Methods(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 3)
+
+    def rows(self, x):
+        for i in range(x.size(0)):
+            yield self.lin(x[i])
+
+    def apply(self, f, x):
+        return f(self.lin(x))
+
+    def forward(self, x):
+        total = torch.zeros(3)
+        for r in self.rows(x):
+            total = total + r
+        return total + self.apply(lambda t: t * 2, x[0])
+
+
+def test_generator_method_and_method_given_a_lambda() -> None:
+    torch.manual_seed(0)
+    check_module(_Methods(), [(torch.ones(2, 3),), (torch.randn(1, 3),)], torchscript=False)
+
+
 def test_module_forward_with_closures_over_self_and_a_generator() -> None:
     torch.manual_seed(0)
     check_module(_Blocks(), [(torch.ones(2, 3),), (torch.randn(4, 3),)], torchscript=False)

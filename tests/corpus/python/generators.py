@@ -367,6 +367,16 @@ def gen_genexp_stored_then_consumed(n: int):
     return out
 
 
+@case((1, 5), (3, 0), torchscript_ok=False)
+def gen_genexp_over_a_tuple_with_break(a: int, b: int):
+    total = 0
+    for v in (x * 2 for x in (a, b, a + b)):
+        if v > 8:
+            break
+        total += v
+    return total, all(x > 0 for x in (a, b)), any(x > 4 for x in (a, b))
+
+
 @case((4,), (2,), torchscript_ok=False)
 def gen_genexp_over_generator(n: int):
     return [v for v in (s + 1 for s in _squares(n))]

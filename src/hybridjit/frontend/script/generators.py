@@ -65,6 +65,9 @@ class GeneratorValue(SugaredValue):
                  genexp: ast.GeneratorExp | None = None) -> None:  # fmt: skip
         self.body, self.ctx, self.name, self.origin = body, ctx, name, origin
         self.genexp = genexp
+        # Its items come from a compile-time tuple (modules, constants): its loop is unrolled,
+        # where a consumer's break cannot stop it, so consumers that break take its list.
+        self.unrolled = False
         self.block: Block = c.graph._insert_block
         self.where = c.where
         self.consumed = False
@@ -129,16 +132,26 @@ def generator_expression(c: C, node: ast.GeneratorExp) -> GeneratorValue:
     k = next(_COUNTER)
     names = {t.id: f"{t.id}$x{k}" for g in node.generators for t in ast.walk(g.target)
              if isinstance(t, ast.Name)}  # fmt: skip
-    first_iter = node.generators[0].iter
+    # The first iterable is evaluated now, in the enclosing scope (as Python does).
+    first = c.emit_expr(node.generators[0].iter)
+    c.env.set(f"$genexp_iter{k}", first)
+    first_iter = inline_ast.located(inline_ast.load(f"$genexp_iter{k}"), node.generators[0].iter)
     renamed: Any = inline_ast.rename(node, names)
     renamed.generators[0].iter = first_iter
+    original: Any = copy.copy(node)
+    original.generators = [copy.copy(g) for g in node.generators]
+    original.generators[0].iter = first_iter
     body: ast.stmt = ast.Expr(ast.Yield(renamed.elt))
     for gen in reversed(renamed.generators):
         for cond in reversed(gen.ifs):
             body = ast.If(cond, [body], [])
         body = ast.For(gen.target, gen.iter, [body], [])
     inline_ast.located(body, node)
-    return GeneratorValue(c, [body], current_context(c), "<genexpr>", node, genexp=node)
+    gen = GeneratorValue(c, [body], current_context(c), "<genexpr>", node, genexp=original)
+    gen.unrolled = first.static_items() is not None or (
+        isinstance(first, SimpleValue) and isinstance(first.v.type, T.TupleType)
+    )
+    return gen
 
 
 # -- consuming ---------------------------------------------------------------------------------
@@ -152,10 +165,7 @@ def consume(c: C, gen: GeneratorValue, target: ast.expr, body: list[ast.stmt]) -
                                           inline_ast.contains_kind((ast.Break, ast.Continue), False),
                                           skip, False)  # fmt: skip
     consumer = inline_ast.lower_exits(copy.deepcopy(body), consumer_rules)
-    exits = any(
-        isinstance(n, (ast.Break, ast.Continue))
-        for n in inline_ast.walk_scope(body, into_loops=False)
-    )
+    exits = _exits(body)
     gen_rules = inline_ast.ExitRules(lambda s: _generator_exit(s, stop),
                                      lambda s: _may_stop(s, stops), stop, True)  # fmt: skip
     gen_rules.flag_only = lambda s: stops and _has_yield(s)  # type: ignore[attr-defined]
@@ -164,6 +174,14 @@ def consume(c: C, gen: GeneratorValue, target: ast.expr, body: list[ast.stmt]) -
     c.env.set(stop, SimpleValue(c.const(False)))
     with in_context(c, gen.ctx):
         c.emit_statements(spliced)
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """Whether a loop body has its own break or continue."""
+    return any(
+        isinstance(n, (ast.Break, ast.Continue))
+        for n in inline_ast.walk_scope(body, into_loops=False)
+    )
 
 
 def first_item(c: C, gen: GeneratorValue, default: SugaredValue | None) -> SugaredValue:
@@ -285,6 +303,8 @@ def emit_for(c: C, iterable: SugaredValue, stmt: ast.For) -> bool:
     """Compile `for` over a generator (or `enumerate` of one) inline; False if `iterable` is
     not one."""
     if isinstance(iterable, GeneratorValue):
+        if iterable.unrolled and _exits(stmt.body):
+            return False  # iterated as its list (a loop of the items)
         consume(c, iterable, stmt.target, stmt.body)
         return True
     if isinstance(iterable, ZipValue) and iterable.enumerate_start is not None and \

@@ -223,7 +223,8 @@ def _short_circuit(is_any: bool, plain: Any) -> Any:
         # deferred: generators.py imports the compiler's modules
         from hybridjit.frontend.script.generators import GeneratorValue, any_or_all
 
-        if len(args) == 1 and not kwargs and isinstance(args[0], GeneratorValue):
+        if len(args) == 1 and not kwargs and isinstance(args[0], GeneratorValue) and \
+                not args[0].unrolled:  # fmt: skip
             return any_or_all(c, args[0], is_any)
         return plain(c, args, kwargs)
 

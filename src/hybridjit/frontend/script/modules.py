@@ -20,6 +20,7 @@ import torch
 from torch._jit_internal import _get_overloaded_methods
 
 from hybridjit.errors import FrontendError
+from hybridjit.frontend.script import local_functions
 from hybridjit.frontend.script.constants import is_constant_value
 from hybridjit.frontend.script.objects import (
     SCRIPT_METHOD_MARK,
@@ -525,6 +526,11 @@ class ModuleMethod(SugaredValue):
             return call_ignored(c, self.fn, args, kwargs, unused=mark == "unused",
                                 prefix=[self.owner.v])  # fmt: skip
         info = self.owner.info
+        # a generator method, or one given a function: compiled inline with `self` bound
+        inlined = local_functions.specialize(c, getattr(self.fn, "__func__", self.fn),
+                                             [self.owner, *args], kwargs)  # fmt: skip
+        if inlined is not None:
+            return inlined
         if isinstance(info.module, ScriptModule) and self.name in info.module._hj_methods:
             sf = info.module._hj_methods[self.name]
         else:
