@@ -69,7 +69,6 @@ class GeneratorValue(SugaredValue):
         # where a consumer's break cannot stop it, so consumers that break take its list.
         self.unrolled = False
         self.block: Block = c.graph._insert_block
-        self.where = c.where
         self.consumed = False
 
     def describe(self) -> str:
@@ -91,7 +90,7 @@ class GeneratorValue(SugaredValue):
         k = next(_COUNTER)
         acc, item = Accumulator(c, None, False), f"$item{k}"
         c.env.set(f"$acc{k}", acc)
-        at = self.genexp or _anchor(self.body)
+        at = _anchor(self.body)
         call = ast.Call(inline_ast.load(f"$acc{k}"), [inline_ast.load(item)], [])
         body = [inline_ast.located(ast.Expr(call), at)]
         consume(c, self, inline_ast.located(ast.Name(item, ast.Store()), at), body)  # type: ignore[arg-type]
