@@ -230,3 +230,23 @@ def test_python_semantics_where_torch_jit_differs() -> None:
         and type(hybridjit.script(_round_value)(2.5)) is int
     )
     assert [hybridjit.script(_optional_or)(v) for v in (None, 0, 4)] == [5, 5, 4]
+
+
+def _unannotated_empty_set(xs: List[int]) -> int:
+    s = set()
+    for x in xs:
+        s.add(x)
+    return len(s)
+
+
+def _print_runtime_star(xs: List[int]) -> None:
+    print(*xs)
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (_unannotated_empty_set, "s: Set\\[int\\] = set\\(\\)"),
+    (_print_runtime_star, "pass the sequence itself"),
+])  # fmt: skip
+def test_rejections_say_what_to_write_instead(fn, message: str) -> None:
+    with pytest.raises(hybridjit.FrontendError, match=message):
+        hybridjit.script(fn)

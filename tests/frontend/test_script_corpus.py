@@ -41,7 +41,8 @@ ACCEPTED_EXTENSIONS = {"rej_floordiv_augassign", "rej_comprehension_if", "rej_re
                        "rej_str_times_int", "rej_int_invert", "rej_fstring_format_spec",
                        "rej_for_else", "rej_while_else", "rej_walrus",
                        "rej_round_ndigits", "rej_max_default_keyword", "rej_set_literal",
-                       "rej_starred_assignment", "rej_varargs", "rej_kwargs"}  # fmt: skip
+                       "rej_starred_assignment", "rej_varargs", "rej_kwargs",
+                       "rej_sorted_reverse_keyword"}  # fmt: skip
 
 
 def test_accepted_extensions_match_eager() -> None:

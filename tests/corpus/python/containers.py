@@ -262,6 +262,36 @@ def ctr_tuple_of_list_index_error(xs: List[int]):
     return t[5]
 
 
+@case(([1, 2, 1, 3],), ([],), torchscript_ok=False)
+def set_early_return_in_loop(xs: List[int]) -> Set[int]:
+    seen: Set[int] = set()
+    for x in xs:
+        if x in seen:
+            return seen  # the first repeat stops the scan
+        seen.add(x)
+    return seen
+
+
+@case(([3, 1, 2],), torchscript_ok=False)
+def set_enumerate_zip_str(xs: List[int]):
+    s = set(xs)
+    return [i * v for i, v in enumerate(s)], list(zip(s, xs)), str(s), f"{s}!", sorted(s, reverse=True)
+
+
+@case((3,), (0,), torchscript_ok=False)
+def ctr_tuple_grows_in_loop(n: int):
+    t: Tuple[int, ...] = ()
+    for i in range(n):
+        t = t + (i * i,)
+    return t, len(t)
+
+
+@case((1,), (-1,), torchscript_ok=False)
+def ctr_tuple_lengths_join(n: int):
+    t = (1, 2) if n > 0 else (1, 2, 3)
+    return t, len(t), sum(t)
+
+
 CASES = cases_in(globals())
 UNSUPPORTED = {
     "set_unhashable_element": "a set of lists (unhashable: Python raises TypeError at run time)",

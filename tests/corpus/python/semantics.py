@@ -177,4 +177,9 @@ def sem_round_after_math(x: float):
     return r, r * 2, [r] * 2
 
 
+@case(([3, 1, 2, 1],), ([],), torchscript_ok=False)
+def sem_sorted_reverse(xs: List[int]):
+    return sorted(xs, reverse=True), sorted(xs, reverse=False), xs
+
+
 CASES = cases_in(globals())

@@ -11,6 +11,7 @@ computes, with ops that exist (`aten::round` then `aten::Int`) or hybridjit's ow
     pow(a, b, m)    int              prim::pow_mod
     sum(xs, start)                   start + sum(xs) for ints, else prim::sum_start
     min(xs, default=d)               prim::If on len(xs)
+    sorted(xs, reverse=True)         aten::list, then aten::sort (Python's stable sort)
     print(a, b, sep="-", end="")     prim::Print[sep="-", end=""]
 """
 
@@ -137,6 +138,21 @@ def _as_value_list(c: C, sv: SugaredValue) -> Value:
     if isinstance(v.type, T.TupleType):
         return c.make_list(c.unpack_tuple(v), None)
     return v
+
+
+def sorted_form(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    """`sorted(iterable, reverse=r)`: a copy sorted in place by Python's stable sort (`key=` is
+    `higher_order`'s, which wraps this handler)."""
+    _check_keywords(c, "sorted", kwargs, {"reverse"})
+    if len(args) != 1:
+        c.fail(f"expected sorted() of one iterable, found {len(args)} positional arguments")
+    xs = _as_value_list(c, args[0])
+    reverse = _argument(c, "sorted", args, kwargs, 1, "reverse")
+    if reverse is None:
+        return SimpleValue(c.call_builtin_values("aten::sorted", [xs], {}))
+    copy = c.call_builtin_values("aten::list", [xs], {})
+    c.call_builtin_values("aten::sort", [copy], {"reverse": c.to_bool(reverse)})
+    return SimpleValue(copy)
 
 
 # -- min / max -------------------------------------------------------------------------------

@@ -87,7 +87,11 @@ def _check_hashable(c: C, t: T.Type) -> None:
 
 
 def add(c: C, s: Value, x: Value) -> None:
-    c.emit("prim::set_add", [s, c.convert_to(x, s.type.elem, "the added element")], [])  # type: ignore[attr-defined]
+    elem = s.type.elem  # type: ignore[attr-defined]
+    if elem == T.TENSOR and not T.is_subtype(x.type, elem):
+        c.fail(f"expected a tensor added to a Set[Tensor], found '{x.type}'; an empty set() "
+               f"holds tensors unless annotated: s: Set[{x.type.python_str()}] = set()")  # fmt: skip
+    c.emit("prim::set_add", [s, c.convert_to(x, elem, "the added element")], [])
 
 
 def as_set(c: C, v: Value) -> Value:
@@ -149,6 +153,13 @@ def _element_method(kind: str, returns: bool = False) -> Callable[[C, Value, lis
     return method
 
 
+def _add_method(c: C, s: Value, args: list[Value]) -> Value:
+    if len(args) != 1:
+        c.fail(f"expected one element, found {len(args)} arguments")
+    add(c, s, args[0])
+    return c.const(None)
+
+
 def _no_args(kind: str, out: Callable[[T.Type], T.Type | None]) -> Callable[..., Value]:
     def method(c: C, s: Value, args: list[Value]) -> Value:
         if args:
@@ -169,7 +180,7 @@ def _in_place(kind: str) -> Callable[[C, Value, list[Value]], Value]:
 
 
 SET_METHODS: dict[str, Callable[[C, Value, list[Value]], Value]] = {
-    "add": _element_method("set_add"),
+    "add": _add_method,
     "discard": _element_method("set_discard"),
     "remove": _element_method("set_remove"),
     "clear": _no_args("set_clear", lambda t: None),

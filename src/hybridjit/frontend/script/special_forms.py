@@ -305,7 +305,7 @@ for _obj, _h in (
     (builtins.any, _op("aten::any")), (builtins.all, _op("aten::all")),
     (builtins.round, builtin_semantics.round_form), (builtins.divmod, _divmod),
     (builtins.print, builtin_semantics.print_form), (builtins.isinstance, _isinstance), (builtins.hasattr, _hasattr),
-    (builtins.getattr, _getattr), (builtins.sorted, _op("aten::sorted")),
+    (builtins.getattr, _getattr), (builtins.sorted, builtin_semantics.sorted_form),
     (builtins.reversed, _reversed), (builtins.format, _format),
     (builtins.enumerate, _enumerate), (builtins.zip, _zip), (builtins.list, _list),
     (builtins.tuple, sequences.tuple_form), (builtins.ord, _op("aten::ord")), (builtins.chr, _op("aten::chr")),

@@ -78,7 +78,8 @@ class StarredRest(SugaredValue):
 
     def value(self, c: C) -> Value:
         c.fail("expected a tuple, or a list literal not changed since, to expand with * here; "
-               f"found {self.describe()}")  # fmt: skip
+               f"found {self.describe()}; pass the sequence itself, or its elements by index "
+               "(a scripted function's *args takes it as it is)")  # fmt: skip
 
 
 def expand_starred(c: C, sv: SugaredValue) -> list[SugaredValue] | None:
