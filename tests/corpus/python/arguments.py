@@ -173,4 +173,15 @@ def arg_required_keyword_only(s: str):
     return _kw_only_required(name=s), _kw_only_required(times=3, name=s)
 
 
+def _forward_options(**kw: int) -> List[str]:
+    return _options(**kw)  # keys known only at run time: **kwargs takes a copy
+
+
+@case(({"a": 1, "b": 2},), ({},), torchscript_ok=False)
+def arg_kwargs_forwarded_from_dict(d: Dict[str, int]):
+    out = _forward_options(**d)
+    d["z"] = 0  # the callee's kwargs was a copy
+    return out, d
+
+
 CASES = cases_in(globals())

@@ -127,6 +127,8 @@ class CallsMixin:
         """Match call arguments to a script function's parameters (defaults as constants)."""
         if varargs.packs(sig):  # *args / **kwargs
             return varargs.bind(self, name, sig, formals, args, kwargs)  # type: ignore[arg-type]
+        if varargs.REST_KEY in kwargs:  # **d of run-time keys: only **kwargs takes it
+            kwargs[varargs.REST_KEY].value(self)
         params = list(sig.parameters.values()) if sig is not None else []
         if len(params) != len(formals):
             params = [inspect.Parameter(f"arg{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD)

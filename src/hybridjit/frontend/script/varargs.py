@@ -13,7 +13,9 @@ Typing (graph inputs, in signature order: positional, `*args`, keyword-only, `**
 
 At a call, `*seq` expands a tuple, a list literal not mutated since (`f(*[a, b])`) or a
 sequence that ends in the callee's `*args`; `**mapping` expands a dict literal with constant
-str keys not mutated since (`f(**{"k": v})`, `f(**dict(k=v))`).
+str keys not mutated since (`f(**{"k": v})`, `f(**dict(k=v))`), or hands a `Dict[str, V]`
+of run-time keys to the callee's `**kwargs` (a copy) when no named parameter could take one
+of them.
 """
 
 from __future__ import annotations
@@ -103,13 +105,35 @@ def static_list(v: Value) -> list[Value] | None:
     return list(v.node.inputs)
 
 
+REST_KEY = "**"  # the keyword under which a `MappingRest` travels (no identifier clashes)
+
+
+class MappingRest(SugaredValue):
+    """`**d` of a `Dict[str, V]` whose keys are known only at run time: only a callee's
+    `**kwargs` can take it (a copy, as Python makes), when no named parameter could."""
+
+    def __init__(self, v: Value) -> None:
+        self.v = v
+
+    def describe(self) -> str:
+        return f"**{self.v.type} (its keys are only known at run time)"
+
+    def value(self, c: C) -> Value:
+        c.fail("expected a dict literal with constant str keys to expand with ** here, found "
+               f"{self.describe()}; pass the keywords by name")  # fmt: skip
+
+
 def expand_mapping(c: C, sv: SugaredValue) -> dict[str, SugaredValue]:
-    """`**mapping` of a dict literal with constant str keys, not changed since."""
+    """`**mapping` of a dict literal with constant str keys, not changed since; else a
+    `MappingRest` for a `Dict[str, V]` (a callee's `**kwargs` takes it)."""
     v = sv.value(c)
     node = v.node
     keys = node.inputs[::2]
-    if node.kind != "prim::DictConstruct" or not _untouched(v) or \
-            any(k.node.kind != "prim::Constant" or k.type != T.StrType for k in keys):  # fmt: skip
+    static = node.kind == "prim::DictConstruct" and _untouched(v) and \
+        all(k.node.kind == "prim::Constant" and k.type == T.StrType for k in keys)  # fmt: skip
+    if not static and isinstance(v.type, T.DictType) and v.type.key == T.StrType:
+        return {REST_KEY: MappingRest(v)}
+    if not static:
         c.fail("expected a dict literal with constant str keys to expand with ** (its keys "
                f"must be known at compile time), found {sv.describe()}; pass the keywords "
                "by name")  # fmt: skip
@@ -145,8 +169,12 @@ def specialized(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, Sugar
             shape[p.name] = _rest_shape(c, args[n_positional:])
         elif p.kind == P.VAR_KEYWORD:
             rest = [sv for k, sv in kwargs.items() if k not in named]
-            shape[p.name] = tuple(T.unrefined(sv.value(c).type) for sv in rest)
+            shape[p.name] = tuple(T.unrefined(_value_type(c, sv)) for sv in rest)
     return _copy_with(fn, tuple(sorted(shape.items(), key=lambda kv: kv[0])))
+
+
+def _value_type(c: C, sv: SugaredValue) -> T.Type:
+    return sv.v.type.value if isinstance(sv, MappingRest) else sv.value(c).type  # type: ignore[attr-defined]
 
 
 def _rest_shape(c: C, rest: list[SugaredValue]) -> Any:
@@ -200,6 +228,8 @@ def bind(c: C, name: str, sig: inspect.Signature, formals: list[Value],
     if positional:
         c.fail(f"expected at most {len(args) - len(positional)} positional arguments to "
                f"{name}(), found {len(args)}")  # fmt: skip
+    if REST_KEY in keywords:
+        keywords[REST_KEY].value(c)  # (fails: only **kwargs takes run-time keys)
     if keywords:
         c.fail(f"expected keyword arguments of {name}(), found unknown '{next(iter(keywords))}'")
     return out
@@ -213,6 +243,9 @@ def _take(c: C, name: str, p: inspect.Parameter, positional: list[SugaredValue],
         return positional.pop(0)
     if p.kind != P.POSITIONAL_ONLY and p.name in keywords:
         return keywords.pop(p.name)
+    if REST_KEY in keywords and p.kind != P.POSITIONAL_ONLY:
+        c.fail(f"expected '{p.name}' of {name}() by position or by name: the **mapping's "
+               "keys are only known at run time")  # fmt: skip
     if p.default is not P.empty:
         return c.python_default(p.default, t)
     c.fail(f"expected argument '{p.name}' in the call to {name}(), found none")
@@ -232,6 +265,13 @@ def _pack_tuple(c: C, items: list[SugaredValue], want: T.Type, name: str) -> Val
 
 def _pack_dict(c: C, items: dict[str, SugaredValue], want: T.Type) -> Value:
     vt = want.value  # type: ignore[attr-defined]
+    rest = items.get(REST_KEY)
+    if isinstance(rest, MappingRest):
+        if len(items) > 1:
+            c.fail("expected **mapping of run-time keys alone, found other keywords with it; "
+                   "merge them into the dict first")  # fmt: skip
+        copy = c.call_builtin_values("aten::dict", [rest.v], {})
+        return c.convert_to(copy, want, "the **mapping")
     inputs = [x for k, sv in items.items()
               for x in (c.const(k), c.convert_to(sv.value(c), vt, f"keyword '{k}'"))]  # fmt: skip
     return c.emit("prim::DictConstruct", inputs, [want]).output
