@@ -229,7 +229,7 @@ def test_code_prints_every_level_of_a_module_archive(nested: dict[str, Path]) ->
     done = real_cli("code", str(nested["module"]), via_script=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("def forward(self, ")
-    for fragment in ("for ", "if ", "else:", "break", "self.lin"):
+    for fragment in ("for ", "if ", "else:", "while ", "self.lin"):
         assert fragment in done.stdout, fragment
     compile(done.stdout, "code", "exec")  # the printed code is valid Python syntax
 

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import pytest
 import torch
+from tests.differential import round_trip
 
 import hybridjit
 
@@ -90,3 +91,50 @@ def test_optimized_execution_changes_nothing() -> None:
     with hybridjit.optimized_execution(False):
         slow = fn(torch.ones(2))
     assert torch.equal(slow, fn(torch.ones(2)))
+
+
+class Small(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 2, 3)
+        self.lin = torch.nn.Linear(2, 2)
+
+    def forward(self, x: torch.Tensor, scale: int = 2) -> torch.Tensor:
+        return self.lin(self.conv(x).mean([2, 3])) * scale
+
+
+def compiled_smalls() -> dict[str, torch.nn.Module]:
+    model = Small()
+    x = torch.randn(1, 1, 5, 5)
+    scripted = hybridjit.script(model)
+    return {"scripted": scripted, "traced": hybridjit.trace(model, (x,)),
+            "loaded": round_trip(scripted)}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["scripted", "traced", "loaded"])
+def test_every_module_kind_has_method_views(kind: str) -> None:
+    module = compiled_smalls()[kind]
+    for method in (module.forward, module.lin.forward):
+        assert str(method.graph).startswith("graph(%self")
+        assert method.code.startswith("def forward(self")
+        assert method.schema.startswith("forward(__torch__.")
+    assert module.original_name == "Small" and module.conv.original_name == "Conv2d"
+    assert "forward" in dir(module) and "lin" in dir(module)
+
+
+def test_schema_text_matches_torch_jit() -> None:
+    model = Small()
+    ours = hybridjit.script(model).forward.schema
+    theirs = torch.jit.script(model).forward.schema
+    assert str(ours) == str(theirs)
+    assert str(ours).endswith("Small self, Tensor x, int scale=2) -> Tensor")
+
+
+@pytest.mark.parametrize("kind", ["scripted", "traced"])
+def test_repr_is_the_original_modules(kind: str) -> None:
+    assert repr(compiled_smalls()[kind]) == repr(Small())
+
+
+def test_a_loaded_module_prints_its_tree() -> None:
+    text = repr(compiled_smalls()["loaded"])
+    assert text.startswith("Small(") and "(conv): Conv2d()" in text

@@ -17,7 +17,7 @@ from hybridjit.runtime.arguments import (
     python_class,
 )
 from hybridjit.runtime.executors import DEFAULT, compile_with
-from hybridjit.runtime.pretty import ConstMap, code_with_constants, graph_to_code
+from hybridjit.runtime.pretty import ConstMap, code_with_constants, graph_to_code, schema_text
 
 # The archive writer (`serialization/`, a layer above this one) registers itself here when
 # it is imported; the public API imports it, so `fn.save(f)` works wherever `hybridjit.save` does.
@@ -131,6 +131,11 @@ class ScriptFunction:
     @property
     def code(self) -> str:
         return graph_to_code(self._graph, self.name)
+
+    @property
+    def schema(self) -> str:
+        """TorchScript's schema text: `forward(__torch__.Net self, Tensor x) -> Tensor`."""
+        return schema_text(self.name, self._graph, self.signature)
 
     @property
     def code_with_constants(self) -> tuple[str, ConstMap]:

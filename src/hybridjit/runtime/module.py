@@ -21,6 +21,14 @@ from hybridjit.runtime.function import ScriptFunction, save_archive
 CONSTRUCTION_HOOKS: list[Callable[[ScriptModule], None]] = []
 
 
+class _MethodProperty(property):
+    """`m.<name>` as the compiled method; `.function` is the plain function behind it."""
+
+    def __init__(self, name: str, function: Callable[..., Any]) -> None:
+        super().__init__(lambda module: _compiled_method(module, name))
+        self.function = function
+
+
 class _ScriptModuleMeta(type(torch.nn.Module)):  # type: ignore[misc]
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         instance = super().__call__(*args, **kwargs)
@@ -48,12 +56,28 @@ class ScriptModule(torch.nn.Module, metaclass=_ScriptModuleMeta):
         methods = self.__dict__.get("_hj_methods")
         if methods is not None and name in methods:
             return _BoundMethod(self, methods[name])
+        if name == "original_name":  # the class name the module was compiled from
+            return self._hj_type.qualified_name.rpartition(".")[2]
         return super().__getattr__(name)
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
+    def _forward_unbound(self, *args: Any, **kwargs: Any) -> Any:
         if "forward" not in self._hj_methods:
             raise NotImplementedError(f"{type(self).__name__} has no compiled forward")
         return self._hj_methods["forward"](self, *args, **kwargs)
+
+    # `m.forward` is the compiled method (with `.graph`, `.code`, `.schema`); the property
+    # names the plain function for code that looks methods up on the class.
+    forward = _MethodProperty("forward", _forward_unbound)
+
+    def _get_name(self) -> str:
+        return self.original_name
+
+    def extra_repr(self) -> str:
+        """The original module's own summary (`Conv2d(1, 2, kernel_size=(3, 3), ...)`)."""
+        original = self.__dict__.get("_hj_original")
+        if isinstance(original, torch.nn.Module):
+            return original.extra_repr()
+        return self.__dict__.get("_hj_extra_repr", "")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # The fast path: skip nn.Module's hook machinery when no hook of any kind is installed
@@ -97,6 +121,14 @@ class ScriptModule(torch.nn.Module, metaclass=_ScriptModuleMeta):
     def save(self, f: Any, _extra_files: dict[str, Any] | None = None) -> None:
         """`hybridjit.save(self, f)`."""
         save_archive(self, f, _extra_files)
+
+
+def _compiled_method(module: ScriptModule, name: str) -> Any:
+    """`module.<name>` as a bound compiled method (with `.graph`, `.code`, `.schema`)."""
+    methods = module.__dict__.get("_hj_methods") or {}
+    if name in methods:
+        return _BoundMethod(module, methods[name])
+    return module._forward_unbound
 
 
 class _BoundMethod:

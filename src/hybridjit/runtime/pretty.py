@@ -13,6 +13,7 @@ source comments::
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import torch
@@ -38,6 +39,33 @@ def code_with_constants(graph: Graph, name: str = "forward") -> tuple[str, Const
     pretty = _Pretty(graph)
     code = pretty.function_source(name)
     return code, ConstMap(pretty.tensor_constants)
+
+
+def schema_text(name: str, graph: Graph, signature: Any) -> str:
+    """TorchScript's schema of a compiled function: `forward(__torch__.Net self, Tensor x,
+    int k=3) -> Tensor`."""
+    params = list(signature.parameters.values()) if signature is not None else []
+    if len(params) != len(graph.inputs):
+        params = []
+    args = []
+    for i, v in enumerate(graph.inputs):
+        pname = params[i].name if params else v.debug_name.partition(".")[0] or f"arg{i}"
+        default = params[i].default if params else inspect.Parameter.empty
+        shown = "" if default is inspect.Parameter.empty else f"={_schema_default(default)}"
+        args.append(f"{T.unrefined(v.type)} {pname}{shown}")
+    outs = [str(T.unrefined(v.type)) for v in graph.outputs]
+    result = outs[0] if len(outs) == 1 else f"({', '.join(outs)})"
+    return f"{name}({', '.join(args)}) -> {result}"
+
+
+def _schema_default(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value).replace("'", '"')
+    return repr(value)
 
 
 class ConstMap:

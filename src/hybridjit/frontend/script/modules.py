@@ -73,6 +73,7 @@ class ModuleInfo:
 
     def python_method(self, name: str) -> Any:
         fn = inspect.getattr_static(self.cls, name, None)
+        fn = getattr(fn, "function", fn)  # ScriptModule.forward: a property over a function
         if isinstance(fn, (staticmethod, classmethod)):
             return None
         return fn if inspect.isfunction(fn) else None

@@ -162,6 +162,7 @@ def build(state: TracingState, module: torch.nn.Module,
     for name, sub in module._modules.items():
         traced._modules[name] = None if sub is None else build(state, sub, memo)
     object.__setattr__(traced, "training", module.training)
+    object.__setattr__(traced, "_hj_extra_repr", module.extra_repr())  # for repr(traced)
     for name, (graph, _) in state.methods.get(id(module), {}).items():
         method = ScriptFunction(name, graph, qualified_name=f"{cls.qualified_name}.{name}",
                                 signature=signature_of(graph))  # fmt: skip
