@@ -11,6 +11,7 @@ import threading
 from typing import Any, Callable, NoReturn, TypeVar
 
 from hybridjit.errors import FrontendError
+from hybridjit.frontend.script.type_comments import parse_with_type_comments
 from hybridjit.ir.graph import SourceRange
 
 
@@ -73,7 +74,7 @@ def parse_def(obj: Any) -> ParsedDef:
     indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
     if dedented == text:
         indent = 0
-    tree = ast.parse(dedented)
+    tree = parse_with_type_comments(dedented)
     node = tree.body[0]
     source = "".join(linecache.getlines(filename)) or text
     if not linecache.getlines(filename):

@@ -177,6 +177,13 @@ def broadcast_size(ann: Any) -> int | None:
     return None
 
 
+# Names TorchScript resolves in annotations the user's module never imported (type comments
+# and string annotations often say `Tensor` or `List[int]` bare).
+IMPLICIT_NAMES: dict[str, Any] = {"Tensor": torch.Tensor, "torch": torch, **{
+    name: getattr(typing, name)
+    for name in ("Any", "Dict", "List", "Optional", "Tuple", "Union", "Set", "Callable")}}
+
+
 def eval_annotation(expr: ast.expr | str | Any, scope: dict[str, Any]) -> Any:
     """Evaluate an annotation expression (AST or string) in the function's scope."""
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
@@ -192,6 +199,10 @@ def eval_annotation(expr: ast.expr | str | Any, scope: dict[str, Any]) -> Any:
     names = code.co_names
     if any(n in BROADCASTING for n in names):
         scope = Scope(globals_, {**dict(scope), **BROADCASTING})
+    implicit = {n: IMPLICIT_NAMES[n] for n in names
+                if n in IMPLICIT_NAMES and n not in scope and n not in globals_}  # fmt: skip
+    if implicit:
+        scope = Scope(globals_, {**dict(scope), **implicit})
     return eval(code, globals_, scope)  # noqa: S307 - annotations are the user's own code
 
 
