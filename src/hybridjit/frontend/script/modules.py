@@ -520,23 +520,27 @@ class ModuleMethod(SugaredValue):
         container = self.owner.container_method(c, self.name)
         if container is not None:
             return container
-        if self.fn is None:
+        info = self.owner.info
+        compiled = isinstance(info.module, ScriptModule) and self.name in info.module._hj_methods
+        if self.fn is None and not compiled:  # a compiled module's forward is a descriptor
             c.fail(f"expected a forward method on {self.owner.info.cls.__name__}, found none")
+        if compiled:
+            return self._call_compiled(c, info.module._hj_methods[self.name], args, kwargs)
         mark = modifier(self.fn)
         if mark in ("ignore", "unused"):
             return call_ignored(c, self.fn, args, kwargs, unused=mark == "unused",
                                 prefix=[self.owner.v])  # fmt: skip
-        info = self.owner.info
         # a generator method, or one given a function: compiled inline with `self` bound
         inlined = local_functions.specialize(c, getattr(self.fn, "__func__", self.fn),
                                              [self.owner, *args], kwargs)  # fmt: skip
         if inlined is not None:
             return inlined
-        if isinstance(info.module, ScriptModule) and self.name in info.module._hj_methods:
-            sf = info.module._hj_methods[self.name]
-        else:
-            with called_from(c, f"{info.cls.__name__}.{self.name}"):
-                sf = info.method(self.name)
+        with called_from(c, f"{info.cls.__name__}.{self.name}"):
+            sf = info.method(self.name)
+        return self._call_compiled(c, sf, args, kwargs)
+
+    def _call_compiled(self, c: C, sf: ScriptFunction, args: list[SugaredValue],
+                       kwargs: dict[str, SugaredValue]) -> SugaredValue:  # fmt: skip
         formals = sf.graph.inputs[1:]
         sig = sf.signature
         if sig is not None and len(sig.parameters) == len(sf.graph.inputs):
