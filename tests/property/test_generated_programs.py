@@ -98,8 +98,9 @@ def test_scripted_program_matches_torchscript(program: Program) -> None:
     assume(jitted is not None)
     scripted = script_fresh(fn)
     for x, n in inputs():
-        expected, by_jit, ours = fn(x.clone(), n), jitted(x.clone(), n), scripted(x.clone(), n)
-        assert torchscript_matches_eager(expected, by_jit), (
+        expected, ours = fn(x.clone(), n), scripted(x.clone(), n)
+        by_jit = torchscript_run(jitted, x.clone(), n)
+        assert by_jit is TORCHSCRIPT_CRASHED or torchscript_matches_eager(expected, by_jit), (
             f"torch.jit, n={n}: {by_jit!r}\n{program}"
         )
         assert same(expected, ours), (
@@ -160,5 +161,23 @@ def test_generated_programs_long_run(program: Program) -> None:
     jitted = torchscript_or_none(fn)
     if jitted is not None:
         for x, n in inputs():
-            expected, by_jit = fn(x.clone(), n), jitted(x.clone(), n)
+            expected = fn(x.clone(), n)
+            by_jit = torchscript_run(jitted, x.clone(), n)
+            if by_jit is TORCHSCRIPT_CRASHED:
+                continue
             assert torchscript_matches_eager(expected, by_jit), f"torch.jit, n={n}\n{program}"
+
+
+TORCHSCRIPT_CRASHED = object()
+
+
+def torchscript_run(jitted: Any, x: torch.Tensor, n: int) -> Any:
+    """torch.jit's result, or TORCHSCRIPT_CRASHED when torch.jit fails its own internal
+    assert (seen: `f0 = float(x.sum()) + f0` in a while loop, "ivalue.h: expected double"):
+    the oracle's bug, not a disagreement to report."""
+    try:
+        return jitted(x, n)
+    except RuntimeError as e:
+        if "INTERNAL ASSERT FAILED" in str(e):
+            return TORCHSCRIPT_CRASHED
+        raise

@@ -43,3 +43,22 @@ def test_well_typed_hand_written_graphs_load_and_run(fn_archive: bytes) -> None:
             "  %s : int[] = aten::size(%r)", "  = prim::Print(%r, %n)", "  return (%r)"]  # fmt: skip
     f = load_bytes(with_graph(fn_archive, body))
     assert torch.equal(f(torch.ones(2)), torch.full((2,), 2.0))
+
+
+# -- found by the structure-aware archive fuzz (test_fuzz.py): refused at load, not at a call --
+FUZZ_FOUND = [
+    (["  %s : str = prim::Constant[value=None]()", "  return (%x)"],
+     "value absent (None) is not a str"),  # codegen wrote `None.format(...)`
+    (["  %s : int = prim::Constant[value=\"a\"]()", "  return (%x)"], "'a' is not a int"),
+    (["  %d : Device = prim::Constant[value=\"nope\"]()", "  return (%x)"], "is not a Device"),
+    (["  %r : bool = prim::isinstance(%x)", "  return (%x)"],
+     "prim::isinstance needs the attribute 'types'"),  # codegen read node['types']: KeyError
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, names", FUZZ_FOUND)
+def test_prim_counts_attributes_and_constant_values_are_checked_at_load(fn_archive: bytes, body,
+                                                                       names):  # noqa: ANN001
+    with pytest.raises(hybridjit.ArchiveError, match="graph does not verify") as info:
+        load_bytes(with_graph(fn_archive, body))
+    assert names in str(info.value)

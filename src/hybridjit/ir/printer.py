@@ -283,6 +283,7 @@ _SCALAR_FORMATS: list[tuple[type | tuple[type, ...], Callable[[Any], str]]] = [
     (torch.device, _format_device),
     (EnumConstant, str),
     (Type, _format_type),
+    (type(None), repr),  # `[value=None]` as the parser reads it back
 ]
 
 

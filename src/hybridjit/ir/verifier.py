@@ -32,7 +32,7 @@ from hybridjit.ir.graph import PARAM, RETURN, Block, Graph, Node, Value
 from hybridjit.ir.printer import node_line
 from hybridjit.ops import registry
 from hybridjit.ops.prims import PRIMS
-from hybridjit.ops.prims.base import compatible
+from hybridjit.ops.prims.base import VARIADIC, compatible
 from hybridjit.ops.resolution import match_type_variables, normalize_int_like, substitute
 
 
@@ -95,6 +95,7 @@ class _Verifier:
             self.define(v, node)
         _check_kind(node)
         _check_schema(node, self.schemas)
+        _check_declared(node)
 
     def define(self, value: Value, node: Node) -> None:
         offset_ok = 0 <= value.offset < len(node.outputs)
@@ -167,6 +168,25 @@ def _check_kind(node: Node) -> None:
     prim = PRIMS.get(node.kind)
     if prim is not None and prim.verify is not None:
         prim.verify(node, fail)
+
+
+def _check_declared(node: Node) -> None:
+    """The counts and attributes every prim declares (its emitters and kernels rely on them);
+    after the prim's own rule and the schema check, whose messages say more."""
+    prim = PRIMS.get(node.kind)
+    if prim is None:
+        return
+    for what, n, found in (("inputs", prim.n_inputs, len(node.inputs)),
+                           ("outputs", prim.n_outputs, len(node.outputs)),
+                           ("blocks", prim.blocks, len(node.blocks))):  # fmt: skip
+        if n != VARIADIC and n != found:
+            fail(node, f"{node.kind} has {n} {what}, found {found}")
+    for name in prim.attributes:
+        if name not in node.attributes and (node.kind, name) not in _OPTIONAL_ATTRIBUTES:
+            fail(node, f"{node.kind} needs the attribute '{name}'")
+
+
+_OPTIONAL_ATTRIBUTES = {("prim::Constant", "value")}  # absent: None
 
 
 def _check_schema(node: Node, required: bool) -> None:

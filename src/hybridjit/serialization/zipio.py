@@ -72,6 +72,7 @@ class ZipReader:
 
     def __init__(self, data: bytes) -> None:
         self.size = len(data)
+        _check_entry_count(data)
         try:
             self._zf = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zf.infolist()
@@ -118,6 +119,22 @@ class ZipReader:
             raise ArchiveError(f"archive decompresses to more than {MAX_TOTAL_DEFLATED_BYTES} "
                                "bytes of text")  # fmt: skip
         self._deflated_budget -= info.file_size
+
+
+def _check_entry_count(data: bytes) -> None:
+    """Refuse more than MAX_ENTRIES entries before zipfile parses them: it builds an object
+    per central-directory record, and a million records take seconds. The records are
+    counted by their signature in the central directory (the whole file when its end record
+    is not found or points outside), which can only over-count."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - (22 + 0xFFFF)))
+    start, stop = 0, len(data)
+    if end >= 0 and end + 22 <= len(data):
+        size, offset = struct.unpack("<LL", data[end + 12 : end + 20])
+        if offset + size <= end:
+            start, stop = offset, offset + size
+    records = data.count(b"PK\x01\x02", start, stop)
+    if records > MAX_ENTRIES:
+        raise ArchiveError(f"archive has {records} entries (limit {MAX_ENTRIES})")
 
 
 def _index(infos: list[zipfile.ZipInfo], archive_size: int) -> dict[str, zipfile.ZipInfo]:

@@ -237,7 +237,8 @@ register(Prim("prim::CreateObject", "a fresh object of the output's class type (
 
 for _prim in (
     Prim("prim::Enter", "enter a `with` context", n_inputs=1),
-    Prim("prim::Exit", "exit a `with` context", n_outputs=0, n_inputs=1),
+    Prim("prim::Exit", "exit a `with` context (torch.jit gives it an output)", n_outputs=V,
+         n_inputs=1),
     Prim("prim::Closure", "a nested function definition", n_inputs=0, blocks=1),
     Prim("prim::ModuleContainerIndex", "a submodule of a ModuleList/ModuleDict", n_inputs=2),
 ):

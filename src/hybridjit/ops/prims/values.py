@@ -81,6 +81,48 @@ def _verify_constant(node: Any, fail: Fail) -> None:
         fail(node, "prim::Constant expects no inputs, no blocks and 1 output, found "
              f"{len(node.inputs)} inputs, {len(node.blocks)} blocks and "
              f"{len(node.outputs)} outputs")  # fmt: skip
+    value = node.attributes.get("value")
+    if not _constant_fits(value, node.output.type):
+        fail(node, f"prim::Constant's value {_short(value)} is not a {node.output.type}")
+
+
+def _short(value: Any) -> str:
+    text = "absent (None)" if value is None else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _constant_fits(value: Any, t: T.Type) -> bool:
+    """Whether a constant's `value` attribute can be a value of its output type `t` (as the
+    parser reads them: ints for bools, ints for floats, strings for devices); types this
+    does not know are taken as fitting."""
+    if t in (T.IntType, T.FloatType, T.BoolType, T.StrType, T.DeviceType) or isinstance(
+        t, (T.TensorType, T.ListType, T.TupleType)
+    ):
+        if value is None:
+            return False
+    else:
+        return True
+    if t == T.IntType:
+        return type(value) is int
+    if t == T.FloatType:
+        return type(value) in (int, float)
+    if t == T.BoolType:
+        return type(value) is bool or (type(value) is int and value in (0, 1))
+    if t == T.StrType:
+        return isinstance(value, str)
+    if t == T.DeviceType:
+        try:
+            torch.device(value)
+        except (RuntimeError, TypeError, ValueError):
+            return False
+        return True
+    if isinstance(t, T.TensorType):  # a tensor, or the parser's stand-in for `<Tensor>`
+        return not isinstance(value, (bool, int, float, complex, str, list, tuple, dict))
+    if isinstance(t, T.ListType):
+        return isinstance(value, (list, tuple)) and all(_constant_fits(v, t.elem) for v in value)
+    return isinstance(value, (list, tuple)) and len(value) == len(t.elems) and all(
+        _constant_fits(v, e) for v, e in zip(value, t.elems)
+    )
 
 
 def _export_constant(ctx: Any, node: Any) -> None:
