@@ -19,6 +19,7 @@ from typing import Any, Callable
 import torch
 
 from hybridjit.ir import types as T
+from hybridjit.ops import registry
 from hybridjit.ops.kernels import kernel_for
 from hybridjit.ops.numbering import to_dtype
 
@@ -1685,8 +1686,6 @@ def export_atan2_float(ctx: Any, node: Any) -> None:
 
 def _eager_dtype(ctx: Any, node: Any) -> Any:
     """The dtype eager gives `node`'s (one tensor) result, from meta tensors."""
-    from hybridjit.ops.registry import op_overload
-
     metas = []
     for v in node.inputs:
         if ctx.is_static(v):
@@ -1702,7 +1701,7 @@ def _eager_dtype(ctx: Any, node: Any) -> Any:
                          else torch.empty([1] * (ctx.rank(x) or 0), dtype=td, device="meta"))  # fmt: skip
         else:
             metas.append(torch.empty([1] * ctx.rank(x), dtype=td, device="meta"))
-    return op_overload(node.schema)(*metas).dtype
+    return registry.op_overload(node.schema)(*metas).dtype
 
 
 def export_rsub(ctx: Any, node: Any) -> None:
@@ -1821,7 +1820,6 @@ def export_linear(ctx: Any, node: Any) -> None:
 
 def export_conv_transpose(ctx: Any, node: Any) -> None:
     """`conv_transpose{1,2,3}d.input` -> torchlib's aten::convolution with transposed=True."""
-    from hybridjit.ops import registry
 
     names = [a.name for a in node.schema.arguments]
     get = lambda n, d: ctx.static(node.inputs[names.index(n)], n) if n in names else d  # noqa: E731
