@@ -3,12 +3,14 @@ their first call; every well-typed graph still loads and runs."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import torch
 
 import hybridjit
 
-from .archive_edits import function_archive, with_graph
+from .archive_edits import entries, function_archive, rebuild, with_graph
 from .helpers import load_bytes
 
 
@@ -57,8 +59,37 @@ FUZZ_FOUND = [
 
 
 @pytest.mark.parametrize("body, names", FUZZ_FOUND)
-def test_prim_counts_attributes_and_constant_values_are_checked_at_load(fn_archive: bytes, body,
-                                                                       names):  # noqa: ANN001
+def test_prim_counts_attributes_and_constant_values_are_checked_at_load(
+    fn_archive: bytes, body, names
+):  # noqa: ANN001
     with pytest.raises(hybridjit.ArchiveError, match="graph does not verify") as info:
         load_bytes(with_graph(fn_archive, body))
     assert names in str(info.value)
+
+
+def test_a_call_must_fit_the_callee_it_calls() -> None:
+    """A mutated callee that returns two values where its caller expects one is refused at
+    load (it used to load, then fail inside the caller with an AttributeError)."""
+
+    class Inner(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x + 1
+
+    class Outer(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = Inner()
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.inner(x).relu()
+
+    buffer = io.BytesIO()
+    hybridjit.save(hybridjit.script(Outer()), buffer)
+    items = entries(buffer.getvalue())
+    name = next(n for n in items if n.endswith("Inner.forward.graph"))
+    text = items[name].decode()
+    start = text.rindex("return (") + len("return (")
+    value = text[start : text.index(")", start)]
+    items[name] = (text[:start] + f"{value}, {value})\n").encode()
+    with pytest.raises(hybridjit.ArchiveError, match="callee returns"):
+        load_bytes(rebuild(items))

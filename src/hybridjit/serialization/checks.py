@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import torch
 
 from hybridjit.errors import ArchiveError
+from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node
 from hybridjit.ops.prims import PRIMS
 from hybridjit.ops.registry import has_op
@@ -123,3 +124,45 @@ def _check_member_access(node: Node, where: str, types: dict[str, TypeInfo]) -> 
         what = "method" if node.kind == "prim::CallMethod" else "member"
         raise ArchiveError(f"{where}: {node.kind} names {name[:60]!r}, which is no saved {what} "
                            f"of {owner} (known: {', '.join(sorted(allowed)[:20])})")  # fmt: skip
+
+
+def check_calls(graph: Graph, where: str) -> None:
+    """Every call in `graph` passes its callee as many arguments as it takes, of its types,
+    and expects the results it returns (a call is checked against the callee's own graph)."""
+    for node in graph.all_nodes():
+        callee = _callee_graph(node)
+        if callee is None:
+            continue
+        calls_a_method = node.kind == "prim::CallMethod" or "name" in node.attributes
+        args = node.inputs if calls_a_method else node.inputs[1:]
+        if len(args) != len(callee.inputs):
+            raise ArchiveError(f"{where}: {node.kind} passes {len(args)} arguments to a callee "
+                               f"taking {len(callee.inputs)}")  # fmt: skip
+        for arg, param in zip(args, callee.inputs):
+            if not _fits(arg.type, param.type) and not isinstance(param.type, T.ClassType):
+                raise ArchiveError(f"{where}: {node.kind} passes a {arg.type} where its callee "
+                                   f"takes a {param.type}")  # fmt: skip
+        if node.kind == "prim::fork":
+            continue
+        returned = [v.type for v in callee.outputs]
+        expected = [v.type for v in node.outputs]
+        if len(returned) != len(expected) or not all(map(_fits, returned, expected)):
+            raise ArchiveError(f"{where}: {node.kind} expects ({', '.join(map(str, expected))}) "
+                               f"but its callee returns ({', '.join(map(str, returned))})")  # fmt: skip
+
+
+def _fits(a: T.Type, b: T.Type) -> bool:
+    """`a` may be passed where `b` is expected; a traced shape is a record, not a contract."""
+    return T.is_subtype(T.unrefined(a), T.unrefined(b))
+
+
+def _callee_graph(node: Node) -> Graph | None:
+    if node.kind in ("prim::CallFunction", "prim::fork") and "name" not in node.attributes:
+        callee = getattr(node.inputs[0].type, "callee", None) if node.inputs else None
+    elif node.kind in ("prim::CallMethod", "prim::fork") and node.inputs:
+        methods = getattr(node.inputs[0].type, "methods", {})
+        callee = methods.get(node.attributes.get("name"))
+    else:
+        return None
+    graph = getattr(callee, "graph", None)
+    return graph if isinstance(graph, Graph) else None

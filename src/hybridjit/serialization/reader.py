@@ -26,6 +26,7 @@ from hybridjit.runtime.objects import object_class
 from hybridjit.serialization import format as F
 from hybridjit.serialization.checks import (
     TypeInfo,
+    check_calls,
     check_graph,
     check_member_name,
     check_method_name,
@@ -309,6 +310,8 @@ class _Builder:
         self._linked = True
         for qn, fn in self.functions.items():
             self._link(qn, fn, self.records[qn])
+        for qn, fn in self.functions.items():  # callees are all linked now
+            check_calls(fn.graph, F.graph_entry(qn))
 
     def _link(self, qn: str, fn: ScriptFunction, r: dict[str, Any]) -> None:
         graph, where = fn.graph, F.graph_entry(qn)
