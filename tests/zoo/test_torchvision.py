@@ -44,7 +44,29 @@ REPO = Path(__file__).resolve().parents[2]
 LOADS_PER_WORKER = 4
 
 # Models that do not pass yet, with the cause: (mode, model) -> reason.
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+# Measured on the default sample at the end of session 3 (20 of 69 sample tests).
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ('script', 'fasterrcnn_mobilenet_v3_large_320_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
+    ('script', 'fcos_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
+    ('script', 'keypointrcnn_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
+    ('script', 'maskrcnn_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
+    ('script', 'retinanet_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
+    ('script', 'ssd300_vgg16'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
+    ('script', 'ssdlite320_mobilenet_v3_large'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
+    ('script', 'googlenet'): 'loaded in a fresh process it returns the aux-logits tuple (training flag of the eval-mode branch lost)',
+    ('script', 'inception_v3'): 'loaded in a fresh process it returns the aux-logits tuple (training flag of the eval-mode branch lost)',
+    ('script', 'mvit_v2_s'): 'the test builds it with spatial_size twice (_mvit() got multiple values)',
+    ('trace', 'mvit_v2_s'): 'the test builds it with spatial_size twice (_mvit() got multiple values)',
+    ('script', 'quantized_mobilenet_v3_large'): 'FloatFunctional.add: methods of a submodule whose forward raises are not compiled',
+    ('script', 'quantized_resnet18'): 'FloatFunctional.add_relu: methods of a submodule whose forward raises are not compiled',
+    ('script', 'quantized_shufflenet_v2_x0_5'): 'FloatFunctional.cat: methods of a submodule whose forward raises are not compiled',
+    ('script', 'regnet_x_400mf'): "submodule name 'block1-0' is refused by the archive's member-name check",
+    ('trace', 'regnet_x_400mf'): "submodule name 'block1-0' in value names: the printed graph does not parse back",
+    ('script', 'swin3d_t'): 'a slice bound that may be None (Optional[int]) is refused',
+    ('script', 'swin_t'): 'a slice bound that may be None (Optional[int]) is refused',
+    ('script', 'swin_v2_t'): 'a slice bound that may be None (Optional[int]) is refused',
+    ('trace', 'lraspp_mobilenet_v3_large'): "loaded in a fresh process conv2d gets an OpaqueTensor (a traced constant's storage)",
+}  # fmt: skip
 
 
 class Loader:
