@@ -1204,6 +1204,12 @@ def _elem_kind_of(v: Any) -> str:
     return {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(e, "any")
 
 
+def _mutated_list(ctx: Any, lst: Any) -> Any:
+    """`_mutable_items` of a list an op is about to change, once no other value may alias it."""
+    _check_unaliased(ctx, lst)
+    return _mutable_items(ctx, lst)
+
+
 def _mutable_items(ctx: Any, lst: Any) -> Any:
     """The list's `Items` when its length is known here and it may be changed in place, else None
     (a constant list becomes fresh `Items` first)."""
@@ -1272,8 +1278,7 @@ def _static_index(ctx: Any, v: Any) -> int | None:
 def export_set_item(ctx: Any, node: Any) -> None:
     """`xs[i] = v`."""
     lst, idx, el = node.inputs[:3]
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     i = _static_index(ctx, idx)
     if items is not None and i is not None:
         if not -len(items.items) <= i < len(items.items):
@@ -1302,8 +1307,7 @@ def export_pop(ctx: Any, node: Any) -> None:
     """`xs.pop()` / `xs.pop(i)`."""
     lst = node.inputs[0]
     idx = node.inputs[1] if len(node.inputs) > 1 else None
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     i = -1 if idx is None else _static_index(ctx, idx)
     if items is not None and i is not None:
         if not items.items:
@@ -1333,8 +1337,7 @@ def export_pop(ctx: Any, node: Any) -> None:
 def export_delete(ctx: Any, node: Any) -> None:
     """`del xs[i]`."""
     lst, idx = node.inputs[:2]
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     i = _static_index(ctx, idx)
     if items is not None and i is not None:
         if not -len(items.items) <= i < len(items.items):
@@ -1353,8 +1356,7 @@ def export_delete(ctx: Any, node: Any) -> None:
 def export_insert(ctx: Any, node: Any) -> None:
     """`xs.insert(i, v)`: i is clamped into [0, len] as Python does (never raises)."""
     lst, idx, el = node.inputs[:3]
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     i = _static_index(ctx, idx)
     if items is not None and i is not None:
         items.items.insert(i, ctx.binding(el))
@@ -1381,8 +1383,7 @@ INT64_MAX = 9223372036854775807
 def export_extend(ctx: Any, node: Any) -> None:
     """`xs.extend(ys)` / `xs += ys`."""
     lst, other = node.inputs[:2]
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     more = ctx.items(other)
     if items is not None and more is not None:
         items.items.extend(more)
@@ -1404,8 +1405,7 @@ def export_extend(ctx: Any, node: Any) -> None:
 
 def export_clear(ctx: Any, node: Any) -> None:
     lst = node.inputs[0]
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     if items is not None:
         items.items.clear()
         return
@@ -1419,8 +1419,7 @@ def export_clear(ctx: Any, node: Any) -> None:
 
 def export_reverse(ctx: Any, node: Any) -> None:
     lst = node.inputs[0]
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     if items is not None:
         items.items.reverse()
         return
@@ -1486,8 +1485,7 @@ def _first_index(ctx: Any, x: Any, item: Any) -> tuple[Any, Any]:
 
 def export_remove(ctx: Any, node: Any) -> None:
     lst, el = node.inputs[:2]
-    _check_unaliased(ctx, lst)
-    items = _mutable_items(ctx, lst)
+    items = _mutated_list(ctx, lst)
     if items is not None and ctx.is_static(lst) and ctx.is_static(el):
         vals = [b.value for b in items.items]
         try:

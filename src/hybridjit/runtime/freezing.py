@@ -57,7 +57,8 @@ def freeze(module: Any, preserved_attrs: Sequence[str] | None = None,
 
 def run_frozen_optimizations(module: ScriptModule, optimize_numerics: bool = True,
                              preserved_methods: Sequence[str] = ()) -> None:  # fmt: skip
-    """Rewrite the graphs of a frozen module in place (see the module docstring)."""
+    """Rewrite the graphs of a frozen module in place (see the module docstring).
+    `preserved_methods` is accepted as torch.jit does; every compiled method is rewritten."""
     for method in module._hj_methods.values():
         graph = method.graph.copy()
         _optimize(graph, optimize_numerics)
