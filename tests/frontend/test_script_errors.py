@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Tuple
 
 import pytest
 import torch
@@ -162,3 +162,35 @@ def unary_plus_str(s: str) -> str:
 
 def test_unary_plus_needs_a_number() -> None:
     _expect(unary_plus_str, r"after unary '\+', found str")
+
+
+def tuple_plus_float(t: Tuple[int, int]) -> Tuple[int, int]:
+    t += 1.5  # type: ignore[assignment]
+    return t
+
+
+def test_tuple_concatenation_needs_a_tuple() -> None:
+    # Was an internal AssertionError in unpack_tuple, reported without a line.
+    _expect(tuple_plus_float, r"expected a tuple to concatenate onto a tuple, found 'float'",
+            re.escape("t += 1.5"))  # fmt: skip
+
+
+def nested_statement(xs: List[int]) -> int:
+    total = 0
+    for x in xs:
+        if x > 0:
+            total += x
+    return total
+
+
+def test_a_compiler_bug_is_reported_at_the_innermost_statement(monkeypatch) -> None:
+    """A bug inside the compiler still names the user's line it was compiling, not the
+    function's first line: the innermost `with at(node)` records where it was raised."""
+    from hybridjit.frontend.script.compiler import FunctionCompiler
+
+    def broken(self, stmt):
+        raise KeyError("simulated compiler bug")
+
+    monkeypatch.setattr(FunctionCompiler, "build_AugAssign", broken)
+    msg = _expect(nested_statement, r"the compiler failed \(KeyError", re.escape("total += x"))
+    assert re.search(r'test_script_errors\.py", line \d+', msg)

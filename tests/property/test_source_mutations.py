@@ -35,6 +35,7 @@ import hybridjit
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # `x is 1` in some mutants
 
 SOURCE_LINE = re.compile(r'File "[^"]+", line \d+')
+INTERNAL = "the compiler failed"  # the wrapper of a compiler bug (FunctionCompiler.compile)
 
 
 def check_mutant(mutant: Mutant) -> None:
@@ -45,6 +46,7 @@ def check_mutant(mutant: Mutant) -> None:
         scripted = hybridjit.script(fn)
     except hybridjit.FrontendError as e:
         assert SOURCE_LINE.search(str(e)), f"FrontendError without a source line: {e}\n{mutant}"
+        assert INTERNAL not in str(e), f"internal error reported as a FrontendError: {e}\n{mutant}"
         return
     # Anything else escaping `script` is an internal error and fails the test here.
     eager = bounded(fn, path)

@@ -69,6 +69,7 @@ class FunctionCompiler(ContextManagersMixin, ExceptionsMixin, LocalFunctionsMixi
         self.uses_ret_flag = False
         self._ranges: list[ast.AST] = []
         self._range_memo: dict[ast.AST, SourceRange] = {}
+        self._failed_at: SourceRange | None = None  # where an internal error was raised
         self.sites: dict[Value, SourceRange | None] = {}  # where each variable value was assigned
 
     # -- source ranges and errors -------------------------------------------------------------
@@ -115,7 +116,7 @@ class FunctionCompiler(ContextManagersMixin, ExceptionsMixin, LocalFunctionsMixi
         except Exception as e:  # noqa: BLE001
             raise FrontendError(format_error(
                 f"expected to compile this, but the compiler failed ({type(e).__name__}: {e})",
-                self.where)) from e  # fmt: skip
+                self._failed_at or self.where)) from e  # fmt: skip
 
     def _compile(self) -> Graph:
         fn = self.parsed.node
@@ -215,7 +216,10 @@ class _At:
     def __enter__(self) -> None:
         self.c._ranges.append(self.node)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None and self.c._failed_at is None and \
+                not issubclass(kind, (FrontendError, RecursionError)):  # fmt: skip
+            self.c._failed_at = self.c.where  # the innermost construct, for the bug report
         self.c._ranges.pop()
 
 

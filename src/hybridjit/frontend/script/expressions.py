@@ -504,6 +504,8 @@ class ExpressionsMixin:
         return list(self.emit("prim::TupleUnpack", [v], list(v.type.elems)).outputs)
 
     def tuple_concat(self: FunctionCompiler, a: Value, b: Value) -> Value:
+        if not isinstance(b.type, T.TupleType):
+            self.fail(f"expected a tuple to concatenate onto a tuple, found '{b.type}'")
         items = self.unpack_tuple(a) + self.unpack_tuple(b)
         return SugaredTuple([SimpleValue(x) for x in items]).value(self)
 
