@@ -296,7 +296,7 @@ def check_archive(data: bytes, base: str) -> None:
         STATS["ArchiveError"] += 1
         return
     STATS["loaded"] += 1
-    for name, fn, samples in calls_of(loaded, base):
+    for _name, fn, samples in calls_of(loaded, base):
         for args in samples:
             outcome = call(fn, args)
             STATS[f"call: {outcome}"] += 1
