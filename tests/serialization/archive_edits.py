@@ -308,6 +308,15 @@ MODEL_EDITS = (
 )  # fmt: skip
 
 
+def _json_object(items: dict[str, bytes], name: str) -> dict[str, Any] | None:
+    """The member as a JSON object, or None where an earlier edit left it something else."""
+    try:
+        doc = json.loads(items.get(name, b""))
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def mutate_model(items: dict[str, bytes], edit: int, where: int, value: int) -> bytes:
     """A typed edit of model.json (attribute types and values, member references, method
     names, training flags) or of the manifest's root."""
@@ -315,11 +324,15 @@ def mutate_model(items: dict[str, bytes], edit: int, where: int, value: int) -> 
     new = pool[value % len(pool)]
     items = dict(items)
     if kind == "manifest":
-        doc = json.loads(items["manifest.json"])
+        doc = _json_object(items, "manifest.json")
+        if doc is None:
+            return rebuild(items)
         doc["root"] = new
         items["manifest.json"] = json.dumps(doc).encode()
         return rebuild(items)
-    doc = json.loads(items["model.json"])
+    doc = _json_object(items, "model.json")
+    if doc is None:
+        return rebuild(items)
     modules = doc.get("modules") or []
     functions = doc.get("functions") or []
     if kind == "method" and functions and not modules:

@@ -218,6 +218,7 @@ def _register_markers() -> None:
 
     special_forms.register(is_scripting, special_forms._true)
     special_forms.register(is_tracing, special_forms._false)
+    special_forms.register(isinstance, special_forms._isinstance)
 
     special_forms._ANNOTATE_FNS.append(annotate)
 

@@ -68,6 +68,21 @@ BINARY_OPS: dict[str, str] = {
 # tensor `a // b` to `aten::floor_divide`).
 TENSOR_BINARY_OPS: dict[str, str] = {"aten::floordiv": "aten::floor_divide"}
 UNARY_OPS: dict[str, str] = {"-": "aten::neg", "~": "aten::bitwise_not", "not": "aten::__not__"}
+# The method a script class defines to answer an operator on it, by the operator's builtin
+# (TorchScript's magic methods); the receiver is the first argument (the container of `in`).
+OPERATOR_METHODS: dict[str, str] = {
+    "aten::add": "__add__", "aten::sub": "__sub__", "aten::mul": "__mul__",
+    "aten::div": "__truediv__", "aten::floordiv": "__floordiv__", "aten::remainder": "__mod__",
+    "aten::pow": "__pow__", "aten::matmul": "__matmul__", "aten::__and__": "__and__",
+    "aten::__or__": "__or__", "aten::__xor__": "__xor__", "aten::__lshift__": "__lshift__",
+    "aten::__rshift__": "__rshift__", "aten::eq": "__eq__", "aten::ne": "__ne__",
+    "aten::lt": "__lt__", "aten::le": "__le__", "aten::gt": "__gt__", "aten::ge": "__ge__",
+    "aten::neg": "__neg__", "aten::bitwise_not": "__invert__", "aten::__contains__": "__contains__",
+    "aten::__getitem__": "__getitem__", "aten::_set_item": "__setitem__",
+    "aten::Delete": "__delitem__", "aten::len": "__len__", "aten::Bool": "__bool__",
+    "aten::Int": "__int__", "aten::Float": "__float__", "aten::str": "__str__",
+    "aten::hash": "__hash__",
+}  # fmt: skip
 
 _AST_SYMBOLS: dict[type, str] = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",

@@ -360,6 +360,8 @@ class _State:
         list_type = _unwrap_optional(normalize_int_like(arg.type))
         if isinstance(first, T.ListType) or _convertible_to_list(first, list_type):
             return None
+        if list_type.elem == T.AnyType and len(self.args) - self.used_args == 1:  # type: ignore[attr-defined]
+            return None  # `len(u)` of a Union is not the length of `[u]` (torch.jit gives 1)
         elem_arg = Argument("<varargs>", list_type.elem)  # type: ignore[attr-defined]
         indices = tuple(range(self.used_args, len(self.args)))
         converts = tuple(_fit(elem_arg, self.args[j], self.env, True)[1] for j in indices)

@@ -22,6 +22,7 @@ import torch
 from hybridjit.errors import FrontendError, SchemaError
 from hybridjit.frontend.script import (
     builtin_semantics,
+    classes,
     containers,
     indexing,
     objects,
@@ -176,6 +177,8 @@ class CallsMixin:
             # `torch.div(a, b, out=None)` is eager's plain call (out variants take a tensor)
             kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         adapted = containers.adapt(self, name, args, kwargs, self_value)  # sets, Tuple[T, ...]
+        if adapted is None and not kwargs and self_value is None:
+            adapted = classes.operator_method(self, name, args)  # a class's magic method
         if adapted is not None:
             return adapted
         key = (name, tuple(a.type for a in args), tuple((k, v.type) for k, v in kwargs.items()),
@@ -313,6 +316,8 @@ class CallsMixin:
     def build_Subscript(self: FunctionCompiler, node: ast.Subscript) -> SugaredValue:
 
         base = self.emit_expr(node.value)
+        if special_forms.is_generic_type(base):  # `List[int]` as a value: isinstance's target
+            return special_forms.TypeExpression(self.annotation(node, node))
         return indexing.subscript(self, base, node.slice)
 
     def subscript_value(self: FunctionCompiler, v: Value, index: SugaredValue) -> SugaredValue:

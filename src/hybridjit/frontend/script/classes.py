@@ -25,6 +25,7 @@ from hybridjit.frontend.script.types_from_annotations import (
     type_from_python,
 )  # fmt: skip
 from hybridjit.ir import types as T
+from hybridjit.ops.builtins import OPERATOR_METHODS
 from hybridjit.runtime.function import ScriptFunction
 
 if TYPE_CHECKING:
@@ -235,6 +236,26 @@ def _call_method(c: C, obj: Value, info: ClassInfo, name: str, args: list[Sugare
     inputs = c.bind_signature(name, sig, sf.graph.inputs[1:], args, dict(kwargs))
     out = sf.graph.outputs[0].type
     return _call_function(c, sf, sf.qualified_name.split(".")[-1], [obj, *inputs], out)
+
+
+def operator_method(c: C, name: str, args: list[Value]) -> Value | None:
+    """`len(obj)`, `obj + o`, `k in obj`, `obj[i] = v`... on a script class: its magic method,
+    as in Python (`!=` falls back to `not __eq__`); None when the class does not define it."""
+    if not args or not isinstance(args[0].type, T.ClassType) or name not in OPERATOR_METHODS:
+        return None
+    info = _info_of(c, args[0])
+    method = OPERATOR_METHODS[name]
+    operands = [SimpleValue(a) for a in args[1:]]
+    if _defines(info, method):
+        return _call_method(c, args[0], info, method, operands, {})
+    if method == "__ne__" and _defines(info, "__eq__"):
+        equal = _call_method(c, args[0], info, "__eq__", operands, {})
+        return c.call_builtin_values("aten::__not__", [equal], {})
+    return None  # what every object has (`str`, `==` as identity) or a no-match error
+
+
+def _defines(info: ClassInfo, method: str) -> bool:
+    return inspect.isfunction(inspect.getattr_static(info.cls, method, None))
 
 
 def attribute(c: C, v: Value, name: str) -> SugaredValue:

@@ -17,7 +17,14 @@ from typing import Any, Callable, NoReturn
 
 from hybridjit import pipeline
 from hybridjit.errors import FrontendError
-from hybridjit.frontend.script import calls, classes, modules, source, varargs
+from hybridjit.frontend.script import (
+    calls,
+    classes,
+    higher_order,  # noqa: F401 - registers map/filter/next...
+    modules,
+    source,
+    varargs,
+)
 from hybridjit.frontend.script.calls import CallsMixin
 from hybridjit.frontend.script.comprehensions import ComprehensionsMixin
 from hybridjit.frontend.script.context_managers import ContextManagersMixin

@@ -20,6 +20,7 @@ from hybridjit.frontend.script import builtin_semantics, sequences
 from hybridjit.frontend.script.expressions import Cond
 from hybridjit.frontend.script.sugared import (
     LambdaValue,
+    PythonValue,
     RangeValue,
     SimpleValue,
     SugaredTuple,
@@ -320,6 +321,7 @@ for _obj, _h in (
     (torch._check_index, _checker(IndexError, "cond", lazy=True)),
     (torch._check_not_implemented, _checker(NotImplementedError, "cond", lazy=True)),
     (torch.jit.is_scripting, _true), (torch.jit.is_tracing, _false),
+    (torch.jit.isinstance, _isinstance),
     (torch._C._get_tracing_state, _false),
     (torch.jit._unwrap_optional, _identity), (torch._jit_internal.is_scripting, _true),
 ):  # fmt: skip
@@ -343,9 +345,7 @@ def lookup(obj: Any) -> Handler | None:
 def static_condition(c: C, node: ast.Call) -> Cond | None:
     """`isinstance(x, T)` with refinement of `x`; None when `node` is not such a call."""
 
-    if not isinstance(node.func, ast.Name) or node.func.id != "isinstance" or len(node.args) != 2:
-        return None
-    if c.env.lookup("isinstance") is not None:
+    if not _is_isinstance_call(c, node):
         return None
     subject = c.emit_expr(node.args[0])
     kinds = c.emit_expr(node.args[1])
@@ -373,6 +373,18 @@ def static_condition(c: C, node: ast.Call) -> Cond | None:
     return Cond(v, None, refine)
 
 
+def _is_isinstance_call(c: C, node: ast.Call) -> bool:
+    """`isinstance(x, T)`, `torch.jit.isinstance(x, T)`, `hybridjit.isinstance(x, T)`."""
+    if len(node.args) != 2 or node.keywords:
+        return False
+    if isinstance(node.func, ast.Name) and node.func.id == "isinstance":
+        return c.env.lookup("isinstance") is None
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "isinstance":
+        callee = c.emit_expr(node.func)
+        return getattr(callee, "handler", None) is _isinstance
+    return False
+
+
 def _module_isinstance(subject: SugaredValue, kinds: SugaredValue) -> bool | None:
     """`isinstance(self.sub, nn.Linear)`: decided on the Python module object."""
     info = getattr(subject, "info", None)
@@ -387,6 +399,8 @@ def _module_isinstance(subject: SugaredValue, kinds: SugaredValue) -> bool | Non
 
 
 def type_targets(c: C, sv: SugaredValue) -> list[T.Type] | None:
+    if isinstance(sv, TypeExpression):
+        return [sv.type]
     if isinstance(sv, SugaredTuple):
         out: list[T.Type] = []
         for item in sv.items:
@@ -427,13 +441,28 @@ class SpecialFormType(SugaredValue):
         self.obj = obj
 
 
+class TypeExpression(SugaredValue):
+    """A subscripted generic written as a value (`isinstance(x, List[int])`)."""
+
+    def __init__(self, type: T.Type) -> None:
+        self.type = type
+
+    def describe(self) -> str:
+        return f"the type '{self.type}'"
+
+
+def is_generic_type(sv: SugaredValue) -> bool:
+    obj = getattr(sv, "obj", None)
+    return isinstance(sv, PythonValue) and getattr(obj, "__module__", None) == "typing"
+
+
 def _matches(t: T.Type, target: T.Type) -> bool:
     if target == _ANY_DICT:
         return isinstance(t, T.DictType)
     if target == _ANY_SET:
         return isinstance(t, T.SetType)
-    if isinstance(target, T.ListType) and isinstance(t, T.ListType):
-        return True
+    if isinstance(target, T.ListType) and target.elem == T.AnyType:  # a bare `List`
+        return isinstance(t, T.ListType)
     return T.is_subtype(t, target)
 
 

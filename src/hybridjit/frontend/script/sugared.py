@@ -72,6 +72,11 @@ class SimpleValue(SugaredValue):
     def attr(self, c: C, name: str) -> SugaredValue:
         return c.value_attr(self.v, name)
 
+    def call(self, c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+        if isinstance(self.v.type, T.ClassType):  # an object with __call__
+            return self.attr(c, "__call__").call(c, args, kwargs)
+        return super().call(c, args, kwargs)
+
     def iteration(self, c: C) -> Iteration:
         return c.value_iteration(self.v)
 
