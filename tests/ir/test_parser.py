@@ -338,3 +338,17 @@ def test_random_type_text_parses_or_raises(text: str) -> None:
         parse_type(text)
     except IRParseError:
         pass
+
+
+def test_isinstance_types_read_back_as_types() -> None:
+    # `[(int, str)]` is one tuple type there; read as a value it was a Python tuple of two
+    # types, and a loaded `isinstance(x, Tuple[int, str])` answered False.
+    text = (
+        "graph(%x : Union(int, (int, str), float[])):\n"
+        "  %b : bool = prim::isinstance[types=[(int, str), float[], (int, ...)]](%x)\n"
+        "  return (%b)\n"
+    )
+    node = next(n for n in parse_ir(text).nodes() if n.kind == "prim::isinstance")
+    assert node["types"] == [parse_type("(int, str)"), parse_type("float[]"),
+                             parse_type("(int, ...)")]  # fmt: skip
+    assert print_graph(parse_ir(text)) == print_graph(parse_ir(print_graph(parse_ir(text))))

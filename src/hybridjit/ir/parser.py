@@ -71,6 +71,11 @@ _TENSOR_TEXT = re.compile(
 _TENSOR_NOISE = re.compile(r"\((?:\d+,)+\.,\.\) =|Columns \d+ to \d+")
 
 
+# Attributes whose value is a list of types: `[(int, str)]` is a tuple type there, where as a
+# value it would read as a Python tuple of two types.
+_TYPE_LIST_ATTRIBUTES = frozenset({("prim::isinstance", "types")})
+
+
 def parse_ir(text: str, class_types: Mapping[str, Type] | None = None) -> Graph:
     """Parse a graph printed in TorchScript's format.
 
@@ -311,8 +316,12 @@ class _Parser:
             if name in node.attributes:
                 raise self.error_msg(f"attribute '{name}' is given twice", name_pos)
             self.expect("=")
-            value = self.parse_value(hint if name == "value" else None)
-            node.attributes[name] = coerce(value, hint) if name == "value" and hint else value
+            if (node.kind, name) in _TYPE_LIST_ATTRIBUTES:
+                self.expect("[")
+                node.attributes[name] = self.parse_type_list("]")
+            else:
+                value = self.parse_value(hint if name == "value" else None)
+                node.attributes[name] = coerce(value, hint) if name == "value" and hint else value
             if self.accept("]"):
                 return
             self.expect(",")

@@ -20,6 +20,7 @@ from hybridjit.ir.graph import Graph
 from hybridjit.ir.parser import parse_ir
 from hybridjit.ir.printer import OpaqueTensor
 from hybridjit.ir.verifier import verify
+from hybridjit.ops.builtins import OPERATOR_METHODS
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
 from hybridjit.runtime.objects import object_class
@@ -148,10 +149,8 @@ def _check_entry_set(reader: ZipReader, model: Any) -> None:
 
 # The special methods of script classes, which may name a saved function.
 CLASS_METHOD_DUNDERS = frozenset({"__init__", "__post_init__", "__enter__", "__exit__",
-                                  "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
-                                  "__len__", "__getitem__", "__setitem__", "__contains__",
-                                  "__call__", "__add__", "__sub__", "__mul__", "__repr__",
-                                  "__str__", "__bool__", "__iter__", "__next__", "__hash__"})  # fmt: skip
+                                  "__call__", "__repr__", "__iter__", "__next__",
+                                  *OPERATOR_METHODS.values()})  # fmt: skip
 
 
 def _class_type(name: str, r: dict[str, Any]) -> T.ClassType:

@@ -185,7 +185,10 @@ def setitem(c: C, target: ast.Subscript, value: Value) -> None:
         value = c.convert_to(value, elem, "the assigned element")
         c.call_builtin_values("aten::_set_item", [base, key, value], {})
         return
-    c.fail(f"expected a list, dict or tensor to assign into, found '{t}'")
+    if isinstance(t, T.ClassType):  # its __setitem__
+        c.call_builtin_values("aten::_set_item", [base, c.emit_value(target.slice), value], {})
+        return
+    c.fail(f"expected a list, dict, tensor or object with __setitem__ to assign into, found '{t}'")
 
 
 def _tensor_setitem(c: C, base: Value, elts: list[ast.expr], value: Value) -> None:
