@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,7 @@ def _check_entry_set(reader: ZipReader, model: Any) -> None:
 
 
 # The special methods of script classes, which may name a saved function.
+PROPERTY_SETTER = re.compile(r"__[A-Za-z_]\w*_setter")  # a property's setter method
 CLASS_METHOD_DUNDERS = frozenset({"__init__", "__post_init__", "__enter__", "__exit__",
                                   "__call__", "__repr__", "__iter__", "__next__",
                                   *OPERATOR_METHODS.values()})  # fmt: skip
@@ -273,7 +275,8 @@ class _Builder:
 
     def _function(self, qn: str, r: dict[str, Any]) -> ScriptFunction:
         name = get(r, "name", str, qn)
-        dunder = name.startswith("__") and name not in CLASS_METHOD_DUNDERS
+        dunder = name.startswith("__") and name not in CLASS_METHOD_DUNDERS and \
+            not PROPERTY_SETTER.fullmatch(name)  # fmt: skip
         if not name.isidentifier() or keyword.iskeyword(name) or dunder:
             raise ArchiveError(f"{qn}: function name {name[:60]!r} is not an identifier")
         graph = self._graph(qn)

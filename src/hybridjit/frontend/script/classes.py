@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import typing
 from typing import TYPE_CHECKING, Any
 
@@ -73,10 +74,7 @@ class ClassInfo:
             raise FrontendError(
                 f"recursive call to {self.cls.__qualname__}.{name} is not supported"
             )
-        fn = inspect.getattr_static(self.cls, name, None)
-        if not inspect.isfunction(fn):
-            raise FrontendError(f"expected a method '{name}' on class {self.cls.__qualname__}")
-        owner = next(k for k in self.cls.__mro__ if k.__dict__.get(name) is fn)
+        fn, owner = self._definition(name)
         self.compiling.add(name)
         try:
             sf = _compile(self, fn, name, owner)
@@ -85,6 +83,19 @@ class ClassInfo:
         self.methods[name] = sf
         self.type.methods[name] = sf
         return sf
+
+    def _definition(self, name: str) -> tuple[Any, type]:
+        """The function compiled as method `name`, and the class defining it: a property's
+        getter is the method of its name, its setter `__<name>_setter` (TorchScript's names)."""
+        setter = re.fullmatch(r"__(\w+)_setter", name)
+        attr = setter.group(1) if setter else name
+        raw = inspect.getattr_static(self.cls, attr, None)
+        fn = raw
+        if isinstance(raw, property):
+            fn = raw.fset if setter else raw.fget
+        if not inspect.isfunction(fn):
+            raise FrontendError(f"expected a method '{name}' on class {self.cls.__qualname__}")
+        return fn, next(k for k in self.cls.__mro__ if k.__dict__.get(attr) is raw)
 
     @compiling
     def base_method(self, owner: type, name: str) -> ScriptFunction | None:
@@ -266,6 +277,8 @@ def attribute(c: C, v: Value, name: str) -> SugaredValue:
     static = inspect.getattr_static(info.cls, name, None)
     if inspect.isfunction(static):
         return _BoundMethod(v, info, name)
+    if isinstance(static, property) and static.fget is not None:
+        return SimpleValue(_call_method(c, v, info, name, [], {}))
     if static is not None and not callable(static) and not isinstance(static, property):
         return c.resolve_python(static)  # a class attribute (a constant)
     c.fail(f"expected an attribute of '{v.type}', found none named '{name}'")
@@ -280,6 +293,12 @@ def set_attribute(c: C, obj: Value, name: str, value: Value) -> None:
     info = _info_of(c, obj)
     if info.frozen:  # as the frozen dataclass's __setattr__ does
         c.raise_with(dataclasses.FrozenInstanceError, c.const(f"cannot assign to field '{name}'"))
+        return
+    prop = inspect.getattr_static(info.cls, name, None)
+    if isinstance(prop, property):
+        if prop.fset is None:
+            c.fail(f"expected property '{name}' of {info.cls.__qualname__} to have a setter")
+        _call_method(c, obj, info, f"__{name}_setter", [SimpleValue(value)], {})
         return
     t = info.type.attributes.get(name)
     if t is None:

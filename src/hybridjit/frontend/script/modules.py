@@ -11,6 +11,7 @@ parameters and buffers.
 
 from __future__ import annotations
 
+import enum
 import functools
 import inspect
 import typing
@@ -170,6 +171,8 @@ def _attribute_type(module: torch.nn.Module, name: str, value: Any,
             pass
     if isinstance(value, torch.nn.Parameter | torch.Tensor):
         return T.TENSOR
+    if isinstance(value, enum.Enum):
+        return type_from_python(type(value))
     return T.type_of_value(value)
 
 
@@ -245,7 +248,7 @@ def _fill(info: ModuleInfo, module: torch.nn.Module) -> None:
         if declared is not None:
             info.attributes[name] = declared
             continue
-        if inspect.isfunction(value) or inspect.isbuiltin(value):
+        if inspect.isfunction(value) or inspect.isbuiltin(value) or isinstance(value, ScriptFunction):
             info.functions[name] = value  # a function attribute is a compile-time constant
             continue
         try:

@@ -24,7 +24,7 @@ from torch.nn.modules import utils
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.script import classes, local_functions, special_forms, varargs
 from hybridjit.frontend.script.source import format_error
-from hybridjit.frontend.script.sugared import SimpleValue, SugaredTuple, SugaredValue
+from hybridjit.frontend.script.sugared import PythonValue, SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
     AnnotationError,
     annotation_type,
@@ -68,6 +68,9 @@ def call_python_object(c: C, obj: Any, args: list[SugaredValue],
         return _boolean_dispatch(c, boolean_dispatched[obj], args, kwargs)
     if isinstance(obj, type):
         return _construct(c, obj, args, kwargs)
+    if inspect.ismethod(obj) and isinstance(obj.__self__, type):  # a classmethod: `cls` bound
+        fn = local_functions.python_function(obj.__func__)
+        return local_functions.inline_call(c, fn, [PythonValue(obj.__self__), *args], kwargs)
     if inspect.isfunction(obj) or inspect.ismethod(obj):
         return call_function(c, obj, args, kwargs)
     c.fail(f"expected a function TorchScript can compile, found Python value "
