@@ -151,3 +151,16 @@ def test_module_attribute_holding_an_enum_member() -> None:
         # Not yet in the archive format: refused by name, never saved wrong.
         with pytest.raises(hybridjit.ArchiveError, match="mode"):
             hybridjit.save(compiled, io.BytesIO())
+
+
+def norms(x: torch.Tensor) -> torch.Tensor:
+    # torch.norm's overload declarations are type comments (with `number`), its body tests
+    # `isinstance(dim, (int, torch.SymInt))` and calls `_VF.norm`.
+    return (torch.norm(x) + torch.norm(x, dim=0).sum() + torch.norm(x, 2, 0).sum()
+            + torch.norm(x, p=1, dim=[0, 1]) + x.norm(p=3) + x.norm(2, 0, True).sum()
+            + torch.norm(x, p="fro", dim=[0]).sum())  # fmt: skip
+
+
+def test_norm_overloads() -> None:
+    check_script(norms, [(torch.tensor([[3.0, -4.0], [1.0, 2.0]]),), (torch.ones(3, 1),)],
+                 atol=1e-5)  # fmt: skip

@@ -23,6 +23,7 @@ import functools
 import inspect
 import math
 import operator
+import types
 import warnings
 from typing import Any, Callable
 
@@ -32,8 +33,10 @@ from hybridjit.ops import registry
 from hybridjit.ops.schema import Schema, parse_schema
 
 # Modules whose callables are bound operators (TorchScript's `_modules_containing_builtins`).
+# `torch._C._VariableFunctions` is `torch._VF`: its `norm` is the op torch.norm's Python wraps.
 _TORCH_MODULES = ("torch", "torch._C._nn", "torch._C._fft", "torch._C._linalg",
-                  "torch._C._special", "torch._C._nested", "torch._C._sparse")  # fmt: skip
+                  "torch._C._special", "torch._C._nested", "torch._C._sparse",
+                  "torch._C._VariableFunctions")  # fmt: skip
 
 # torch.functional's Python implementations shadow the ops of the same name: TorchScript
 # compiles their source instead of calling the operator.
@@ -211,8 +214,10 @@ def _table() -> dict[int, tuple[Any, str]]:
 def _module_function(obj: Any) -> str | None:
     """`aten::<name>` for a callable found under its own name in a torch module or math."""
     name = getattr(obj, "__name__", None)
-    if not isinstance(name, str) or name in _COMPILED_NOT_BOUND or isinstance(obj, type):
+    if not isinstance(name, str) or isinstance(obj, type):
         return None
+    if name in _COMPILED_NOT_BOUND and not isinstance(obj, types.BuiltinFunctionType):
+        return None  # the Python function (`torch.norm`), not the op it wraps (`_VF.norm`)
     for module in (*map(_import, _TORCH_MODULES), math, cmath):
         if module is not None and getattr(module, name, None) is obj:
             renames = _MATH_RENAMES if module in (math, cmath) else {}

@@ -23,12 +23,14 @@ from torch.nn.modules import utils
 
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.script import classes, local_functions, special_forms, varargs
-from hybridjit.frontend.script.source import format_error
+from hybridjit.frontend.script.source import format_error, parse_def
 from hybridjit.frontend.script.sugared import PythonValue, SimpleValue, SugaredTuple, SugaredValue
 from hybridjit.frontend.script.types_from_annotations import (
     AnnotationError,
     annotation_type,
+    eval_annotation,
     named_tuple_type,
+    type_from_python,
 )
 from hybridjit.ir import types as T
 from hybridjit.ops.registry import schemas_for
@@ -87,12 +89,12 @@ def call_function(c: C, fn: Any, args: list[SugaredValue],
     mark = modifier(fn)
     if mark in ("ignore", "unused"):
         return call_ignored(c, fn, args, kwargs, unused=mark == "unused")
+    overloads = _overloads(fn)
+    if overloads:  # first: the declaration's annotations decide how the rest treats `fn`
+        fn = _pick_overload(c, fn, overloads, args, kwargs)
     inlined = local_functions.specialize(c, fn, args, kwargs)  # takes/returns a function
     if inlined is not None:
         return inlined
-    overloads = _overloads(fn)
-    if overloads:
-        fn = _pick_overload(c, fn, overloads, args, kwargs)
     fn = varargs.specialized(c, fn, args, kwargs)  # a def with *args / **kwargs
     with called_from(c, getattr(fn, "__qualname__", "?")):
         sf = compile_function(fn)
@@ -186,7 +188,6 @@ def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue]
                    kwargs: dict[str, SugaredValue]) -> Any:  # fmt: skip
     """The first `@_overload` declaration whose annotations fit; compile `fn` with them."""
     # deferred: compiler.py imports this module
-    from hybridjit.frontend.script.compiler import function_scope
 
     actual = [a.value(c).type for a in args]
     named = {k: v.value(c).type for k, v in kwargs.items()}
@@ -196,17 +197,56 @@ def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue]
         if len(actual) > len(params) or any(k not in by_name for k in named):
             continue
         pairs = [*zip(actual, params), *((t, by_name[k]) for k, t in named.items())]
+        declared = _declared_annotations(decl)
         try:
-            formal = [annotation_type(p.annotation, function_scope(decl)) for _, p in pairs]
-        except Exception:  # noqa: BLE001
+            formal = [type_from_python(declared[p.name]) for _, p in pairs]
+        except (AnnotationError, KeyError):
             continue
-        # Keyword arguments count too: `F.interpolate(x, size=[h, w])` is the List[int] one.
-        if all(T.is_subtype(a, f) for (a, _), f in zip(pairs, formal)):
+        # Keyword arguments count too: `F.interpolate(x, size=[h, w])` is the List[int] one,
+        # and so do the defaults left: `torch.norm(x, dim=0)` is the `p: str` one.
+        if all(T.is_subtype(a, f) for (a, _), f in zip(pairs, formal)) and \
+                _defaults_fit(params[len(actual):], named, declared):  # fmt: skip
             return _with_annotations(fn, decl)
     c.fail(f"expected arguments matching an overload of {fn.__name__}")
 
 
 _OVERLOADED: dict[tuple[Any, Any], Any] = {}
+
+
+def _defaults_fit(rest: list[inspect.Parameter], named: dict[str, T.Type],
+                  declared: dict[str, Any]) -> bool:  # fmt: skip
+    for p in rest:
+        if p.name in named or p.default is inspect.Parameter.empty or p.name not in declared:
+            continue
+        try:
+            if not T.is_subtype(T.type_of_value(p.default), type_from_python(declared[p.name])):
+                return False
+        except (TypeError, AnnotationError):
+            return False
+    return True
+
+
+_DECLARED: dict[Any, dict[str, Any]] = {}
+
+
+def _declared_annotations(decl: Any) -> dict[str, Any]:
+    """An overload declaration's annotations, written inline or as a `# type:` comment
+    (torch.norm's are comments), evaluated; {} where they do not evaluate."""
+    if decl not in _DECLARED:
+        # deferred: compiler.py imports this module
+        from hybridjit.frontend.script.compiler import function_scope
+
+        node = parse_def(decl).node
+        written = {a.arg: a.annotation for a in [*node.args.posonlyargs, *node.args.args,
+                                                 *node.args.kwonlyargs] if a.annotation}  # fmt: skip
+        if node.returns is not None:
+            written["return"] = node.returns
+        try:
+            scope = function_scope(decl)
+            _DECLARED[decl] = {k: eval_annotation(e, scope) for k, e in written.items()}
+        except Exception:  # noqa: BLE001 - an annotation that does not evaluate: no match
+            _DECLARED[decl] = {}
+    return _DECLARED[decl]
 
 
 def _with_annotations(fn: Any, decl: Any) -> Any:
@@ -217,7 +257,7 @@ def _with_annotations(fn: Any, decl: Any) -> Any:
         copy = types.FunctionType(
             fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__, fn.__closure__
         )
-        copy.__annotations__ = dict(decl.__annotations__)
+        copy.__annotations__ = dict(_declared_annotations(decl))
         copy.__hj_overload_of__ = fn  # type: ignore[attr-defined]
         _OVERLOADED[key] = copy
     return _OVERLOADED[key]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import collections.abc
 import enum
+import numbers
 import types
 import typing
 from typing import Any, Callable
@@ -19,7 +20,9 @@ _SIMPLE: dict[Any, T.Type] = {
     int: T.IntType, float: T.FloatType, bool: T.BoolType, str: T.StrType,
     complex: T.ComplexType, torch.Tensor: T.TENSOR, type(None): T.NoneType, None: T.NoneType,
     torch.device: T.DeviceType, torch.dtype: T.IntType, typing.Any: T.AnyType,
-    torch.Generator: T.GeneratorType,
+    torch.Generator: T.GeneratorType, numbers.Number: T.NumberType,
+    # symbolic shapes are plain numbers in scripted code
+    torch.SymInt: T.IntType, torch.SymFloat: T.FloatType, torch.SymBool: T.BoolType,
 }  # fmt: skip
 
 _LIST_ORIGINS = (list, typing.List, collections.abc.Sequence, collections.abc.MutableSequence)
@@ -179,7 +182,7 @@ def broadcast_size(ann: Any) -> int | None:
 
 # Names TorchScript resolves in annotations the user's module never imported (type comments
 # and string annotations often say `Tensor` or `List[int]` bare).
-IMPLICIT_NAMES: dict[str, Any] = {"Tensor": torch.Tensor, "torch": torch, **{
+IMPLICIT_NAMES: dict[str, Any] = {"Tensor": torch.Tensor, "torch": torch, "number": numbers.Number, **{
     name: getattr(typing, name)
     for name in ("Any", "Dict", "List", "Optional", "Tuple", "Union", "Set", "Callable")}}
 
