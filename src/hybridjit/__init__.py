@@ -42,6 +42,7 @@ _LAZY = {
     "wait": "hybridjit.frontend.api",
     "optimized_execution": "hybridjit.frontend.api",
     "isinstance": "hybridjit.frontend.api",
+    "interface": "hybridjit.frontend.api",
     "trace": "hybridjit.frontend.trace",
     "trace_module": "hybridjit.frontend.trace",
     "save": "hybridjit.serialization.archive",

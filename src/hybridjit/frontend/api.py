@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import functools
+import inspect
 import linecache
 import textwrap
 from typing import Any, Callable, Iterator, TypeVar
@@ -57,7 +58,7 @@ def _script(obj: Any) -> Any:
     if isinstance(obj, (ScriptFunction, ScriptModule)):
         return obj
     if isinstance(obj, torch.nn.Module):
-        return script_module(obj)
+        return script_module(_prepared(obj, {}))
     if isinstance(obj, type):
         return script_class(obj)
     if callable(obj):
@@ -66,6 +67,29 @@ def _script(obj: Any) -> Any:
     raise FrontendError(
         f"expected a function, nn.Module or class to script, found {type(obj).__name__}"
     )
+
+
+def _prepared(module: torch.nn.Module, done: dict[int, torch.nn.Module]) -> torch.nn.Module:
+    """`module.__prepare_scriptable__()` (a scriptable stand-in), then the same for every
+    submodule, replaced in place: what torch.jit.script does before compiling."""
+    if id(module) in done or isinstance(module, ScriptModule):
+        return done.get(id(module), module)
+    prepare = getattr(module, "__prepare_scriptable__", None)
+    ready = prepare() if callable(prepare) else module
+    done[id(module)] = ready
+    for name, sub in list(ready._modules.items()):
+        if sub is not None:
+            ready._modules[name] = _prepared(sub, done)
+    return ready
+
+
+def interface(cls: type) -> type:
+    """`torch.jit.interface`: `cls` declares methods (bodies unused) that a submodule
+    annotated with it must implement; scripting checks it and calls the submodule's own."""
+    if not inspect.isclass(cls):
+        raise FrontendError(f"expected a class to declare an interface, found {type(cls).__name__}")
+    cls.__hj_interface__ = True  # type: ignore[attr-defined]
+    return cls
 
 
 def script_method(fn: F) -> F:

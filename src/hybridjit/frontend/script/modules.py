@@ -51,6 +51,8 @@ _NN_MODULE_ATTRS = set(torch.nn.Module().__dict__) | {
     "_hj_methods", "_hj_type", "_hj_constructed", "_hj_info", "_hj_original",
 }  # fmt: skip
 _CONTAINERS = (torch.nn.ModuleList, torch.nn.Sequential, torch.nn.ModuleDict)
+_PARAMETER_CONTAINERS = (torch.nn.ParameterList, torch.nn.ParameterDict)
+_KEYED_CONTAINERS = (torch.nn.ModuleDict, torch.nn.ParameterDict)  # iterated by key
 
 
 class ModuleInfo:
@@ -139,6 +141,29 @@ def compile_method(info: ModuleInfo, fn: Any, name: str) -> ScriptFunction:
 # -- building concrete types -----------------------------------------------------------------
 _TYPES: dict[Any, ModuleInfo] = {}
 _NAMES: dict[str, int] = {}
+
+
+def is_interface(cls: Any) -> bool:
+    """Declared with `@hybridjit.interface` or `@torch.jit.interface`."""
+    return isinstance(cls, type) and bool(cls.__dict__.get("__hj_interface__") or
+                                          cls.__dict__.get("__torch_script_interface__"))  # fmt: skip
+
+
+def check_implements(name: str, sub: torch.nn.Module, declared: Any) -> None:
+    """A submodule annotated with an interface has each of its methods, with as many
+    parameters (calls then go to the submodule's own methods)."""
+    if not is_interface(declared):
+        return
+    for method, spec in vars(declared).items():
+        if not inspect.isfunction(spec) or method.startswith("__"):
+            continue
+        impl = getattr(type(sub), method, None)
+        want = len(inspect.signature(spec).parameters)
+        if impl is None or len(inspect.signature(impl).parameters) != want:
+            found = "none" if impl is None else f"{method}{inspect.signature(impl)}"
+            raise FrontendError(f"expected submodule '{name}' ({type(sub).__name__}) to implement "
+                                f"{declared.__name__}.{method}{inspect.signature(spec)}, "
+                                f"found {found}")  # fmt: skip
 
 
 @functools.cache
@@ -233,6 +258,7 @@ def _fill(info: ModuleInfo, module: torch.nn.Module) -> None:
         if sub is None:
             info.constants[name] = None
         else:
+            check_implements(name, sub, annotations.get(name))
             info.submodules[name] = module_info(sub if isinstance(sub, ScriptModule) else sub)
     for name, value in vars(module).items():
         if name in _NN_MODULE_ATTRS or name.startswith("_hj_") or name in info.params or \
@@ -455,27 +481,33 @@ class ModuleValue(SugaredValue):
             c, args, kwargs
         )
 
-    # containers: ModuleList / Sequential / ModuleDict
-    def _items(self, c: C) -> list[tuple[str, ModuleValue]]:
-        if not isinstance(self.info.module, _CONTAINERS) and not self.info.submodules:
+    # containers: ModuleList / Sequential / ModuleDict, ParameterList / ParameterDict
+    def _members(self) -> list[str]:
+        if isinstance(self.info.module, _PARAMETER_CONTAINERS):
+            return list(self.info.params)
+        return list(self.info.submodules)
+
+    def _items(self, c: C) -> list[tuple[str, SugaredValue]]:
+        if not isinstance(self.info.module, _CONTAINERS + _PARAMETER_CONTAINERS) and \
+                not self.info.submodules:  # fmt: skip
             c.fail(f"expected an iterable module container, found {self.info.cls.__name__}")
-        return [(name, self.attr(c, name)) for name in self.info.submodules]  # type: ignore[misc]
+        return [(name, self.attr(c, name)) for name in self._members()]
 
     def iteration(self, c: C) -> Iteration:
         items = self._items(c)
-        if isinstance(self.info.module, torch.nn.ModuleDict):
+        if isinstance(self.info.module, _KEYED_CONTAINERS):
             return Iteration(unrolled=[SimpleValue(c.const(k)) for k, _ in items])
         return Iteration(unrolled=[m for _, m in items])
 
     def static_len(self) -> int:
-        return len(self.info.submodules)
+        return len(self._members())
 
     def getitem(self, c: C, index: SugaredValue) -> SugaredValue:
         key = index.value(c)
         if key.node.kind != "prim::Constant":
             c.fail("expected a constant index into a module container")
         k = key.node["value"]
-        names = list(self.info.submodules)
+        names = self._members()
         if isinstance(k, int):
             if not -len(names) <= k < len(names):
                 c.fail(f"expected an index below {len(names)}, found {k}")
@@ -483,7 +515,7 @@ class ModuleValue(SugaredValue):
         return self.attr(c, str(k))
 
     def container_method(self, c: C, name: str) -> SugaredValue | None:
-        if isinstance(self.info.module, torch.nn.ModuleDict) and name in (
+        if isinstance(self.info.module, _KEYED_CONTAINERS) and name in (
             "items",
             "keys",
             "values",

@@ -1,0 +1,124 @@
+"""Module features a migrating user relies on: ParameterList / ParameterDict, the
+`__prepare_scriptable__` hook and interfaces (`hybridjit.interface` or `torch.jit.interface`).
+Compared with eager, both executors, save/load and torch.jit."""
+
+import pytest
+import torch
+from tests.differential import check_module
+from torch import nn
+
+import hybridjit
+
+
+class Parameters(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scales = nn.ParameterList([nn.Parameter(torch.full((3,), float(i + 1))) for i in range(3)])
+        self.shifts = nn.ParameterDict({"a": nn.Parameter(torch.ones(3)), "b": nn.Parameter(torch.arange(3.0))})
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for s in self.scales:
+            x = x * s
+        x = x + self.scales[1] - self.scales[-1]
+        return x + self.shifts["b"] * self.shifts["a"]
+
+
+def test_parameter_list_and_dict() -> None:
+    check_module(Parameters(), [(torch.randn(3),), (torch.zeros(3),)])
+
+
+class ParameterIteration(Parameters):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for k, v in self.shifts.items():
+            x = x + v * len(k)
+        for k in self.shifts:
+            x = x - self.shifts[k] * 0.5
+        for v in self.shifts.values():
+            x = x * v
+        return x * len(self.scales) + len(self.shifts)
+
+
+def test_parameter_dict_iteration_and_len() -> None:
+    # torch.jit refuses ParameterDict.items() (its `Iterable` annotation) and len().
+    check_module(ParameterIteration(), [(torch.ones(3),), (torch.randn(3),)], torchscript=False)
+
+
+class NotScriptable(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(x.numpy() * 2)
+
+    def __prepare_scriptable__(self) -> nn.Module:
+        return Doubler()
+
+
+class Doubler(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * 2
+
+
+class UsesPrepared(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = nn.Sequential(nn.ReLU(), NotScriptable())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x) + 1
+
+
+def test_prepare_scriptable_replaces_submodules_and_the_root() -> None:
+    check_module(UsesPrepared(), [(torch.randn(4),)])
+    compiled = hybridjit.script(NotScriptable())
+    assert compiled(torch.ones(2)).tolist() == [2.0, 2.0]
+
+
+@hybridjit.interface
+class Transform(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pass
+
+
+@torch.jit.interface
+class JitTransform(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pass
+
+
+class AddOne(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + 1
+
+
+class Square(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * x
+
+
+class WithInterface(nn.Module):
+    impl: JitTransform
+
+    def __init__(self, impl: nn.Module) -> None:
+        super().__init__()
+        self.impl = impl
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.impl(x) * 3
+
+
+class WithOurInterface(WithInterface):
+    impl: Transform
+
+
+@pytest.mark.parametrize("impl", [AddOne, Square])
+def test_interface_attribute_calls_the_implementation(impl) -> None:
+    check_module(WithInterface(impl()), [(torch.randn(3),)])
+    check_module(WithOurInterface(impl()), [(torch.randn(3),)], torchscript=False)
+
+
+class Wrong(nn.Module):
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return x + y
+
+
+def test_interface_not_implemented_is_refused() -> None:
+    with pytest.raises(hybridjit.FrontendError, match=r"submodule 'impl' \(Wrong\) to implement Transform\.forward"):
+        hybridjit.script(WithOurInterface(Wrong()))
