@@ -277,8 +277,16 @@ def compile_function(fn: Any) -> ScriptFunction:
 
 
 def overload_annotations(fn: Any) -> dict[str, Any] | None:
-    """The annotations of the `@_overload` declaration `fn` was specialized to, if any."""
-    return dict(fn.__annotations__) if hasattr(fn, "__hj_overload_of__") else None
+    """The annotations of the `@_overload` declaration `fn` was specialized to, if any; for a
+    function defined inside another, those Python evaluated at `def` time (they may name the
+    enclosing function's locals, `Pair = Tuple[int, int]`, which no scope of `fn` holds)."""
+    if hasattr(fn, "__hj_overload_of__"):
+        return dict(fn.__annotations__)
+    if "<locals>" in getattr(fn, "__qualname__", ""):
+        evaluated = {k: v for k, v in getattr(fn, "__annotations__", {}).items()
+                     if not isinstance(v, str)}  # fmt: skip
+        return evaluated or None
+    return None
 
 
 def python_signature(fn: Any, drop_self: bool = False) -> inspect.Signature | None:
