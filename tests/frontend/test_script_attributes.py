@@ -164,3 +164,31 @@ def norms(x: torch.Tensor) -> torch.Tensor:
 def test_norm_overloads() -> None:
     check_script(norms, [(torch.tensor([[3.0, -4.0], [1.0, 2.0]]),), (torch.ones(3, 1),)],
                  atol=1e-5)  # fmt: skip
+
+
+@hybridjit.script
+class Window:
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo = lo
+        self.hi = hi
+
+    def cut(self, x: torch.Tensor) -> torch.Tensor:
+        return x[self.lo : self.hi]
+
+
+class HoldsObject(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = Window(1, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.window.hi = x.size(0)
+        return self.window.cut(x) * 2
+
+
+def test_module_attribute_holding_a_script_class_object() -> None:
+    x = torch.arange(5.0)
+    for module in (HoldsObject(), HoldsObject()):
+        compiled = hybridjit.script(module)
+        for run in (compiled, compiled.using("interpreter"), torch.jit.script(HoldsObject())):
+            torch.testing.assert_close(run(x), HoldsObject()(x))

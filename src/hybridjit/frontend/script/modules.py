@@ -198,7 +198,22 @@ def _attribute_type(module: torch.nn.Module, name: str, value: Any,
         return T.TENSOR
     if isinstance(value, enum.Enum):
         return type_from_python(type(value))
-    return T.type_of_value(value)
+    try:
+        return T.type_of_value(value)
+    except TypeError:
+        return _script_class_type(value)
+
+
+def _script_class_type(value: Any) -> T.Type:
+    """The class type of a script-class object (`self.box = Box(5)`), else TypeError."""
+    try:
+        t = type_from_python(type(value))
+    except (AnnotationError, FrontendError) as e:
+        raise TypeError(f"no TorchScript type for a value of Python type "
+                        f"{type(value).__name__} ({e})") from None  # fmt: skip
+    if not isinstance(t, T.ClassType):
+        raise TypeError(f"no TorchScript type for a value of Python type {type(value).__name__}")
+    return t
 
 
 @compiling
