@@ -28,8 +28,9 @@ class ArgumentError(Error, TypeError):
     """A compiled function was called with the wrong number, names or types of arguments."""
 
 
-class FrontendError(Error):
-    """A compile error in code being scripted or traced, with the source line."""
+class FrontendError(Error, RuntimeError):
+    """A compile error in code being scripted or traced, with the source line. Also a
+    RuntimeError, as torch.jit's compile errors are: `except RuntimeError` keeps working."""
 
 
 class TracingCheckError(Error):

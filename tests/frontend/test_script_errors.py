@@ -194,3 +194,12 @@ def test_a_compiler_bug_is_reported_at_the_innermost_statement(monkeypatch) -> N
     monkeypatch.setattr(FunctionCompiler, "build_AugAssign", broken)
     msg = _expect(nested_statement, r"the compiler failed \(KeyError", re.escape("total += x"))
     assert re.search(r'test_script_errors\.py", line \d+', msg)
+
+
+def test_compile_errors_are_runtime_errors_as_in_torch_jit() -> None:
+    # Code written against torch.jit catches its compile errors as RuntimeError.
+    for compile_ in (hybridjit.script, torch.jit.script):
+        with pytest.raises(RuntimeError, match="nowhere"):
+            compile_(uses_undefined)
+    with pytest.raises(hybridjit.FrontendError):
+        hybridjit.script(uses_undefined)
