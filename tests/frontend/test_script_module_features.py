@@ -122,3 +122,31 @@ class Wrong(nn.Module):
 def test_interface_not_implemented_is_refused() -> None:
     with pytest.raises(hybridjit.FrontendError, match=r"submodule 'impl' \(Wrong\) to implement Transform\.forward"):
         hybridjit.script(WithOurInterface(Wrong()))
+
+
+class AddingSequential(nn.Sequential):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for m in self:
+            x = m(x) + 1
+        return x
+
+
+class FirstOfList(nn.ModuleList):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self[0](x) * 2 + self[-1](x)
+
+
+class OverriddenContainers(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seq = AddingSequential(nn.ReLU(), nn.Tanh())
+        self.first = FirstOfList([nn.Sigmoid(), nn.ReLU()])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.seq(x) + self.first(x)
+
+
+def test_containers_with_their_own_forward() -> None:
+    module = OverriddenContainers()
+    check_module(module, [(torch.randn(5),)])
+    assert {n for n in dir(module) if not n.startswith("_")} <= set(dir(hybridjit.script(module)))
