@@ -371,3 +371,31 @@ def test_one_tensor_passed_for_two_inputs_is_two_graph_inputs() -> None:
     assert torch.equal(traced.using("interpreter")(ones, zeros), torch.full((2,), 2.0))
     module = hybridjit.trace(_Pair(), (x, x), check_trace=False)
     assert torch.equal(module(ones, zeros), ones)
+
+
+class _Images:
+    def __init__(self, tensors: torch.Tensor) -> None:
+        self.tensors = tensors
+
+
+class _MakesImages(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> _Images:
+        return _Images(x * 2)
+
+
+class _UsesImages(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.pre = _MakesImages()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pre(x).tensors + 1
+
+
+def test_a_submodule_returning_a_user_object_is_refused_by_name() -> None:
+    # Was an internal TypeError ("no IR type for a value of Python type ...").
+    with pytest.raises(hybridjit.FrontendError,
+                       match=r"_MakesImages\.forward to return tensors.*found _Images"):  # fmt: skip
+        hybridjit.trace(_UsesImages(), (torch.ones(3),))
+    # nothing of the failed trace is left behind
+    assert hybridjit.trace(lambda x: x + 1, (torch.ones(1),))(torch.ones(1)).item() == 2.0

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 
 import torch
 
+from hybridjit.errors import FrontendError
 from hybridjit.frontend.tracer import modules
 from hybridjit.frontend.tracer.io import add_input, contains_tensor, input_type, output_value
 from hybridjit.frontend.tracer.record import bind_result, materializer
@@ -121,9 +122,21 @@ def trace_frame(state: TracingState, module: torch.nn.Module | None,
                 add_input(state, name, v)
         result = run()
         with state.pause():
-            frame.graph.register_output(output_value(state, result, strict))
+            frame.graph.register_output(_result_value(state, module, result, strict))
             finish(frame)
     return frame.graph, result
+
+
+def _result_value(state: TracingState, module: torch.nn.Module | None, result: Any,
+                  strict: bool) -> Value:  # fmt: skip
+    try:
+        return output_value(state, result, strict)
+    except TypeError as e:  # a value the IR has no type for (a user object)
+        who = f"{type(module).__name__}.forward" if module is not None else "the traced function"
+        raise FrontendError(
+            f"expected {who} to return tensors, numbers, or tuples, lists and dicts of them "
+            f"to trace, found {type(result).__name__} ({e}); trace the module that uses the "
+            "object instead, or script the one that makes it") from None  # fmt: skip
 
 
 def finish(frame: Frame) -> None:
