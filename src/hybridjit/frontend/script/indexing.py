@@ -65,16 +65,11 @@ def tuple_index(c: C, v: Value, i: Value) -> Value:
     return c.emit("prim::TupleIndex", [v, i], [elem]).output
 
 
-def _bound(c: C, node: ast.expr | None) -> Value:
-    if node is None:
-        return c.const(None)
-    return c.convert_to(c.emit_value(node), T.IntType, "a slice bound")
-
-
 def _slice_bounds(c: C, s: ast.Slice) -> list[Value]:
     """`start, end, step` of an `aten::slice` call (step defaults to 1)."""
-    start, end = _bound(c, s.lower), _bound(c, s.upper)
-    return [start, end, _bound(c, s.step) if s.step is not None else c.const(1)]
+    start, end = sequences.slice_bound(c, s.lower), sequences.slice_bound(c, s.upper)
+    step = sequences.slice_bound(c, s.step) if s.step is not None else c.const(1)
+    return [start, end, step]
 
 
 def _slice_container(c: C, v: Value, s: ast.Slice) -> Value:

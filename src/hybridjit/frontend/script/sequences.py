@@ -110,13 +110,19 @@ def _item(c: C, view: Value, i: Value) -> Value:
 # -- xs[a:b] = ys, del xs[a:b] ---------------------------------------------------------------
 
 
-def _bounds(c: C, s: ast.Slice) -> list[Value]:
-    def bound(node: ast.expr | None) -> Value:
-        if node is None:
-            return c.const(None)
-        return c.convert_to(c.emit_value(node), T.IntType, "a slice bound")
+def slice_bound(c: C, node: ast.expr | None) -> Value:
+    """A bound of `a:b:c`: absent (None), an int, or an `Optional[int]` that may be None at
+    run time (swin's `x[:, :pad]`); the ops take `int?`."""
+    if node is None:
+        return c.const(None)
+    v = c.emit_value(node)
+    if v.type == T.OptionalType(T.IntType):
+        return v
+    return c.convert_to(v, T.IntType, "a slice bound")
 
-    return [bound(s.lower), bound(s.upper), bound(s.step)]
+
+def _bounds(c: C, s: ast.Slice) -> list[Value]:
+    return [slice_bound(c, s.lower), slice_bound(c, s.upper), slice_bound(c, s.step)]
 
 
 def set_slice(c: C, xs: Value, s: ast.Slice, value: Value) -> None:
