@@ -150,3 +150,22 @@ def test_containers_with_their_own_forward() -> None:
     module = OverriddenContainers()
     check_module(module, [(torch.randn(5),)])
     assert {n for n in dir(module) if not n.startswith("_")} <= set(dir(hybridjit.script(module)))
+
+
+class MaybeNorm(nn.Module):
+    def __init__(self, with_norm: bool) -> None:
+        super().__init__()
+        self.first = True
+        self.norm = nn.LayerNorm(3) if with_norm else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # with `norm` None, `self.first and self.norm is not None` is False at compile time:
+        # the call of None is never compiled (torchvision's MViT Pool)
+        if self.first and self.norm is not None:
+            x = self.norm(x)
+        return x + 1
+
+
+@pytest.mark.parametrize("with_norm", [True, False])
+def test_and_with_a_statically_false_operand(with_norm: bool) -> None:
+    check_module(MaybeNorm(with_norm), [(torch.randn(2, 3),)])

@@ -12,7 +12,8 @@ detections)`), exactly as they do under torch.jit, so those are reduced to eager
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import torch
 from tests.zoo.torchvision_shim import import_torchvision
@@ -52,8 +53,6 @@ def _kwargs(name: str) -> dict[str, Any]:
         return {"weights_backbone": None}
     if name.startswith("vit_"):
         return {"image_size": 28 if name.endswith("14") else 32}
-    if name.startswith("mvit"):
-        return {"spatial_size": (32, 32), "temporal_size": 4}
     return {}
 
 
@@ -83,8 +82,27 @@ def _inputs(name: str) -> tuple[Any, ...]:
 def build(name: str) -> tuple[torch.nn.Module, tuple[Any, ...]]:
     """`name`'s model (random weights, eval) and an input it runs on."""
     torch.manual_seed(0)
-    model = models.get_model(name, weights=None, **_kwargs(name)).eval()
+    with _small_mvit() if name.startswith("mvit") else contextlib.nullcontext():
+        model = models.get_model(name, weights=None, **_kwargs(name)).eval()
     return model, _inputs(name)
+
+
+@contextlib.contextmanager
+def _small_mvit() -> Iterator[None]:
+    """MViT's builders fix `spatial_size=(224, 224), temporal_size=16` (a kwarg given again
+    is a TypeError): their `_mvit` is wrapped to build for 4 x 32 x 32 clips."""
+    from torchvision.models.video import mvit
+
+    original = mvit._mvit
+
+    def small(**kwargs: Any) -> Any:
+        return original(**{**kwargs, "spatial_size": (32, 32), "temporal_size": 4})
+
+    mvit._mvit = small
+    try:
+        yield
+    finally:
+        mvit._mvit = original
 
 
 def comparable(name: str, output: Any, compiled: bool) -> Any:

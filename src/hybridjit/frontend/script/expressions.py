@@ -349,6 +349,8 @@ class ExpressionsMixin:
 
             self.run_in_block(Env(self.env, block), block, fill)
         s = second[0]
+        if s.static is not None and s.static != is_and:  # `a and False` / `a or True`
+            return Cond(if_node.output, s.static)  # static, as TorchScript decides it
         if is_and:
             refine = ({**first.refine[0], **s.refine[0]}, {})
         else:

@@ -116,7 +116,7 @@ def slice_bound(c: C, node: ast.expr | None) -> Value:
     if node is None:
         return c.const(None)
     v = c.emit_value(node)
-    if v.type == T.OptionalType(T.IntType):
+    if v.type in (T.OptionalType(T.IntType), T.NoneType):
         return v
     return c.convert_to(v, T.IntType, "a slice bound")
 

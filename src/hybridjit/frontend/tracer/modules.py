@@ -47,8 +47,20 @@ def module_type(state: TracingState, module: torch.nn.Module) -> T.ClassType:
     types = state.module_types
     if id(module) not in types:
         state.pin(module)
-        types[id(module)] = T.ClassType(qualified_name(type(module)), is_module=True)
+        types[id(module)] = T.ClassType(_instance_name(state, module), is_module=True)
     return types[id(module)]
+
+
+def _instance_name(state: TracingState, module: torch.nn.Module) -> str:
+    """Each traced instance has methods of its own (two `Pool`s called with other arguments
+    trace differently): the second and later of a class get torch.jit's mangled names."""
+    base = qualified_name(type(module))
+    n = state.instances_named.get(base, 0)
+    state.instances_named[base] = n + 1
+    if n == 0:
+        return base
+    head, _, tail = base.rpartition(".")
+    return f"{head}.___torch_mangle_{n}.{tail}"
 
 
 def attribute_paths(state: TracingState, module: torch.nn.Module) -> dict[int, tuple[str, ...]]:

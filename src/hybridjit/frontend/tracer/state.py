@@ -118,6 +118,7 @@ class TracingState:
         self._site: types.FrameType | None = None
         # Module bookkeeping (see `modules`): types, attribute paths, traced methods by module.
         self.module_types: dict[int, Any] = {}
+        self.instances_named: dict[str, int] = {}  # class name -> module types given it
         self.attr_paths: dict[int, dict[int, tuple[str, ...]]] = {}
         self.methods: dict[int, dict[str, tuple[Graph, str]]] = {}
 
