@@ -8,7 +8,9 @@ from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from tests.differential import check_module
+from tests.differential import check_module, round_trip
+
+import hybridjit
 
 
 class _Upsample(torch.nn.Module):
@@ -77,3 +79,73 @@ class _ScriptIfTracing(torch.nn.Module):
 
 def test_call_to_a_script_if_tracing_function_compiles_the_original() -> None:
     check_module(_ScriptIfTracing(), [(torch.rand(6), torch.tensor([0, 1, 0, 2, 1, 0]))])
+
+
+class _DashedNames(torch.nn.Module):
+    """RegNet: `add_module("block1-0", ...)`, a submodule name that is no identifier; it is
+    kept as the attribute name and spelled `block1_0` in value names, so the graph text
+    parses back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_module("block1-0", torch.nn.Linear(3, 3))
+        self.add_module("block1-1", torch.nn.ReLU())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.children():
+            x = block(x)
+        return x
+
+
+def test_submodule_names_with_dashes_script_trace_and_round_trip() -> None:
+    x = torch.rand(2, 3)
+    check_module(_DashedNames(), [(x,)])
+    traced = hybridjit.trace(_DashedNames().eval(), (x,))
+    assert "%block1_0 " in str(traced.graph) and "%block1-0" not in str(traced.graph)
+    loaded = round_trip(traced)
+    torch.testing.assert_close(loaded(x), traced(x))
+    assert hasattr(loaded, "block1-0")
+
+
+class _WalksModules(torch.nn.Module):
+    """`named_children()` / `modules()` / `named_modules()` unroll over the module tree, as
+    TorchScript's module value does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = torch.nn.Linear(3, 3)
+        self.seq = torch.nn.Sequential(torch.nn.Tanh(), torch.nn.Linear(3, 3))
+
+    def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, List[str], int]:
+        names: List[str] = []
+        for name, child in self.named_children():
+            names.append(name)
+            x = child(x)
+        for name, _ in self.named_modules():
+            names.append(name)
+        count = 0
+        for _ in self.modules():
+            count += 1
+        return x, names, count
+
+
+def test_module_tree_walks_unroll() -> None:
+    check_module(_WalksModules(), [(torch.rand(2, 3),)])
+
+
+class _Functional(torch.nn.Module):
+    """Quantized models: `FloatFunctional` submodules, whose forward only raises, called by
+    their other methods (`self.ff.cat(...)`); those compile on demand from the parent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ff = torch.ao.nn.quantized.FloatFunctional()
+        self.skip = torch.ao.nn.quantized.FloatFunctional()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.ff.cat([x, x], 1)
+        return self.skip.add_relu(self.ff.mul(y, y), y)
+
+
+def test_submodule_methods_called_by_the_parent_are_compiled() -> None:
+    check_module(_Functional(), [(torch.randn(2, 3),)])

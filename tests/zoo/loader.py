@@ -3,7 +3,8 @@ process and matches again".
 
 It reads one JSON request a line from stdin — `{"archive": ..., "inputs": ..., "out": ...}`
 — loads the archive with `hybridjit.load`, runs it on the inputs (`torch.load`ed), writes
-the outputs with `torch.save` (NamedTuples as plain tuples) and answers one JSON line:
+the outputs with `torch.save` (a NamedTuple as `{"namedtuple": fields, "values": ...}`, which
+`revive` turns back into one) and answers one JSON line:
 `{"ok": true}` or `{"ok": false, "error": ...}`. It never imports torchvision: only the
 `torchvision::` operators are registered (as a TorchScript archive needs its op library),
 so an archive that needed torchvision's Python code would fail here.
@@ -11,6 +12,7 @@ so an archive that needed torchvision's Python code would fail here.
 
 from __future__ import annotations
 
+import collections
 import json
 import sys
 import traceback
@@ -23,13 +25,27 @@ import hybridjit
 
 
 def plain(value: Any) -> Any:
-    """`value` with tuple subclasses (NamedTuples) as tuples, so `torch.save` keeps it."""
+    """`value` with NamedTuples spelled as dicts of their fields, so `torch.save` keeps them."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {"namedtuple": list(value._fields), "values": [plain(v) for v in value]}
     if isinstance(value, tuple):
         return tuple(plain(v) for v in value)
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return type(value)((k, plain(v)) for k, v in value.items())
+    return value
+
+
+def revive(value: Any) -> Any:
+    """The inverse of `plain`: NamedTuples (of a class made here) with their fields."""
+    if isinstance(value, dict) and set(value) == {"namedtuple", "values"}:
+        cls = collections.namedtuple("Loaded", value["namedtuple"])  # type: ignore[misc]
+        return cls(*(revive(v) for v in value["values"]))
+    if isinstance(value, (list, tuple)):
+        return type(value)(revive(v) for v in value)
+    if isinstance(value, dict):
+        return type(value)((k, revive(v)) for k, v in value.items())
     return value
 
 

@@ -36,6 +36,7 @@ if importlib.util.find_spec("torchvision") is None:
     )
 
 import torch  # noqa: E402
+from tests.zoo.loader import revive  # noqa: E402
 from tests.zoo.models import SAMPLE, all_models, assert_close, build, comparable  # noqa: E402
 
 import hybridjit  # noqa: E402
@@ -53,13 +54,9 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ('script', 'retinanet_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
     ('script', 'ssd300_vgg16'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
     ('script', 'ssdlite320_mobilenet_v3_large'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'googlenet'): 'loaded in a fresh process it returns the aux-logits tuple (training flag of the eval-mode branch lost)',
-    ('script', 'inception_v3'): 'loaded in a fresh process it returns the aux-logits tuple (training flag of the eval-mode branch lost)',
     ('script', 'quantized_mobilenet_v3_large'): 'FloatFunctional.add: methods of a submodule whose forward raises are not compiled',
     ('script', 'quantized_resnet18'): 'FloatFunctional.add_relu: methods of a submodule whose forward raises are not compiled',
     ('script', 'quantized_shufflenet_v2_x0_5'): 'FloatFunctional.cat: methods of a submodule whose forward raises are not compiled',
-    ('script', 'regnet_x_400mf'): "submodule name 'block1-0' is refused by the archive's member-name check",
-    ('trace', 'regnet_x_400mf'): "submodule name 'block1-0' in value names: the printed graph does not parse back",
     ('trace', 'lraspp_mobilenet_v3_large'): "loaded in a fresh process conv2d gets an OpaqueTensor (a traced constant's storage)",
     ('script', 'deeplabv3_mobilenet_v3_large'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
     ('script', 'fcn_resnet50'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
@@ -92,7 +89,7 @@ class Loader:
         assert line, "the loader process died"
         answer = json.loads(line)
         assert answer["ok"], f"loading in a fresh process failed: {answer['error']}"
-        return torch.load(tmp / "out.pt", weights_only=True)
+        return revive(torch.load(tmp / "out.pt", weights_only=True))
 
     def close(self) -> None:
         if self.proc is not None:

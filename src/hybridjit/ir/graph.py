@@ -31,6 +31,7 @@ from hybridjit.ir.types import Type
 PARAM = "prim::Param"
 RETURN = "prim::Return"
 
+_UNSPELLABLE = re.compile(r"[^\w.$]")
 _NAME_SUFFIX = re.compile(r"^(.*)\.(\d+)$")
 
 
@@ -92,7 +93,10 @@ class Value:
         return self._name is not None
 
     def set_debug_name(self, name: str | None) -> Value:
-        """Name the value; an earlier holder of `name` becomes `name.N`, as in TorchScript."""
+        """Name the value; an earlier holder of `name` becomes `name.N`, as in TorchScript.
+        Characters the IR text cannot spell (a submodule called `block1-0`) become `_`."""
+        if name is not None:
+            name = _UNSPELLABLE.sub("_", name)
         self.graph._names.assign(self, name)
         return self
 

@@ -36,7 +36,7 @@ UNSAFE_OPS = frozenset({
 FORBIDDEN_OPS = frozenset({"prim::PythonOp"})
 MEMBER_KINDS = ("prim::GetAttr", "prim::SetAttr")
 
-_MEMBER = re.compile(r"^[A-Za-z0-9_]{1,200}$")
+_MEMBER = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 _QUALIFIED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}(\.[A-Za-z_][A-Za-z0-9_]{0,199}){0,31}$")
 
 
@@ -53,7 +53,7 @@ def check_member_name(name: object, what: str) -> str:
     """A parameter, buffer, submodule or attribute name that is safe to set on a module."""
     if not isinstance(name, str) or not _MEMBER.match(name):
         raise ArchiveError(f"{what} name {str(name)[:60]!r} is not a plain name "
-                           "(letters, digits and '_')")  # fmt: skip
+                           "(letters, digits, '_' and '-')")  # fmt: skip
     if name.startswith("__") or name.startswith("_hj_") or name in RESERVED:
         raise ArchiveError(f"{what} name {name!r} is reserved (nn.Module defines it)")
     return name

@@ -15,7 +15,7 @@ import enum
 import functools
 import inspect
 import typing
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import torch
 from torch._jit_internal import _get_overloaded_methods
@@ -367,12 +367,25 @@ def _is_default_forward(info: ModuleInfo) -> bool:
 
 
 def _instantiate(info: ModuleInfo) -> ScriptModule:
-    module = info.module
-    subs = {name: _instantiate(s) if not isinstance(s.module, ScriptModule) else s.module
-            for name, s in info.submodules.items()}  # fmt: skip
+    # The whole tree compiles before any ScriptModule is built: a parent's forward may call
+    # a submodule method that is no entry point (FloatFunctional.cat), compiled on demand.
+    _compile_entry_methods(info)
+    return _build(info)
+
+
+def _compile_entry_methods(info: ModuleInfo) -> None:
+    for sub in info.submodules.values():
+        if not isinstance(sub.module, ScriptModule):
+            _compile_entry_methods(sub)
     for name in _entry_methods(info):
         if modifier(info.python_method(name)) not in ("ignore", "unused"):
             info.method(name)
+
+
+def _build(info: ModuleInfo) -> ScriptModule:
+    module = info.module
+    subs = {name: _build(s) if not isinstance(s.module, ScriptModule) else s.module
+            for name, s in info.submodules.items()}  # fmt: skip
     sm = ScriptModule.__new__(ScriptModule)
     ScriptModule.__init__(sm)
     object.__setattr__(sm, "_hj_type", info.type)
@@ -530,19 +543,34 @@ class ModuleValue(SugaredValue):
         return self.attr(c, str(k))
 
     def container_method(self, c: C, name: str) -> SugaredValue | None:
-        if isinstance(self.info.module, _KEYED_CONTAINERS) and name in (
-            "items",
-            "keys",
-            "values",
-        ):
-            items = self._items(c)
-            rows: list[SugaredValue] = {
-                "items": [SugaredTuple([SimpleValue(c.const(k)), m]) for k, m in items],
-                "keys": [SimpleValue(c.const(k)) for k, _ in items],
-                "values": [m for _, m in items],
-            }[name]
-            return _StaticIterable(rows)
+        if isinstance(self.info.module, _KEYED_CONTAINERS) and name in ("items", "keys", "values"):
+            return _StaticIterable(_rows(c, name, self._items(c)))
+        if name in ("children", "named_children"):
+            children = [(n, self.attr(c, n)) for n in self.info.submodules]
+            return _StaticIterable(_rows(c, "items" if name == "named_children" else "values",
+                                         children))  # fmt: skip
+        if name in ("modules", "named_modules"):
+            descendants = list(self._descendants(c, ""))
+            return _StaticIterable(_rows(c, "items" if name == "named_modules" else "values",
+                                         descendants))  # fmt: skip
         return None
+
+    def _descendants(self, c: C, prefix: str) -> Iterator[tuple[str, SugaredValue]]:
+        """`self.named_modules()`: this module, then each submodule's, depth first."""
+        yield prefix, self
+        for n in self.info.submodules:
+            child = self.attr(c, n)
+            assert isinstance(child, ModuleValue)
+            yield from child._descendants(c, f"{prefix}.{n}" if prefix else n)
+
+
+def _rows(c: C, method: str, items: list[tuple[str, SugaredValue]]) -> list[SugaredValue]:
+    """What `items()` / `keys()` / `values()` of (name, module) pairs iterate over."""
+    if method == "items":
+        return [SugaredTuple([SimpleValue(c.const(k)), m]) for k, m in items]
+    if method == "keys":
+        return [SimpleValue(c.const(k)) for k, _ in items]
+    return [m for _, m in items]
 
 
 class _StaticIterable(SugaredValue):
