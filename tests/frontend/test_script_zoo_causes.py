@@ -149,3 +149,36 @@ class _Functional(torch.nn.Module):
 
 def test_submodule_methods_called_by_the_parent_are_compiled() -> None:
     check_module(_Functional(), [(torch.randn(2, 3),)])
+
+
+class _Features(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"low": x.relu(), "high": x * 2}
+
+
+class _Head(torch.nn.Module):
+    def forward(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        return features["low"] + features["high"].sigmoid()
+
+
+class _DictBetweenSubmodules(torch.nn.Module):
+    """LRASPP: the backbone returns a dict the head consumes; the trace passes the traced
+    dict along, never a dict constant of the tensors the example produced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backbone, self.head = _Features(), _Head()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(x))
+
+
+def test_trace_passes_a_submodule_dict_result_on_as_values() -> None:
+    model, example, other = _DictBetweenSubmodules(), torch.randn(4), torch.randn(4)
+    traced = hybridjit.trace(model, (example,))
+    assert "<Tensor>" not in str(traced.graph)
+    assert "prim::DictConstruct" in str(traced.graph)
+    oracle = torch.jit.trace(model, (example,))
+    for runner in (traced, round_trip(traced)):
+        torch.testing.assert_close(runner(other), model(other))
+        torch.testing.assert_close(runner(other), oracle(other))

@@ -54,13 +54,6 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ('script', 'retinanet_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
     ('script', 'ssd300_vgg16'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
     ('script', 'ssdlite320_mobilenet_v3_large'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'quantized_mobilenet_v3_large'): 'FloatFunctional.add: methods of a submodule whose forward raises are not compiled',
-    ('script', 'quantized_resnet18'): 'FloatFunctional.add_relu: methods of a submodule whose forward raises are not compiled',
-    ('script', 'quantized_shufflenet_v2_x0_5'): 'FloatFunctional.cat: methods of a submodule whose forward raises are not compiled',
-    ('trace', 'lraspp_mobilenet_v3_large'): "loaded in a fresh process conv2d gets an OpaqueTensor (a traced constant's storage)",
-    ('script', 'deeplabv3_mobilenet_v3_large'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
-    ('script', 'fcn_resnet50'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
-    ('script', 'lraspp_mobilenet_v3_large'): 'segmentation head: F.interpolate(size=List[int]) picks the int? overload in a fresh clone (passes in the development checkout; not yet understood)',
 }  # fmt: skip
 
 

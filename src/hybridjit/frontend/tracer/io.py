@@ -17,20 +17,10 @@ from typing import Any
 import torch
 
 from hybridjit.errors import FrontendError
-from hybridjit.frontend.tracer.record import bind_result, materializer, type_of, value_of
+from hybridjit.frontend.tracer.record import bind_result, materializer, value_of
 from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Value
-
-
-def contains_tensor(v: Any) -> bool:
-    if isinstance(v, torch.Tensor):
-        return True
-    if isinstance(v, (list, tuple)):
-        return any(contains_tensor(e) for e in v)
-    if isinstance(v, dict):
-        return any(contains_tensor(e) for e in v.values())
-    return False
 
 
 def input_type(v: Any) -> T.Type:
@@ -53,19 +43,10 @@ def input_type(v: Any) -> T.Type:
 def add_input(state: TracingState, name: str, v: Any) -> Value:
     """A new graph input holding example value `v`; its tensors become traced."""
     value = state.frame.graph.add_input(input_type(v), name)
-    bind_input(state, value, v)
+    bind_result(state, value, v)
     return value
 
 
-def bind_input(state: TracingState, value: Value, v: Any) -> None:
-    if isinstance(v, dict):
-        graph, make = state.frame.graph, materializer(state)
-        for key, item in v.items():
-            k = make(key, T.type_of_value(key))
-            out = graph.insert_node("aten::__getitem__", [value, k], [type_of(item)])
-            bind_input(state, out.output, item)
-        return
-    bind_result(state, value, v)
 
 
 def output_value(state: TracingState, v: Any, strict: bool = False) -> Value:

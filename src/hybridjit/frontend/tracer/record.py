@@ -235,11 +235,28 @@ def type_of(v: Any) -> T.Type:
         return T.AnyType
 
 
+def contains_tensor(v: Any) -> bool:
+    if isinstance(v, torch.Tensor):
+        return True
+    if isinstance(v, (list, tuple)):
+        return any(contains_tensor(e) for e in v)
+    if isinstance(v, dict):
+        return any(contains_tensor(e) for e in v.values())
+    return False
+
+
 def bind_result(state: TracingState, value: Value, v: Any) -> None:
-    """Bind `v` to `value`; unpack lists and tuples of tensors so each element is traced."""
+    """Bind `v` to `value`; unpack lists, tuples and dicts of tensors so each element is
+    traced (a dict's by `aten::__getitem__`, as torch.jit's tracer does)."""
     if isinstance(v, torch.Tensor):
         state.bind(v, value)
-    elif isinstance(v, (list, tuple)) and any(isinstance(e, torch.Tensor) for e in v):
+    elif isinstance(v, dict):
+        graph, make = state.frame.graph, materializer(state)
+        for key, item in v.items():
+            k = make(key, T.type_of_value(key))
+            out = graph.insert_node("aten::__getitem__", [value, k], [type_of(item)])
+            bind_result(state, out.output, item)
+    elif isinstance(v, (list, tuple)) and contains_tensor(v):
         kind = "prim::TupleUnpack" if isinstance(value.type, T.TupleType) else "prim::ListUnpack"
         node = state.frame.graph.insert_node(kind, [value], [type_of(e) for e in v])
         for out, e in zip(node.outputs, v):

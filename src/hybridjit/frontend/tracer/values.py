@@ -108,6 +108,10 @@ def _strip_optional(t: T.Type) -> T.Type:
     return t.elem if isinstance(t, T.OptionalType) else t
 
 
+def _holds_tensor(items: Any) -> bool:
+    return any(isinstance(e, (torch.Tensor, list, tuple, dict)) for e in items)
+
+
 def _is_tensor_type(t: T.Type) -> bool:
     return isinstance(t, (T.TensorType, T.VarType)) or t == T.AnyType
 
@@ -142,6 +146,8 @@ class Materializer:
             elems = [self(e, t) for e, t in zip(v, want.elems)]
             return self.graph.insert_node("prim::TupleConstruct", elems,
                                           [T.TupleType(tuple(e.type for e in elems))]).output  # fmt: skip
+        if isinstance(v, dict) and isinstance(want, T.DictType) and _holds_tensor(v.values()):
+            return self.dict(v, want)
         if isinstance(want, T.ListType):  # `int[1] dim` given one int
             return self.list([v], want.elem)
         if is_number(v) and _is_tensor_type(want):
@@ -162,6 +168,12 @@ class Materializer:
             elem = T.unify_all(v.type for v in values) or T.TENSOR
         list_type = T.ListType(T.unrefined(elem))
         return self.graph.insert_node("prim::ListConstruct", values, [list_type]).output
+
+    def dict(self, items: dict[Any, Any], want: T.DictType) -> Value:
+        """A dict of traced tensors as `prim::DictConstruct` (a constant would freeze them)."""
+        flat = [x for k, e in items.items() for x in (self(k, want.key), self(e, want.value))]
+        dict_type = T.DictType(want.key, T.unrefined(want.value))
+        return self.graph.insert_node("prim::DictConstruct", flat, [dict_type]).output
 
     def _tensor(self, t: torch.Tensor, want: T.Type) -> Value:
         value = self.value_of(t)
