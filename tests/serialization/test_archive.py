@@ -272,3 +272,54 @@ def test_python_op_nodes_cannot_be_saved() -> None:
     g.insert_node("prim::PythonOp", [g.inputs[0]], [])
     with pytest.raises(hybridjit.ArchiveError, match="prim::PythonOp"):
         save_bytes(ScriptFunction("f", g))
+
+
+class Coder:
+    """torchvision's BoxCoder pattern: a plain class held by a module, its methods scripted."""
+
+    def __init__(self, weights: tuple[float, float], clip: float) -> None:
+        self.weights = weights
+        self.clip = clip
+        self.steps: list[int] = [1, 2]
+        self.scale: torch.Tensor = torch.tensor([0.5, 2.0])
+
+    def apply(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * self.weights[0]).clamp(max=self.clip) * self.scale + len(self.steps)
+
+
+class HoldsCoder(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.coder = Coder((2.0, 3.0), 1.5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.coder.apply(x)
+
+
+def test_script_class_objects_held_by_modules_are_saved_by_value() -> None:
+    model, x = HoldsCoder(), torch.randn(2)
+    loaded = load_bytes(save_bytes(hybridjit.script(model)))
+    torch.testing.assert_close(loaded(x), model(x))
+    torch.testing.assert_close(loaded(x), torch.jit.script(model)(x))
+    coder = loaded.coder
+    assert type(coder).__name__ == "Coder" and not isinstance(coder, Coder)  # never imported
+    assert (coder.weights, coder.clip, coder.steps) == ((2.0, 3.0), 1.5, [1, 2])
+    torch.testing.assert_close(coder.scale, model.coder.scale)
+
+
+def test_an_object_whose_field_is_missing_is_an_archive_error() -> None:
+    scripted = hybridjit.script(HoldsCoder())
+    del scripted.coder.steps
+    with pytest.raises(hybridjit.ArchiveError, match="field 'steps'"):
+        save_bytes(scripted)
+
+
+def cast(x: torch.Tensor, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    return x.to(dtype)
+
+
+def test_torch_enum_defaults_are_saved_as_their_numbers() -> None:
+    loaded = load_bytes(save_bytes(hybridjit.script(cast)))
+    x = torch.ones(2, dtype=torch.int32)
+    assert loaded(x).dtype == torch.float64
+    assert loaded(x, torch.float16).dtype == torch.float16

@@ -5,7 +5,7 @@ torchvision is a test-only dependency (`.ci/run` installs it with `--no-deps`, s
 torch stays). Its PyPI wheel is built against the CUDA torch and its C extension does not
 load beside torch+cpu; `tests/zoo/torchvision_shim.py` (written for this project) registers
 the `torchvision::` operators its models call (nms, roi_align, roi_pool, ps_roi_*,
-deform_conv2d) through `torch.library` with small CPU reference kernels before importing it.
+deform_conv2d, box_iou_rotated) through `torch.library` with small CPU reference kernels before importing it.
 
 Each model is built with random weights (`weights=None`, seeded), in eval mode, small
 (`tests/zoo/models.py`: few-dozen-pixel inputs, ViT/MViT/detection sized down). A model
@@ -44,17 +44,8 @@ import hybridjit  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 LOADS_PER_WORKER = 4
 
-# Models that do not pass yet, with the cause: (mode, model) -> reason.
-# Measured on the default sample at the end of session 3 (23 of 69 sample tests).
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ('script', 'fasterrcnn_mobilenet_v3_large_320_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'fcos_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'keypointrcnn_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'maskrcnn_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'retinanet_resnet50_fpn'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'ssd300_vgg16'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-    ('script', 'ssdlite320_mobilenet_v3_large'): 'detection model: scripting fails (fasterrcnn: a tuple index out of range; ssd: torch.ops.torchvision.box_iou_rotated not registered by the shim)',
-}  # fmt: skip
+# Models that do not pass yet, with the cause: (mode, model) -> reason (none since session 6).
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 class Loader:

@@ -9,9 +9,10 @@ torchvision's C++ sources) through `torch.library`, with small CPU reference ker
 Python, and then imports torchvision. Import `torchvision` through `import_torchvision()`.
 
 Kernels: `nms` (greedy, highest score first, as torchvision's CPU kernel), `roi_align`
-(torchvision's own pure-Python `_roi_align`), `roi_pool` and `ps_roi_*` (max/average over
-each bin), `deform_conv2d` (bilinear sampling, then a grouped matmul). They aim at
-correctness on small inputs, not speed; none of them has a backward.
+(bilinear samples averaged per bin, with the edge rule of torchvision's C++ kernel),
+`roi_pool` and `ps_roi_*` (max/average over each bin), `deform_conv2d` (bilinear sampling,
+then a grouped matmul), `box_iou_rotated` (the boxes' polygons clipped against each other).
+They aim at correctness on small inputs, not speed; none of them has a backward.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _SCHEMAS = {
     "Tensor bias, SymInt stride_h, SymInt stride_w, SymInt pad_h, SymInt pad_w, "
     "SymInt dilation_h, SymInt dilation_w, SymInt groups, SymInt offset_groups, bool use_mask) "
     "-> Tensor",
+    "box_iou_rotated": "box_iou_rotated(Tensor boxes1, Tensor boxes2) -> Tensor",
     "_cuda_version": "_cuda_version() -> int",
 }
 
@@ -65,14 +67,44 @@ def nms(dets: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch
 
 
 def roi_align(input, rois, spatial_scale, pooled_height, pooled_width, sampling_ratio, aligned):
-    # torchvision's own pure-Python reference (it only needs torch at call time).
-    from torchvision.ops.roi_align import _roi_align  # noqa: PLC0415 — torchvision imports us
+    """Each bin the average of a grid of bilinear samples (torchvision's RoIAlign)."""
+    out = input.new_zeros(rois.size(0), input.size(1), pooled_height, pooled_width)
+    offset = 0.5 if aligned else 0.0
+    for r, roi in enumerate(rois.tolist()):
+        x1, y1, x2, y2 = (v * spatial_scale - offset for v in roi[1:])
+        ys = _sample_positions(y1, y2 - y1, pooled_height, sampling_ratio, aligned, input.dtype)
+        xs = _sample_positions(x1, x2 - x1, pooled_width, sampling_ratio, aligned, input.dtype)
+        if ys.numel() and xs.numel():
+            y, x = ys.view(*ys.shape, 1, 1), xs.view(1, 1, *xs.shape)
+            y, x = torch.broadcast_tensors(y, x)
+            out[r] = _roi_bilinear(input[int(roi[0])], y, x).mean((2, 4))
+    return out
 
-    # `_roi_align` is wrapped in a lazy `torch.compile` (minutes on CPU); run the plain function.
-    reference = getattr(_roi_align, "__wrapped__", _roi_align)
-    return reference(
-        input, rois, spatial_scale, pooled_height, pooled_width, sampling_ratio, aligned
-    )
+
+def _sample_positions(start, extent, bins, sampling_ratio, aligned, dtype):
+    """(bins, grid) positions: a grid of samples at the centres of equal parts of each bin."""
+    extent = extent if aligned else max(extent, 1.0)
+    size = extent / bins
+    grid = sampling_ratio if sampling_ratio > 0 else math.ceil(extent / bins)
+    bin_starts = torch.arange(bins, dtype=dtype).view(-1, 1) * size
+    return start + bin_starts + (torch.arange(grid, dtype=dtype) + 0.5) * size / grid
+
+
+def _roi_bilinear(image, y, x):
+    """`image` (C, H, W) at float positions `y`, `x`, with RoIAlign's edge rule: a sample more
+    than a pixel outside is 0, one nearer is clamped onto the border."""
+    c, h, w = image.shape
+    outside = (y < -1) | (y > h) | (x < -1) | (x > w)
+    y, x = y.clamp(min=0), x.clamp(min=0)
+    y0, x0 = y.floor().long().clamp(max=h - 1), x.floor().long().clamp(max=w - 1)
+    y = torch.where(y0 >= h - 1, y0.to(y.dtype), y)
+    x = torch.where(x0 >= w - 1, x0.to(x.dtype), x)
+    y1, x1 = (y0 + 1).clamp(max=h - 1), (x0 + 1).clamp(max=w - 1)
+    ly, lx = y - y0, x - x0
+    hy, hx = 1 - ly, 1 - lx
+    value = (hy * hx * image[:, y0, x0] + hy * lx * image[:, y0, x1]
+             + ly * hx * image[:, y1, x0] + ly * lx * image[:, y1, x1])  # fmt: skip
+    return value * ~outside
 
 
 def _bins(rois, spatial_scale, ph, pw, height, width, rounded):
@@ -178,6 +210,58 @@ def deform_conv2d(input, weight, offset, mask, bias, stride_h, stride_w, pad_h, 
     wg = weight.view(groups, out_c // groups, -1)
     out = torch.einsum("gok,ngkp->ngop", wg, cols).reshape(n, out_c, oh, ow)
     return out + bias.view(1, -1, 1, 1)
+
+
+def box_iou_rotated(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
+    """IoU of (cx, cy, w, h, angle in degrees) boxes: the area of one box's polygon clipped
+    by the other's (Sutherland-Hodgman; both are convex)."""
+    polygons1, polygons2 = map(_corners, boxes1.tolist()), list(map(_corners, boxes2.tolist()))
+    rows = []
+    for a in polygons1:
+        row = []
+        for b in polygons2:
+            inter = _area(_clip(a, b))
+            union = _area(a) + _area(b) - inter
+            row.append(inter / union if union > 0 else 0.0)
+        rows.append(row)
+    return torch.tensor(rows, dtype=boxes1.dtype).reshape(len(boxes1), len(boxes2))
+
+
+def _corners(box: list[float]) -> list[tuple[float, float]]:
+    cx, cy, w, h, angle = box
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    half = ((w / 2, h / 2), (-w / 2, h / 2), (-w / 2, -h / 2), (w / 2, -h / 2))
+    return [(cx + dx * c - dy * s, cy + dx * s + dy * c) for dx, dy in half]
+
+
+def _clip(subject: list[tuple[float, float]], clip: list[tuple[float, float]]
+          ) -> list[tuple[float, float]]:  # fmt: skip
+    def inside(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> bool:
+        return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) >= 0
+
+    def crossing(p, q, a, b):  # noqa: ANN001, ANN202 — points
+        d1, d2 = (q[0] - p[0], q[1] - p[1]), (b[0] - a[0], b[1] - a[1])
+        t = ((a[0] - p[0]) * d2[1] - (a[1] - p[1]) * d2[0]) / (d1[0] * d2[1] - d1[1] * d2[0])
+        return (p[0] + t * d1[0], p[1] + t * d1[1])
+
+    out = subject
+    for a, b in zip(clip, clip[1:] + clip[:1]):
+        points, out = out, []
+        for p, q in zip(points, points[1:] + points[:1]):
+            if inside(q, a, b):
+                if not inside(p, a, b):
+                    out.append(crossing(p, q, a, b))
+                out.append(q)
+            elif inside(p, a, b):
+                out.append(crossing(p, q, a, b))
+        if not out:
+            break
+    return out
+
+
+def _area(polygon: list[tuple[float, float]]) -> float:
+    pairs = zip(polygon, polygon[1:] + polygon[:1])
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in pairs)) / 2
 
 
 def _cuda_version() -> int:

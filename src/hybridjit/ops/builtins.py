@@ -154,6 +154,8 @@ def builtin_name(obj: Any) -> str | None:
         return None
     if hit is not None and hit[0] is obj:
         return hit[1]
+    if isinstance(obj, torch._ops.OpOverloadPacket):  # torch.ops.torchvision.nms
+        return obj._qualified_op_name if registry.has_op(obj._qualified_op_name) else None
     if not callable(obj):
         return None
     return _module_function(obj) or _tensor_method(obj) or _functional_wrapper(obj)

@@ -31,6 +31,12 @@ LAYOUT_NUMBER: dict[Any, int] = {lay: i for i, lay in enumerate(LAYOUTS)}
 MEMORY_FORMATS: tuple[torch.memory_format, ...] = (
     torch.contiguous_format, torch.preserve_format, torch.channels_last, torch.channels_last_3d,
 )  # fmt: skip
+MEMORY_FORMAT_NUMBER = {f: i for i, f in enumerate(MEMORY_FORMATS)}
+# The number of a torch enum value, by its Python type.
+ENUM_NUMBERS: dict[type, dict[Any, int]] = {
+    torch.dtype: DTYPE_NUMBER, torch.layout: LAYOUT_NUMBER,
+    torch.memory_format: MEMORY_FORMAT_NUMBER,
+}  # fmt: skip
 
 # Argument types whose int values become torch objects when handed to a torch callable.
 ENUM_TABLES: dict[T.Type, tuple[Any, ...]] = {

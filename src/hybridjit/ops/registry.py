@@ -19,6 +19,8 @@ import torch
 
 from hybridjit.ops.schema import Schema, schema_from_torch
 
+# The namespaces of the ops written by the frontends; other namespaces' registered operators
+# (`torchvision::nms`, `quantized::...`) are reached through `torch.ops.<ns>.<op>`.
 NAMESPACES = ("aten", "prim")
 
 
@@ -111,7 +113,7 @@ def _schema(name: str, overload: str) -> Schema:
 
 def _packet(name: str) -> Any:
     ns, sep, op = name.partition("::")
-    if not sep or ns not in NAMESPACES or not op.isidentifier():
+    if not sep or not ns.isidentifier() or not op.isidentifier():
         return None
     try:
         packet = getattr(getattr(torch.ops, ns), op)

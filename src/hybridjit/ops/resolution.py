@@ -260,9 +260,10 @@ def _returns_fit(schema: Schema, output_types: Sequence[T.Type]) -> bool:
 
 
 def attach_schemas(graph: Any) -> None:
-    """Set `node.schema` on every aten/prim node (nested blocks included) that has one."""
+    """Set `node.schema` on every operator node (nested blocks included) that has one."""
     for node in graph.all_nodes():
-        if node.kind.split("::", 1)[0] in registry.NAMESPACES and node.schema is None:
+        ns = node.kind.split("::", 1)[0]
+        if node.schema is None and (ns in registry.NAMESPACES or registry.has_op(node.kind)):
             types = [v.type for v in node.inputs]
             outs = [v.type for v in node.outputs]
             node.schema = match_node(node.kind, types, len(node.outputs), outs)

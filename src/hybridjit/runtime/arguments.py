@@ -34,6 +34,7 @@ import torch
 
 from hybridjit.errors import ArgumentError
 from hybridjit.ir import types as T
+from hybridjit.ops.numbering import ENUM_NUMBERS
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -196,6 +197,8 @@ def _convert_int(v: Any) -> Any:
         if INT64_MIN <= v <= INT64_MAX:
             return v
         raise Mismatch("int out of the int64 range")
+    if type(v) in ENUM_NUMBERS:  # torch.float16 for `dtype: torch.dtype` (an int), as torch.jit
+        return ENUM_NUMBERS[type(v)][v]
     raise Mismatch(_found(v))
 
 

@@ -5,6 +5,7 @@
     Device cpu                -> "cpu"          Tensor           -> its index in tensors.json
     int[] / (int, str)        -> JSON lists     Dict(str, int)   -> [[key, value], ...]
     Set(int) / (int, ...)     -> JSON lists (a set in its iteration order, rebuilt in it)
+    script class object       -> its fields' values, in the class's attribute order
     int? None / 3             -> null / 3       Scalar / Any / Union(...) -> ["int", 3]
 
 Decoding checks every value against its type, so a wrong JSON type is an `ArchiveError`,
@@ -22,6 +23,8 @@ import torch
 from hybridjit.errors import ArchiveError, Error
 from hybridjit.ir import types as T
 from hybridjit.ir.parser import parse_type
+from hybridjit.ops.numbering import ENUM_NUMBERS
+from hybridjit.runtime.objects import ScriptObject
 
 MAX_TYPE_STRING = 2000
 MAX_TYPE_DEPTH = 32
@@ -90,6 +93,8 @@ def encode(value: Any, t: T.Type, tensor_ref: TensorRef) -> Any:
 
 
 def _enc_int(v: Any, t: T.Type, ref: TensorRef) -> Any:
+    if type(v) in ENUM_NUMBERS:  # `dtype: torch.dtype = torch.float32`: a number in graphs
+        return ENUM_NUMBERS[type(v)][v]
     if isinstance(v, bool) or not isinstance(v, int):
         raise ArchiveError(f"expected an int for type {t}, got {type(v).__name__}")
     return v
@@ -119,6 +124,19 @@ def _enc_tuple(v: Any, t: T.TupleType, ref: TensorRef) -> Any:
     return [encode(x, e, ref) for x, e in zip(v, t.elems, strict=True)]
 
 
+def _enc_object(v: Any, t: T.ClassType, ref: TensorRef) -> Any:
+    # An object is saved by value: two attributes holding one object load as two copies.
+    if t.is_module:
+        raise ArchiveError(f"a module of type {t} is saved as a submodule, not as a value")
+    fields = []
+    for name, field_type in t.attributes.items():
+        if not hasattr(v, name):
+            raise ArchiveError(f"expected a {t} object with field {name!r}, found "
+                               f"{type(v).__name__} without it")  # fmt: skip
+        fields.append(encode(getattr(v, name), field_type, ref))
+    return fields
+
+
 _SIMPLE_ENCODERS: dict[str, Callable[..., Any]] = {
     "int": _enc_int, "ScalarType": _enc_int, "Layout": _enc_int, "MemoryFormat": _enc_int,
     "float": _enc_float, "bool": lambda v, t, r: bool(v), "str": lambda v, t, r: str(v),
@@ -137,6 +155,7 @@ _ENCODERS: dict[type, Callable[..., Any]] = {
     T.UnionType: _enc_tagged,
     T.SetType: lambda v, t, r: [encode(x, t.elem, r) for x in v],
     T.VarTupleType: lambda v, t, r: [encode(x, t.elem, r) for x in v],
+    T.ClassType: _enc_object,
 }
 
 
@@ -247,6 +266,19 @@ def _dec_var_tuple(data: Any, t: T.VarTupleType, get: TensorGet, where: str) -> 
     return tuple(decode(x, t.elem, get, where) for x in _want(data, list, t, where))
 
 
+def _dec_object(data: Any, t: T.ClassType, get: TensorGet, where: str) -> Any:
+    cls = t.python_class
+    if t.is_module or not (isinstance(cls, type) and issubclass(cls, ScriptObject)):
+        raise ArchiveError(f"{where}: values of type {t} cannot be loaded")
+    items = _want(data, list, t, where)
+    if len(items) != len(t.attributes):
+        raise ArchiveError(f"{where}: {t} has {len(t.attributes)} fields, got {len(items)}")
+    obj = cls.__new__(cls)
+    for (name, field_type), x in zip(t.attributes.items(), items):
+        object.__setattr__(obj, name, decode(x, field_type, get, f"{where}.{name}"))
+    return obj
+
+
 _SIMPLE_DECODERS: dict[str, Callable[..., Any]] = {
     "int": _dec_int, "ScalarType": _dec_int, "Layout": _dec_int, "MemoryFormat": _dec_int,
     "float": _dec_float, "complex": _dec_complex, "Device": _dec_device,
@@ -257,5 +289,5 @@ _SIMPLE_DECODERS: dict[str, Callable[..., Any]] = {
 _DECODERS: dict[type, Callable[..., Any]] = {
     T.TensorType: _dec_tensor, T.OptionalType: _dec_optional, T.ListType: _dec_list,
     T.TupleType: _dec_tuple, T.DictType: _dec_dict, T.UnionType: _dec_tagged,
-    T.SetType: _dec_set, T.VarTupleType: _dec_var_tuple,
+    T.SetType: _dec_set, T.VarTupleType: _dec_var_tuple, T.ClassType: _dec_object,
 }  # fmt: skip

@@ -238,11 +238,16 @@ class _Writer:
         return out
 
     def _typed(self, name: str, value: Any, declared: Type | None) -> list[Any]:
-        t = value_type(value, declared if not isinstance(declared, ClassType) else None)
+        is_object = isinstance(declared, ClassType) and not declared.is_module
+        t = value_type(value, declared if is_object or not isinstance(declared, ClassType) else None)
+        self._object_type(t)
         try:
             return [name, type_string(t), encode(value, t, self.tensors.add)]
         except ArchiveError as e:
             raise ArchiveError(f"attribute {name!r}: {e}") from None
+        except RecursionError:
+            raise ArchiveError(f"attribute {name!r}: a cyclic or too deeply nested object "
+                               "(objects are saved by value)") from None  # fmt: skip
 
 
 def function_constants(graph: Graph) -> list[Any]:

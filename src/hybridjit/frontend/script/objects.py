@@ -204,13 +204,23 @@ def _pick_overload(c: C, fn: Any, overloads: list[Any], args: list[SugaredValue]
             continue
         # Keyword arguments count too: `F.interpolate(x, size=[h, w])` is the List[int] one,
         # and so do the defaults left: `torch.norm(x, dim=0)` is the `p: str` one.
-        if all(T.is_subtype(a, f) for (a, _), f in zip(pairs, formal)) and \
+        if all(_argument_fits(a, f) for (a, _), f in zip(pairs, formal)) and \
                 _defaults_fit(params[len(actual):], named, declared):  # fmt: skip
             return _with_annotations(fn, decl)
     c.fail(f"expected arguments matching an overload of {fn.__name__}")
 
 
 _OVERLOADED: dict[tuple[Any, Any], Any] = {}
+
+
+def _argument_fits(actual: T.Type, formal: T.Type) -> bool:
+    """A subtype, or a tuple for a list (`size=(h, w)` for `Optional[List[int]]`), as
+    argument binding converts it."""
+    if T.is_subtype(actual, formal):
+        return True
+    target = formal.elem if isinstance(formal, T.OptionalType) else formal
+    return isinstance(target, T.ListType) and isinstance(actual, T.TupleType) and \
+        all(T.is_subtype(e, target.elem) for e in actual.elems)  # fmt: skip
 
 
 def _defaults_fit(rest: list[inspect.Parameter], named: dict[str, T.Type],
@@ -275,7 +285,7 @@ def _boolean_dispatch(c: C, info: dict[str, Any], args: list[SugaredValue],
             c.fail(f"expected a constant value for argument '{info['arg_name']}'")
         flag = v.node.attributes.get("value")
     target = info["if_true"] if flag else info["if_false"]
-    return call_function(c, target, args, kwargs)
+    return call_python_object(c, target, args, kwargs)  # a branch may dispatch again (unique)
 
 
 def _construct(

@@ -16,16 +16,8 @@ import torch
 from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Value
-from hybridjit.ops.numbering import DTYPE_NUMBER, LAYOUT_NUMBER, MEMORY_FORMATS
-
-MEMORY_FORMAT_NUMBER = {f: i for i, f in enumerate(MEMORY_FORMATS)}
-
 # torch enums travel through graphs as ints (TorchScript numbering).
-ENUM_NUMBERS: dict[type, dict[Any, int]] = {
-    torch.dtype: DTYPE_NUMBER,
-    torch.layout: LAYOUT_NUMBER,
-    torch.memory_format: MEMORY_FORMAT_NUMBER,
-}
+from hybridjit.ops.numbering import ENUM_NUMBERS
 
 _PY_TYPES: tuple[tuple[type, T.Type], ...] = (
     (bool, T.BoolType), (int, T.IntType), (float, T.FloatType), (complex, T.ComplexType),
