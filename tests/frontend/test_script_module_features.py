@@ -2,9 +2,11 @@
 `__prepare_scriptable__` hook and interfaces (`hybridjit.interface` or `torch.jit.interface`).
 Compared with eager, both executors, save/load and torch.jit."""
 
+from typing import Any
+
 import pytest
 import torch
-from tests.differential import check_module
+from tests.differential import check_module, round_trip
 from torch import nn
 
 import hybridjit
@@ -169,3 +171,38 @@ class MaybeNorm(nn.Module):
 @pytest.mark.parametrize("with_norm", [True, False])
 def test_and_with_a_statically_false_operand(with_norm: bool) -> None:
     check_module(MaybeNorm(with_norm), [(torch.randn(2, 3),)])
+
+
+class _Containers(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = torch.nn.ModuleList([torch.nn.Linear(2, 2), torch.nn.ReLU()])
+        self.heads = torch.nn.ModuleDict({"cls": torch.nn.Linear(2, 3), "box": torch.nn.Linear(2, 4)})
+        self.seq = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for b in self.blocks:
+            x = b(x)
+        return self.seq(self.heads["cls"](x)[:, :2])
+
+
+def _container_views(m: Any, x: torch.Tensor) -> list[Any]:
+    return [len(m.blocks), len(m.heads), len(m.seq), len(list(m.heads)),
+            m.blocks[0](x), m.blocks[-1](x), m.heads["box"](x), m.seq[1](x), m.seq[0:1](x),
+            [sub(x) for sub in m.blocks]]  # fmt: skip
+
+
+def test_compiled_module_containers_index_iterate_and_have_a_len() -> None:
+    model, x = _Containers(), torch.randn(1, 2)
+    expected = _container_views(torch.jit.script(model), x)
+    scripted = hybridjit.script(model)
+    for compiled in (scripted, round_trip(scripted)):
+        torch.testing.assert_close(_container_views(compiled, x), expected)
+        assert list(compiled.heads) == ["cls", "box"]
+    traced = hybridjit.trace(model, (x,))  # only the submodules the trace ran have a forward
+    assert (len(traced.blocks), list(traced.heads)) == (2, ["cls", "box"])
+    torch.testing.assert_close(traced.seq[1](x), model.seq[1](x))
+    assert isinstance(scripted.seq[0:1], torch.nn.Sequential)
+    assert "cls" in scripted.heads and scripted.blocks[1] in scripted.blocks  # beyond torch.jit
+    with pytest.raises(TypeError):
+        len(scripted.seq[0])  # a Linear is no container

@@ -147,3 +147,55 @@ class _BoundMethod:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.method, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# containers: a compiled ModuleList / Sequential / ModuleDict indexes, iterates and has a len,
+# as torch.jit.script's does (`m.blocks[0]`, `len(m.layers)`, `m.heads["cls"]`).
+
+_SEQUENCES = frozenset({"ModuleList", "Sequential"})
+_MAPPINGS = frozenset({"ModuleDict"})
+
+
+class _ContainerMethods:
+    """The Python container protocol of a compiled module container, over its submodules."""
+
+    _modules: dict[str, torch.nn.Module | None]
+
+    def _hj_is_mapping(self) -> bool:
+        return self.original_name in _MAPPINGS  # type: ignore[attr-defined]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Any:
+        return iter(self._modules) if self._hj_is_mapping() else iter(self._modules.values())
+
+    def __contains__(self, item: Any) -> bool:
+        if self._hj_is_mapping():
+            return item in self._modules
+        return any(item is m for m in self._modules.values())
+
+    def __getitem__(self, key: Any) -> Any:
+        if self._hj_is_mapping():
+            return self._modules[key]
+        items = list(self._modules.values())
+        if not isinstance(key, slice):
+            return items[key]
+        if self.original_name == "Sequential":  # type: ignore[attr-defined]
+            return torch.nn.Sequential(*items[key])
+        return torch.nn.ModuleList(items[key])
+
+
+_CONTAINER_CLASSES: dict[type, type] = {}
+
+
+def adopt_container_protocol(module: ScriptModule) -> None:
+    """Give `module` the container protocol when it was compiled from a module container."""
+    if module.original_name not in _SEQUENCES | _MAPPINGS:
+        return
+    base = type(module)
+    if base not in _CONTAINER_CLASSES:
+        _CONTAINER_CLASSES[base] = type(base.__name__, (_ContainerMethods, base),
+                                        {"__module__": base.__module__})  # fmt: skip
+    module.__class__ = _CONTAINER_CLASSES[base]

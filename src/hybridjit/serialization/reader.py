@@ -23,7 +23,7 @@ from hybridjit.ir.printer import OpaqueTensor
 from hybridjit.ir.verifier import verify
 from hybridjit.ops.builtins import OPERATOR_METHODS
 from hybridjit.runtime.function import ScriptFunction
-from hybridjit.runtime.module import ScriptModule
+from hybridjit.runtime.module import ScriptModule, adopt_container_protocol
 from hybridjit.runtime.objects import object_class
 from hybridjit.serialization import format as F
 from hybridjit.serialization.checks import (
@@ -369,6 +369,7 @@ class _Builder:
         if type_name not in self.types:
             raise ArchiveError(f"{where}: unknown type {type_name[:80]!r}")
         object.__setattr__(m, "_hj_type", self.types[type_name])
+        adopt_container_protocol(m)
         info = self.type_infos[type_name]
         m.training = get(r, "training", bool, where)
         for name, ref in pairs(get(r, "parameters", list, where), where):

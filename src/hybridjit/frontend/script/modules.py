@@ -39,7 +39,7 @@ from hybridjit.frontend.script.types_from_annotations import (
 )  # fmt: skip
 from hybridjit.ir import types as T
 from hybridjit.runtime.function import ScriptFunction
-from hybridjit.runtime.module import CONSTRUCTION_HOOKS, ScriptModule
+from hybridjit.runtime.module import CONSTRUCTION_HOOKS, ScriptModule, adopt_container_protocol
 from hybridjit.utils import collector_paused
 
 if TYPE_CHECKING:
@@ -389,6 +389,7 @@ def _build(info: ModuleInfo) -> ScriptModule:
     sm = ScriptModule.__new__(ScriptModule)
     ScriptModule.__init__(sm)
     object.__setattr__(sm, "_hj_type", info.type)
+    adopt_container_protocol(sm)
     object.__setattr__(sm, "_hj_info", info)
     object.__setattr__(sm, "_hj_original", module)
     object.__setattr__(sm, "_hj_constructed", True)

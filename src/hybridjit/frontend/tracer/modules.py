@@ -18,7 +18,7 @@ from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Node, Value
 from hybridjit.runtime.function import ScriptFunction
-from hybridjit.runtime.module import ScriptModule
+from hybridjit.runtime.module import ScriptModule, adopt_container_protocol
 
 
 class TracedModule(ScriptModule):
@@ -168,6 +168,7 @@ def build(state: TracingState, module: torch.nn.Module,
     traced = memo[id(module)] = TracedModule(type(module).__name__)
     cls = module_type(state, module)
     object.__setattr__(traced, "_hj_type", cls)
+    adopt_container_protocol(traced)
     traced._parameters.update(module._parameters)
     traced._buffers.update(module._buffers)
     traced._non_persistent_buffers_set.update(module._non_persistent_buffers_set)
