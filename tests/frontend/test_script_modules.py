@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 from typing import Dict, List, Optional
 
 import pytest
@@ -224,3 +226,25 @@ def test_len_enumerate_and_isinstance_on_module_lists() -> None:
     s = hybridjit.script(m)
     x = torch.randn(3, 2)
     torch.testing.assert_close(s(x), m(x))
+
+
+class _Weighted(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = torch.nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x).relu()
+
+
+def test_scripting_keeps_no_module_alive_after_its_script_module_is_gone() -> None:
+    # The shared concrete-type cache once held the first instance of each type, so a model
+    # zoo scripted in one process kept every model's weights (22 GB, then the OOM killer).
+    for _ in range(2):  # the second instance reuses the cached type
+        model = _Weighted()
+        alive = weakref.ref(model), weakref.ref(model.inner.weight)
+        scripted = hybridjit.script(model)
+        scripted(torch.randn(1, 4))
+        del model, scripted
+        gc.collect()
+        assert [r() for r in alive] == [None, None]

@@ -241,8 +241,18 @@ def module_info(module: torch.nn.Module) -> ModuleInfo:
     info.type.attributes.update({**info.params, **info.attributes,
                                  **{k: s.type for k, s in info.submodules.items()}})  # fmt: skip
     info.type.constants.update(info.constants)
-    _TYPES[key] = info
+    _TYPES[key] = _template(info)
     return info
+
+
+def _template(info: ModuleInfo) -> ModuleInfo:
+    """What later modules of the same concrete type share with `info` (its tables, whose
+    compiled methods fill in for both), without `info`'s module: the cache must not keep
+    a model's weights alive."""
+    template = ModuleInfo.__new__(ModuleInfo)
+    template.__dict__.update(info.__dict__)
+    template.module, template.submodules = None, {}  # type: ignore[assignment]
+    return template
 
 
 def _share(view: ModuleInfo, shared: ModuleInfo) -> ModuleInfo:

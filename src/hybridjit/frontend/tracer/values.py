@@ -16,8 +16,7 @@ import torch
 from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Value
-# torch enums travel through graphs as ints (TorchScript numbering).
-from hybridjit.ops.numbering import ENUM_NUMBERS
+from hybridjit.ops.numbering import ENUM_NUMBERS  # torch enums are ints in graphs
 
 _PY_TYPES: tuple[tuple[type, T.Type], ...] = (
     (bool, T.BoolType), (int, T.IntType), (float, T.FloatType), (complex, T.ComplexType),
