@@ -346,3 +346,49 @@ def test_graph_text_naming_an_enum_member_that_is_not_stored_is_refused(
     name = next(n for n in items if n.startswith("code/"))
     items[name] = items[name].replace(b"Color.GREEN]", b"Color.PURPLE]")
     refused(rebuild(items), "has no member 'PURPLE'")
+
+
+class Palette:
+    """A script-class object whose fields hold enum members."""
+
+    def __init__(self) -> None:
+        self.main = Color.BLUE
+        self.modes: List[Mode] = [Mode.SLOW, Mode.FAST]
+
+
+class Configured(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.color = Color.GREEN
+        self.weights: List[Weight] = [Weight.HALF, Weight.HUGE]
+        self.palette = Palette()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.color == Color.GREEN and self.palette.main == Color.BLUE:
+            x = x + self.weights[0].value
+        if self.palette.modes[0] == Mode.SLOW:
+            x = x * 2
+        return x
+
+
+def test_enum_members_held_by_module_attributes_and_objects_round_trip() -> None:
+    model, x = Configured(), torch.ones(2)
+    data = save_bytes(hybridjit.script(model))
+    saved = {r["name"].rsplit(".", 1)[-1] for r in model_json(data)["enums"]}
+    assert saved == {"Color", "Weight", "Mode"}
+    loaded = load_bytes(data)
+    torch.testing.assert_close(loaded(x), model(x))
+    torch.testing.assert_close(loaded(x), torch.jit.script(model)(x))
+    assert (loaded.color.name, [w.name for w in loaded.weights]) == ("GREEN", ["HALF", "HUGE"])
+    assert type(loaded.color) is not Color  # the rebuilt class: nothing imported
+    assert (loaded.palette.main.name, [m.value for m in loaded.palette.modes]) == ("BLUE", ["slow", "fast"])  # noqa: E501
+
+
+def test_an_attribute_naming_a_member_its_enum_lacks_is_refused() -> None:
+    data = save_bytes(hybridjit.script(Configured()))
+
+    def rename(m: Any) -> None:
+        root = next(r for r in m["modules"] if any(a[0] == "color" for a in r["attributes"]))
+        next(a for a in root["attributes"] if a[0] == "color")[2] = "PURPLE"
+
+    refused(edit_json(data, "model.json", rename), "has no member 'PURPLE'")

@@ -319,6 +319,9 @@ class EnumType(Type):
     qualified_name: str
     value_type: Type = IntType
     names: tuple[str, ...] = ()
+    # The Python enum class (for a loaded archive, the rebuilt one); None when only the name
+    # is known (a type read from text).
+    python_class: object = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"Enum<{self.qualified_name}>"

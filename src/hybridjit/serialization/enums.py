@@ -9,6 +9,8 @@ hold its Python class.  The archive stores each enum class whose members a graph
 and loading builds `enum.Enum("Color", [("RED", 1), ("GREEN", 2)])` — an equivalent class
 made from names and values alone, so nothing from the archive is imported or executed.
 Loaded graphs hold members of the rebuilt class; saving them again gives the same record.
+Module attributes holding members are saved by member name (`values.py`) and register their
+class here the same way.
 """
 
 from __future__ import annotations
@@ -64,6 +66,21 @@ class EnumWriter:
             for name, value in node.attributes.items():
                 for member, named in _paired_enums(value, back.attributes.get(name), where):
                     self._add(named.qualified_class, type(member), where)
+
+    def add_type(self, t: T.Type, where: str, seen: set[str] | None = None) -> None:
+        """Record the enum classes inside type `t` (a module attribute's: `List[Color]`, or a
+        field's of a script-class object)."""
+        seen = set() if seen is None else seen
+        if isinstance(t, T.EnumType):
+            if not isinstance(t.python_class, type) or not issubclass(t.python_class, enum.Enum):
+                raise ArchiveError(f"{where}: cannot save values of {t}: its enum class is unknown")
+            self._add(t.qualified_name, t.python_class, where)
+        inner = list(t.contained())
+        if isinstance(t, T.ClassType) and not t.is_module and t.qualified_name not in seen:
+            seen.add(t.qualified_name)
+            inner += t.attributes.values()
+        for i in inner:
+            self.add_type(i, where, seen)
 
     def _add(self, qualified: str, cls: type[enum.Enum], where: str) -> None:
         known = self.classes.get(qualified)
@@ -175,7 +192,7 @@ def enum_types(classes: dict[str, type[enum.Enum]]) -> dict[str, T.EnumType]:
     """The IR type of each rebuilt class, for the parser to give `Enum<name>` values."""
     return {
         name: T.EnumType(name, VALUE_TYPES[_VALUE_TYPE_NAMES[type(next(iter(cls)).value)]],
-                         tuple(m.name for m in cls))
+                         tuple(m.name for m in cls), cls)
         for name, cls in classes.items()
     }  # fmt: skip
 

@@ -199,8 +199,8 @@ class _Builder:
 
     def root(self, root: dict[str, Any]) -> Any:
         kind = get(root, "kind", str, "manifest root")
+        self._read_enums(self.model.get("enums", []))  # type attributes may be enums
         self._read_types(get(self.model, "types", list, F.MODEL))
-        self._read_enums(self.model.get("enums", []))
         self._read_functions(get(self.model, "functions", list, F.MODEL))
         if kind == "function":
             return self._function_ref(get(root, "ref", str, "manifest root"))
@@ -216,8 +216,11 @@ class _Builder:
             name = check_qualified_name(get(r, "name", str, f"type {i}"), "type name")
             if name in self.types:
                 raise ArchiveError(f"type {name!r} is defined twice")
+            if name in self.enums:
+                raise ArchiveError(f"{name!r} is defined both as a module type and as an enum")
             self.types[name] = _class_type(name, r)
             self.type_infos[name] = TypeInfo()
+        self.parser_types.update(self.types)
         for r in records:
             t = self.types[r["name"]]
             for n, s in pairs(get(r, "attributes", list, t.qualified_name), t.qualified_name):
@@ -231,10 +234,7 @@ class _Builder:
 
     def _read_enums(self, records: Any) -> None:
         self.enums = build_enums(records, F.MODEL)
-        clash = sorted(set(self.enums) & set(self.types))
-        if clash:
-            raise ArchiveError(f"{clash[0]!r} is defined both as a module type and as an enum")
-        self.parser_types = {**self.types, **enum_types(self.enums)}
+        self.parser_types = dict(enum_types(self.enums))
 
     def _type(self, text: Any, where: str) -> T.Type:
         return self._relink(type_from_string(text, where), where)
@@ -245,6 +245,9 @@ class _Builder:
             if t.qualified_name not in self.types:
                 raise ArchiveError(f"{where}: unknown class type {t.qualified_name[:80]!r}")
             return self.types[t.qualified_name]
+        if isinstance(t, T.EnumType):  # its class is stored where a member is (else unknown)
+            known = self.parser_types.get(t.qualified_name)
+            return known if isinstance(known, T.EnumType) else t
         if isinstance(t, (T.ListType, T.OptionalType, T.FutureType)):
             return type(t)(self._relink(t.elem, where))
         if isinstance(t, T.TupleType):

@@ -6,6 +6,7 @@
     int[] / (int, str)        -> JSON lists     Dict(str, int)   -> [[key, value], ...]
     Set(int) / (int, ...)     -> JSON lists (a set in its iteration order, rebuilt in it)
     script class object       -> its fields' values, in the class's attribute order
+    enum member Color.RED     -> "RED" (the class is an "enums" record of model.json)
     int? None / 3             -> null / 3       Scalar / Any / Union(...) -> ["int", 3]
 
 Decoding checks every value against its type, so a wrong JSON type is an `ArchiveError`,
@@ -14,6 +15,7 @@ never a surprise later; types come from type strings (`parse_type`) of bounded s
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from typing import Any, Callable
@@ -137,6 +139,12 @@ def _enc_object(v: Any, t: T.ClassType, ref: TensorRef) -> Any:
     return fields
 
 
+def _enc_enum(v: Any, t: T.EnumType, ref: TensorRef) -> Any:
+    if not isinstance(v, enum.Enum) or (t.names and v.name not in t.names):
+        raise ArchiveError(f"expected a member of {t}, got {type(v).__name__} {str(v)[:40]}")
+    return v.name
+
+
 _SIMPLE_ENCODERS: dict[str, Callable[..., Any]] = {
     "int": _enc_int, "ScalarType": _enc_int, "Layout": _enc_int, "MemoryFormat": _enc_int,
     "float": _enc_float, "bool": lambda v, t, r: bool(v), "str": lambda v, t, r: str(v),
@@ -156,6 +164,7 @@ _ENCODERS: dict[type, Callable[..., Any]] = {
     T.SetType: lambda v, t, r: [encode(x, t.elem, r) for x in v],
     T.VarTupleType: lambda v, t, r: [encode(x, t.elem, r) for x in v],
     T.ClassType: _enc_object,
+    T.EnumType: _enc_enum,
 }
 
 
@@ -279,6 +288,16 @@ def _dec_object(data: Any, t: T.ClassType, get: TensorGet, where: str) -> Any:
     return obj
 
 
+def _dec_enum(data: Any, t: T.EnumType, get: TensorGet, where: str) -> Any:
+    cls = t.python_class
+    if not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
+        raise ArchiveError(f"{where}: values of type {t} cannot be loaded")
+    name = _want(data, str, t, where)
+    if name not in cls.__members__:
+        raise ArchiveError(f"{where}: {t} has no member {name[:60]!r}")
+    return cls.__members__[name]
+
+
 _SIMPLE_DECODERS: dict[str, Callable[..., Any]] = {
     "int": _dec_int, "ScalarType": _dec_int, "Layout": _dec_int, "MemoryFormat": _dec_int,
     "float": _dec_float, "complex": _dec_complex, "Device": _dec_device,
@@ -290,4 +309,5 @@ _DECODERS: dict[type, Callable[..., Any]] = {
     T.TensorType: _dec_tensor, T.OptionalType: _dec_optional, T.ListType: _dec_list,
     T.TupleType: _dec_tuple, T.DictType: _dec_dict, T.UnionType: _dec_tagged,
     T.SetType: _dec_set, T.VarTupleType: _dec_var_tuple, T.ClassType: _dec_object,
+    T.EnumType: _dec_enum,
 }  # fmt: skip

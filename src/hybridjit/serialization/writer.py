@@ -241,6 +241,7 @@ class _Writer:
         is_object = isinstance(declared, ClassType) and not declared.is_module
         t = value_type(value, declared if is_object or not isinstance(declared, ClassType) else None)
         self._object_type(t)
+        self.enums.add_type(t, f"attribute {name!r}")
         try:
             return [name, type_string(t), encode(value, t, self.tensors.add)]
         except ArchiveError as e:

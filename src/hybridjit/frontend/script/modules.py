@@ -196,11 +196,23 @@ def _attribute_type(module: torch.nn.Module, name: str, value: Any,
             pass
     if isinstance(value, torch.nn.Parameter | torch.Tensor):
         return T.TENSOR
+    return _value_type(value)
+
+
+def _value_type(value: Any) -> T.Type:
+    """The type torch.jit infers for an unannotated attribute value (enum members and lists
+    or tuples of them included)."""
     if isinstance(value, enum.Enum):
         return type_from_python(type(value))
     try:
         return T.type_of_value(value)
     except TypeError:
+        if isinstance(value, tuple) and value:
+            return T.TupleType(tuple(_value_type(e) for e in value))
+        if isinstance(value, list) and value and isinstance(value[0], enum.Enum):
+            elem = _value_type(value[0])
+            if all(_value_type(e) == elem for e in value):
+                return T.ListType(elem)
         return _script_class_type(value)
 
 

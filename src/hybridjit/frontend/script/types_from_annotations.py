@@ -126,7 +126,7 @@ def named_tuple_type(cls: type) -> T.TupleType:
 def enum_type(cls: type[enum.Enum]) -> T.EnumType:
     members = list(cls)
     value_type = T.type_of_value(members[0].value) if members else T.IntType
-    return T.EnumType(qualified_name(cls), value_type, tuple(m.name for m in members))
+    return T.EnumType(qualified_name(cls), value_type, tuple(m.name for m in members), cls)
 
 
 class Scope(dict):  # type: ignore[type-arg]
