@@ -371,3 +371,17 @@ def test_torch_device() -> None:
     check_script(p_device, [(torch.ones(2),)])
     check_script(device_keyword, [(torch.ones(2),)])
     check_script(device_str, [(torch.ones(2),)])
+
+
+def item_sum(x: torch.Tensor) -> float:
+    return x.norm(2).item() + x.sum().item()
+
+
+def item_count(x: torch.Tensor) -> int:
+    return x.sum().item()
+
+
+def test_a_returned_scalar_converts_to_the_declared_number_type() -> None:
+    # `.item()` is a Scalar; a `-> float` / `-> int` return converts it, as torch.jit does.
+    check_script(item_sum, [(torch.ones(3),), (torch.arange(4.0),)])
+    check_script(item_count, [(torch.ones(3, dtype=torch.long),)])

@@ -194,9 +194,13 @@ class TestSemantics:
         assert torch.equal(out[0]["s"], torch.full((2,), 2.0))
         assert torch.equal(out[1][0], torch.full((2,), 3.0))
 
-    def test_list_output_needs_strict_false(self) -> None:
+    def test_list_output_warns_and_dict_output_needs_strict_false(self) -> None:
+        # As torch.jit.trace: a list output is a TracerWarning, a dict output an error.
+        with pytest.warns(hybridjit.TracerWarning, match="strict=False"):
+            traced = hybridjit.trace(lambda x: [x, x + 1], (torch.ones(1),))
+        assert traced(torch.zeros(1)) == [torch.zeros(1), torch.ones(1)]
         with pytest.raises(hybridjit.FrontendError, match="strict=False"):
-            _trace(lambda x: [x, x], torch.ones(1))
+            _trace(lambda x: {"x": x}, torch.ones(1))
 
     def test_non_tensor_input_is_rejected(self) -> None:
         with pytest.raises(hybridjit.FrontendError, match="cannot trace an input of type int"):

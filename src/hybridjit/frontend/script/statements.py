@@ -89,6 +89,9 @@ def assigned_names(stmts: list[ast.stmt]) -> list[str]:
     return names
 
 
+_NUMBER_RETURNS = {T.FloatType: "aten::Float", T.IntType: "aten::Int"}
+
+
 class StatementsMixin:
     """Statement builders; expects the FunctionCompiler attributes (env, graph, emit...)."""
 
@@ -288,6 +291,10 @@ class StatementsMixin:
     def emit_return_value(self: FunctionCompiler, sv: SugaredValue) -> None:
         generators.check_not_escaping(self, sv, "returned from a scripted function")
         v = sv.value(self)
+        if self.return_type in _NUMBER_RETURNS and v.type == T.NumberType:
+            # `-> float` returning `x.item() + 1` (a Scalar): converted, as TorchScript does for
+            # returns (not for annotated assignments).
+            v = self.call_builtin_values(_NUMBER_RETURNS[self.return_type], [v], {})
         if self.return_type is not None:
             v = self.convert_to(v, self.return_type, "the return value")
         self.env.set(RET_VAL, SimpleValue(v))

@@ -12,11 +12,12 @@ Outputs are packed back with `prim::TupleConstruct` / `ListConstruct` / `DictCon
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import torch
 
-from hybridjit.errors import FrontendError
+from hybridjit.errors import FrontendError, TracerWarning
 from hybridjit.frontend.tracer.record import bind_result, materializer, value_of
 from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.ir import types as T
@@ -56,11 +57,14 @@ def output_value(state: TracingState, v: Any, strict: bool = False) -> Value:
         return value_of(state, v)
     if isinstance(v, (list, dict)) and strict:
         kind = type(v).__name__
-        raise FrontendError(
+        message = (
             f"Encountering a {kind} at the output of the tracer might cause the trace to be "
             f"incorrect: a {kind} is mutable and the trace cannot follow changes to it. If the "
             f"{kind} does not change, pass strict=False to trace()"
         )
+        if isinstance(v, dict):  # torch.jit refuses a dict, and only warns for a list
+            raise FrontendError(message)
+        warnings.warn(message, TracerWarning, stacklevel=2)
     if isinstance(v, tuple):
         elems = [output_value(state, e, strict) for e in v]
         out_type = T.TupleType(tuple(e.type for e in elems))
