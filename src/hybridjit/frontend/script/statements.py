@@ -89,9 +89,6 @@ def assigned_names(stmts: list[ast.stmt]) -> list[str]:
     return names
 
 
-_NUMBER_RETURNS = {T.FloatType: "aten::Float", T.IntType: "aten::Int"}
-
-
 class StatementsMixin:
     """Statement builders; expects the FunctionCompiler attributes (env, graph, emit...)."""
 
@@ -260,7 +257,7 @@ class StatementsMixin:
 
     def number_as(self: FunctionCompiler, v: Value, declared: T.Type) -> Value:
         """A `Scalar` (`t.item()`) assigned to a variable declared int or float (or Optional
-        of one) converted with `aten::Int`/`aten::Float`, as TorchScript's assignment does."""
+        of one), or returned as one, converted with `aten::Int`/`aten::Float`."""
         target = declared.elem if isinstance(declared, T.OptionalType) else declared
         if v.type != T.NumberType or target not in (T.IntType, T.FloatType):
             return v
@@ -291,11 +288,8 @@ class StatementsMixin:
     def emit_return_value(self: FunctionCompiler, sv: SugaredValue) -> None:
         generators.check_not_escaping(self, sv, "returned from a scripted function")
         v = sv.value(self)
-        if self.return_type in _NUMBER_RETURNS and v.type == T.NumberType:
-            # `-> float` returning `x.item() + 1` (a Scalar): converted, as TorchScript does for
-            # returns (not for annotated assignments).
-            v = self.call_builtin_values(_NUMBER_RETURNS[self.return_type], [v], {})
-        if self.return_type is not None:
+        if self.return_type is not None:  # `-> float` returning `x.item() + 1` converts
+            v = self.number_as(v, self.return_type)
             v = self.convert_to(v, self.return_type, "the return value")
         self.env.set(RET_VAL, SimpleValue(v))
         if self.uses_ret_flag:
