@@ -22,8 +22,9 @@ import torch
 from hybridjit.errors import FrontendError
 from hybridjit.frontend.tracer import modules
 from hybridjit.frontend.tracer.io import add_input, input_type, output_value
-from hybridjit.frontend.tracer.record import bind_result, contains_tensor, materializer
+from hybridjit.frontend.tracer.record import bind_result, materializer
 from hybridjit.frontend.tracer.state import Frame, TracingState, current
+from hybridjit.frontend.tracer.values import contains_tensor
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Graph, Value
 from hybridjit.ops.resolution import attach_schemas

@@ -48,8 +48,6 @@ def add_input(state: TracingState, name: str, v: Any) -> Value:
     return value
 
 
-
-
 def output_value(state: TracingState, v: Any, strict: bool = False) -> Value:
     """The Value for a traced result: tensors, tuples, lists and dicts of them, constants."""
     graph = state.frame.graph

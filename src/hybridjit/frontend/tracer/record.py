@@ -22,7 +22,7 @@ import torch
 from hybridjit.errors import SchemaError
 from hybridjit.frontend.tracer import modules
 from hybridjit.frontend.tracer.state import TracingState
-from hybridjit.frontend.tracer.values import Materializer, arg_type
+from hybridjit.frontend.tracer.values import Materializer, arg_type, contains_tensor
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Node, Value
 from hybridjit.ops.registry import op_overload
@@ -233,16 +233,6 @@ def type_of(v: Any) -> T.Type:
         return T.type_of_value(v)
     except TypeError:
         return T.AnyType
-
-
-def contains_tensor(v: Any) -> bool:
-    if isinstance(v, torch.Tensor):
-        return True
-    if isinstance(v, (list, tuple)):
-        return any(contains_tensor(e) for e in v)
-    if isinstance(v, dict):
-        return any(contains_tensor(e) for e in v.values())
-    return False
 
 
 def bind_result(state: TracingState, value: Value, v: Any) -> None:

@@ -99,8 +99,15 @@ def _strip_optional(t: T.Type) -> T.Type:
     return t.elem if isinstance(t, T.OptionalType) else t
 
 
-def _holds_tensor(items: Any) -> bool:
-    return any(isinstance(e, (torch.Tensor, list, tuple, dict)) for e in items)
+def contains_tensor(v: Any) -> bool:
+    """Whether `v` is a tensor or a (nested) list, tuple or dict holding one."""
+    if isinstance(v, torch.Tensor):
+        return True
+    if isinstance(v, (list, tuple)):
+        return any(contains_tensor(e) for e in v)
+    if isinstance(v, dict):
+        return any(contains_tensor(e) for e in v.values())
+    return False
 
 
 def _is_tensor_type(t: T.Type) -> bool:
@@ -137,7 +144,7 @@ class Materializer:
             elems = [self(e, t) for e, t in zip(v, want.elems)]
             return self.graph.insert_node("prim::TupleConstruct", elems,
                                           [T.TupleType(tuple(e.type for e in elems))]).output  # fmt: skip
-        if isinstance(v, dict) and isinstance(want, T.DictType) and _holds_tensor(v.values()):
+        if isinstance(v, dict) and isinstance(want, T.DictType) and contains_tensor(v):
             return self.dict(v, want)
         if isinstance(want, T.ListType):  # `int[1] dim` given one int
             return self.list([v], want.elem)
