@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+import torch
+
+import hybridjit
 from hybridjit.ops import registry
 from hybridjit.ops.effects import PRIM_EFFECTS
 from hybridjit.ops.prims import PRIMS, VARIADIC, is_structural, prim_info
@@ -95,3 +101,35 @@ def test_torch_alias_info_agrees_with_is_out_variant() -> None:
         for schema in registry.all_schemas_for(name):
             fs = registry._torch_schema(name, schema.overload_name or "default")
             assert registry._torch_is_out_variant(fs) == registry.is_out_variant(schema), schema
+
+
+_LIBRARY = torch.library.Library("hjtest", "DEF")
+_LIBRARY.define("scale(Tensor x, float factor) -> Tensor")
+_LIBRARY.impl("scale", lambda x, factor: x * factor, "CompositeExplicitAutograd")
+
+
+def uses_custom_op(x: torch.Tensor) -> torch.Tensor:
+    return torch.ops.hjtest.scale(x, 3.0) + 1
+
+
+def test_ops_of_any_registered_library_are_builtins_and_round_trip() -> None:
+    # torchvision's models call `torch.ops.torchvision.nms`; any namespace registered with
+    # torch.library resolves the same way, and an archive names the op, not Python code.
+    scripted = hybridjit.script(uses_custom_op)
+    assert "hjtest::scale" in str(scripted.graph)
+    x = torch.randn(3)
+    loaded = hybridjit.load(io.BytesIO(_saved(scripted)))
+    for run in (scripted, scripted.using("interpreter"), loaded):
+        torch.testing.assert_close(run(x), x * 3 + 1)
+
+
+@pytest.mark.parametrize("name", ["load_library::x", "higher_order::cond", "_dir::x",
+                                  "__class__::mro", "nowhere::op", "hjtest::missing"])
+def test_names_that_are_no_registered_operator_are_not_ops(name: str) -> None:
+    assert not registry.has_op(name)
+
+
+def _saved(obj: object) -> bytes:
+    buffer = io.BytesIO()
+    hybridjit.save(obj, buffer)
+    return buffer.getvalue()

@@ -116,7 +116,10 @@ def _packet(name: str) -> Any:
     if not sep or not ns.isidentifier() or not op.isidentifier():
         return None
     try:
-        packet = getattr(getattr(torch.ops, ns), op)
+        namespace = getattr(torch.ops, ns)
+        if type(namespace) is not torch._ops._OpNamespace:  # torch.ops.load_library, ...
+            return None
+        packet = getattr(namespace, op)
     except (AttributeError, RuntimeError):
         return None
     # A few names resolve to plain builtins rather than operator packets (`prim::name`).

@@ -238,8 +238,8 @@ class _Writer:
         return out
 
     def _typed(self, name: str, value: Any, declared: Type | None) -> list[Any]:
-        is_object = isinstance(declared, ClassType) and not declared.is_module
-        t = value_type(value, declared if is_object or not isinstance(declared, ClassType) else None)
+        is_module = isinstance(declared, ClassType) and declared.is_module
+        t = value_type(value, None if is_module else declared)
         self._object_type(t)
         self.enums.add_type(t, f"attribute {name!r}")
         try:
