@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F
 from torch._jit_internal import FunctionModifiers as FM
-from torch._jit_internal import _get_fn_overloads, _qualified_name, boolean_dispatched
+from torch._jit_internal import _overloaded_fns, _qualified_name, boolean_dispatched
 from torch.nn.modules import utils
 
 from hybridjit.errors import FrontendError
@@ -176,10 +176,17 @@ def call_ignored(c: C, fn: Any, args: list[SugaredValue], kwargs: dict[str, Suga
     return SimpleValue(c.emit("prim::CallFunction", [const, *vals], [out_type]).output)
 
 
-def _overloads(fn: Any) -> list[Any]:
+# torch.jit.script deletes a function's `@_overload` declarations from torch's registry
+# once it has compiled them, so a model scripted by torch.jit first (a test oracle, a
+# user comparing both) would leave F.interpolate without its overloads here: keep our
+# own copy, taken at import and topped up at every lookup.
+_SEEN_OVERLOADS: dict[str, list[Any]] = dict(_overloaded_fns)
 
+
+def _overloads(fn: Any) -> list[Any]:
+    _SEEN_OVERLOADS.update(_overloaded_fns)
     try:
-        return _get_fn_overloads(_qualified_name(fn)) or []
+        return _SEEN_OVERLOADS.get(_qualified_name(fn)) or []
     except Exception:  # noqa: BLE001 - not an overloadable function
         return []
 
