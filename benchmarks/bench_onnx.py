@@ -6,6 +6,10 @@ median CPU time (`time.process_time`, all threads of the process) per call; rati
 eager / contender (higher is faster).  Also reports, per program and apart from the
 per-call times, the one-off cost of the first call's ONNX export and of creating the
 onnxruntime session (wall time, ms).
+
+The `bare ort` column is the ceiling of any onnxruntime backend on this machine: the same
+session's `run` on numpy feeds converted once, outside the timing, with nothing of
+hybridjit's per-call work (argument binding, torch <-> onnxruntime tensors, error output).
 """
 
 from __future__ import annotations
@@ -126,9 +130,19 @@ def setup_times(ort: Any, args: tuple[Any, ...]) -> tuple[float, float]:
     return total - spent[0], spent[0]
 
 
+def bare_session(ort: Any, args: tuple[Any, ...]) -> Callable[..., Any]:
+    """onnxruntime alone on the session `ort` uses for `args`, its feeds made once."""
+    from hybridjit.backends.onnx.exporter import feeds as make_feeds
+
+    session = ort.session_for(args)
+    feeds = make_feeds(session.in_spec, args)
+    run, names = session._sess.run, session.output_names
+    return lambda *_: run(names, feeds, None)
+
+
 def main(argv: list[str]) -> None:
     rounds = int(argv[0]) if argv else 15
-    names = ["eager", "codegen", "onnxruntime"]
+    names = ["eager", "codegen", "onnxruntime", "bare ort"]
     print(f"{'program':16}" + "".join(f"{n:>22}" for n in names) + f"{'export':>10}{'session':>10}")
     for title, (fn, args) in PROGRAMS.items():
         scripted = hybridjit.script(fn)
@@ -136,7 +150,8 @@ def main(argv: list[str]) -> None:
         export_s, session_s = setup_times(ort, args)
         for a, b in zip(_flat(ort(*args)), _flat(fn(*args))):
             assert torch.allclose(torch.as_tensor(a).double(), torch.as_tensor(b).double(), atol=1e-4), title
-        med = bench({"eager": fn, "codegen": scripted, "onnxruntime": ort}, args, rounds)
+        runners = {"eager": fn, "codegen": scripted, "onnxruntime": ort, "bare ort": bare_session(ort, args)}
+        med = bench(runners, args, rounds)
         cells = "".join(f"{med[n] * 1e6:12.1f}µs ({med['eager'] / med[n]:5.2f}x)" for n in names)
         print(f"{title:16}{cells}{export_s * 1e3:8.0f}ms{session_s * 1e3:8.0f}ms", flush=True)
 

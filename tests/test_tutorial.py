@@ -67,6 +67,29 @@ def test_pinned_kinds_are_the_tutorials(label: str) -> None:
     assert graph_kinds(TUTORIAL.read_text(), label) == TUTORIAL_KINDS[label]
 
 
+_TYPED = re.compile(r"%[\w.]+ : (.+?) = ([A-Za-z_]+::[A-Za-z_0-9]+)")
+
+
+def graph_types(text: str, label: str) -> list[tuple[str, str]]:
+    """(type, kind) of each node output printed in the graph after `label`."""
+    start = text.index(f"{label} graph(")
+    end = text.find("\n\n", start)
+    return [m.groups() for line in text[start:end].splitlines() if (m := _TYPED.search(line))]
+
+
+def test_traced_constant_of_a_python_float_prints_as_double(example_output: str) -> None:
+    """`x / 5.` keeps torch.jit's wrapped number: typed `Double`, the division stays `Float`."""
+    types = graph_types(example_output, "TracedModule graph")
+    at = types.index(("Double(requires_grad=0, device=cpu)", "prim::Constant"))
+    assert types[at + 1] == ("Float(requires_grad=0, device=cpu)", "aten::div")
+
+
+@pytest.mark.skipif(not TUTORIAL.exists(), reason="shared/ is not beside this checkout")
+@pytest.mark.parametrize("label", ["traced_fn graph", "TracedModule graph", "ScriptModule graph"])
+def test_graph_has_the_tutorials_types(example_output: str, label: str) -> None:
+    assert graph_types(example_output, label) == graph_types(TUTORIAL.read_text(), label)
+
+
 def test_prints_190(example_output: str) -> None:
     assert "tensor([190.])" in example_output
 

@@ -113,7 +113,10 @@ DTYPE_BY_SCALAR_NAME = {name: dtype for dtype, name in SCALAR_TYPE_NAMES.items()
 class TensorType(Type):
     """`Tensor`, optionally refined with what a trace observed.
 
-    `sizes`/`strides` entries may be None for an unknown dimension.
+    `sizes`/`strides` entries may be None for an unknown dimension.  `wrapped_number` marks
+    a traced Python number that torch's argument parser made a 0-dim tensor of (`x / 5.`):
+    typed, printed and saved as TorchScript's `Double(...)` constant, but run as the number,
+    so type promotion treats it as the wrapped number it was (torch's `is_wrapped_number`).
     """
 
     dtype: torch.dtype | None = None
@@ -121,6 +124,7 @@ class TensorType(Type):
     strides: tuple[int | None, ...] | None = None
     device: torch.device | None = None
     requires_grad: bool | None = None
+    wrapped_number: bool | None = None
 
     @staticmethod
     def of(t: torch.Tensor) -> TensorType:

@@ -1,6 +1,6 @@
 """The archive layout: entry names, the format version, and what `manifest.json` holds.
 
-manifest.json          {"format": "hybridjit", "format_version": 1 | 2, "hybridjit_version",
+manifest.json          {"format": "hybridjit", "format_version": 1 | 2 | 3, "hybridjit_version",
                         "torch_version", "root": {"kind": "module" | "function", "ref"}}
 model.json             {"functions": [...], "types": [...], "modules": [...], "enums": [...]}
                        ("enums" only when a graph uses enum constants: see `enums.py`)
@@ -13,10 +13,12 @@ extra/<name>           the caller's `_extra_files`
 from __future__ import annotations
 
 FORMAT_NAME = "hybridjit"
-FORMAT_VERSION = 2  # the newest version this hybridjit reads
-# An archive records the oldest version that reads it: 1, or 2 when it holds enums
-# (a reader of version 1 would leave enum constants unbound instead of refusing the archive).
+FORMAT_VERSION = 3  # the newest version this hybridjit reads
+# An archive records the oldest version that reads it: 1, 2 when it holds enums (a reader of
+# version 1 would leave enum constants unbound instead of refusing the archive), 3 when a
+# function lists `wrapped_numbers` (an older reader would run them as Double tensors).
 ENUMS_VERSION = 2
+WRAPPED_NUMBERS_VERSION = 3
 MANIFEST = "manifest.json"
 MODEL = "model.json"
 TENSORS_JSON = "tensors.json"

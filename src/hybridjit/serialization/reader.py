@@ -7,6 +7,7 @@ modules are bare `ScriptModule`s filled with data — no user class is looked up
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import keyword
 import re
@@ -57,7 +58,7 @@ _MEMBER_LISTS = {
     "types": ("attributes", "constants"),
     "modules": ("parameters", "buffers", "non_persistent_buffers", "submodules", "attributes",
                 "methods"),
-    "functions": ("tensor_constants", "callees", "signature"),
+    "functions": ("tensor_constants", "callees", "signature", "wrapped_numbers"),
     "enums": (),
 }  # fmt: skip
 _KINDS = {
@@ -334,11 +335,13 @@ class _Builder:
             if not isinstance(callee, str) or callee not in self.functions:
                 raise ArchiveError(f"{where}: call to unknown function {str(callee)[:80]!r}")
             node.outputs[0].type = T.FunctionType(callee=self.functions[callee])
-        self._link_tensor_constants(graph, get(r, "tensor_constants", list, qn), where)
+        self._link_tensor_constants(graph, get(r, "tensor_constants", list, qn), where,
+                                    r.get("wrapped_numbers", []))  # fmt: skip
         check_graph(graph, where, self.type_infos, self.allow_unsafe)
         _verify(graph, where)
 
-    def _link_tensor_constants(self, graph: Graph, refs: list[Any], where: str) -> None:
+    def _link_tensor_constants(self, graph: Graph, refs: list[Any], where: str,
+                               wrapped: Any) -> None:  # fmt: skip
         nodes = [n for n in graph.all_nodes()
                  if n.kind == "prim::Constant" and isinstance(n.attributes.get("value"), OpaqueTensor)]  # fmt: skip
         if len(nodes) != len(refs):
@@ -349,6 +352,8 @@ class _Builder:
             if not isinstance(ref, int) or isinstance(ref, bool):
                 raise ArchiveError(f"{where}: tensor reference must be an int, got {str(ref)[:40]}")
             node.attributes["value"] = self.tensor(ref)
+        for index in _indices(wrapped, len(nodes), f"{where}: wrapped_numbers"):
+            _mark_wrapped_number(nodes[index], where)
 
     # -- modules -----------------------------------------------------------------------------
     def _read_modules(self, records: list[Any]) -> list[ScriptModule]:
@@ -518,3 +523,23 @@ def _index(value: Any, n: int, where: str) -> int:
     if not 0 <= _int(value, where) < n:
         raise ArchiveError(f"{where}: index {value} out of range (0..{n - 1})")
     return value
+
+
+def _indices(value: Any, n: int, what: str) -> list[int]:
+    if not isinstance(value, list) or not all(type(i) is int and 0 <= i < n for i in value):
+        raise ArchiveError(f"{what}: expected a list of indices below {n}, found {str(value)[:60]}")
+    return value
+
+
+def _mark_wrapped_number(node: Any, where: str) -> None:
+    """A Python number the trace wrapped: a 0-dim bool, Long, Double or ComplexDouble tensor."""
+    t, value = node.output.type, node.attributes["value"]
+    if not (isinstance(t, T.TensorType) and t.dtype in _WRAPPED_DTYPES and value.dim() == 0
+            and value.dtype == t.dtype and t.sizes == ()):  # fmt: skip
+        raise ArchiveError(f"{where}: expected a wrapped number to be a 0-dim tensor constant of "
+                           f"{', '.join(map(str, _WRAPPED_DTYPES))}, found {t} holding "
+                           f"{value.dtype}")  # fmt: skip
+    node.output.type = dataclasses.replace(t, wrapped_number=True)
+
+
+_WRAPPED_DTYPES = (torch.bool, torch.int64, torch.float64, torch.complex128)

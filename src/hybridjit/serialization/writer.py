@@ -19,6 +19,7 @@ from hybridjit.ir.graph import Graph
 from hybridjit.ir.parser import parse_ir
 from hybridjit.ir.printer import OPAQUE_TENSOR, print_graph
 from hybridjit.ir.types import ClassType, FunctionType, Type
+from hybridjit.ops.prims.values import is_wrapped_number
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.objects import object_fields
 from hybridjit.serialization import format as F
@@ -52,7 +53,7 @@ def archive_entries(obj: Any, extra_files: dict[str, Any] | None = None) -> dict
             f"can only save a ScriptFunction or ScriptModule, got {type(obj).__name__}"
         )
     entries = writer.entries()
-    version = F.ENUMS_VERSION if writer.enums.records else 1
+    version = max(writer.version, F.ENUMS_VERSION if writer.enums.records else 1)
     entries[F.MANIFEST] = dumps(manifest(root, version))
     entries.update(_extra_entries(extra_files or {}))
     return entries
@@ -90,6 +91,7 @@ class _Writer:
         self.types: dict[str, dict[str, Any]] = {}
         self.modules: list[dict[str, Any]] = []
         self._module_ids: dict[int, int] = {}
+        self.version = 1  # the oldest format version that reads what was written
 
     def entries(self) -> dict[str, bytes]:
         model = {"functions": self.functions, "types": list(self.types.values()),
@@ -116,6 +118,10 @@ class _Writer:
         record = {"name": _plain(fn.name), "qualified_name": qn,
                   "signature": _signature(fn), "tensor_constants": self._tensor_constants(graph, qn),
                   "callees": self._callees(graph)}  # fmt: skip
+        wrapped = _wrapped_numbers(graph)
+        if wrapped:
+            record["wrapped_numbers"] = wrapped
+            self.version = max(self.version, F.WRAPPED_NUMBERS_VERSION)
         text, printed = _graph_text(graph, qn)
         self.enums.add_graph(graph, printed, qn)
         self.graphs[F.graph_entry(qn)] = text.encode("utf-8")
@@ -249,6 +255,14 @@ class _Writer:
         except RecursionError:
             raise ArchiveError(f"attribute {name!r}: a cyclic or too deeply nested object "
                                "(objects are saved by value)") from None  # fmt: skip
+
+
+def _wrapped_numbers(graph: Graph) -> list[int]:
+    """Which of a graph's tensor constants (already `<Tensor>` references) are wrapped
+    numbers: the text prints them as any `Double` tensor, as torch.jit does."""
+    tensors = [n for n in graph.all_nodes()
+               if n.kind == "prim::Constant" and n.attributes.get("value") is OPAQUE_TENSOR]  # fmt: skip
+    return [i for i, n in enumerate(tensors) if is_wrapped_number(n.output.type)]
 
 
 def function_constants(graph: Graph) -> list[Any]:

@@ -17,6 +17,7 @@ from hybridjit.frontend.tracer.state import TracingState
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import Value
 from hybridjit.ops.numbering import ENUM_NUMBERS  # torch enums are ints in graphs
+from hybridjit.ops.prims.values import wrapped_number_constant
 
 _PY_TYPES: tuple[tuple[type, T.Type], ...] = (
     (bool, T.BoolType), (int, T.IntType), (float, T.FloatType), (complex, T.ComplexType),
@@ -83,18 +84,6 @@ def _list_type(v: list[Any] | tuple[Any, ...], scalarize: bool) -> T.Type:
     return T.ListType(T.unrefined(elem)) if elem is not None else T.ListType(T.AnyType)
 
 
-def wrapped_number(v: bool | int | float | complex) -> torch.Tensor:
-    """A Python number as the 0-dim tensor torch's arg parser would make of it."""
-    if isinstance(v, bool):
-        return torch.tensor(v)
-    if isinstance(v, int):
-        return torch.tensor(v, dtype=torch.int64)
-    if isinstance(v, complex):
-        return torch.tensor(v)
-    # Default dtype, not double: promotion then treats it as the wrapped number it was.
-    return torch.tensor(v, dtype=torch.get_default_dtype())
-
-
 def _strip_optional(t: T.Type) -> T.Type:
     return t.elem if isinstance(t, T.OptionalType) else t
 
@@ -149,7 +138,7 @@ class Materializer:
         if isinstance(want, T.ListType):  # `int[1] dim` given one int
             return self.list([v], want.elem)
         if is_number(v) and _is_tensor_type(want):
-            return self.tensor_constant(wrapped_number(v))
+            return self.constant(*wrapped_number_constant(v))
         return self.scalar(v, want)
 
     def scalar(self, v: Any, want: T.Type) -> Value:

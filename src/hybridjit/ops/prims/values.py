@@ -30,8 +30,34 @@ def constant_value(node: Any) -> Any:
     if isinstance(out_type, T.FunctionType):
         return out_type.callee
     value = node.attributes.get("value")
+    if is_wrapped_number(out_type) and isinstance(value, torch.Tensor):
+        return value.item()  # torch promotes a Python number below every tensor operand
     convert = _CONSTANT_CONVERSIONS.get(out_type)
     return value if convert is None or value is None else convert(value)
+
+
+def is_wrapped_number(t: T.Type) -> bool:
+    return isinstance(t, T.TensorType) and bool(t.wrapped_number)
+
+
+def wrapped_number_constant(v: bool | int | float | complex) -> tuple[torch.Tensor, T.TensorType]:
+    """A Python number given for a Tensor parameter, as the value and type of its constant:
+    the 0-dim tensor torch's argument parser makes of it (bool, Long, Double, ComplexDouble,
+    printed as torch.jit prints it), marked as a wrapped number."""
+    dtype = (torch.bool if isinstance(v, bool) else torch.int64 if isinstance(v, int)
+             else torch.float64 if isinstance(v, float) else torch.complex128)  # fmt: skip
+    t = torch.tensor(v, dtype=dtype)
+    return t, dataclasses.replace(T.TensorType.of(t), wrapped_number=True)
+
+
+def default_dtype_tensor(v: bool | int | float | complex) -> torch.Tensor:
+    """A wrapped number as a tensor for engines without wrapped numbers (ONNX): floats of
+    the default dtype, so that a float tensor operand keeps its dtype."""
+    if isinstance(v, bool):
+        return torch.tensor(v)
+    if isinstance(v, int):
+        return torch.tensor(v, dtype=torch.int64)
+    return torch.tensor(v, dtype=torch.get_default_dtype() if isinstance(v, float) else None)
 
 
 _CONSTANT_CONVERSIONS: dict[T.Type, Callable[[Any], Any]] = {
@@ -127,7 +153,12 @@ def _constant_fits(value: Any, t: T.Type) -> bool:
 
 def _export_constant(ctx: Any, node: Any) -> None:
     out = node.output
-    ctx.bind(out, None if isinstance(out.type, T.FunctionType) else constant_value(node))
+    if isinstance(out.type, T.FunctionType):
+        ctx.bind(out, None)
+    elif is_wrapped_number(out.type):
+        ctx.bind(out, default_dtype_tensor(constant_value(node)))
+    else:
+        ctx.bind(out, constant_value(node))
 
 
 register(Prim("prim::Constant", "a constant; `value` attribute absent means None", n_inputs=0,
