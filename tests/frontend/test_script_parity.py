@@ -385,3 +385,35 @@ def test_a_returned_scalar_converts_to_the_declared_number_type() -> None:
     # `.item()` is a Scalar; a `-> float` / `-> int` return converts it, as torch.jit does.
     check_script(item_sum, [(torch.ones(3),), (torch.arange(4.0),)])
     check_script(item_count, [(torch.ones(3, dtype=torch.long),)])
+
+
+def item_declared_int(x: torch.Tensor) -> int:
+    n: int = x.sum().item()
+    return n
+
+
+def item_declared_optional_float(x: torch.Tensor) -> Optional[float]:
+    s: Optional[float] = x.sum().item()
+    return s
+
+
+def item_reassigned_int(x: torch.Tensor) -> int:
+    n: int = 0
+    n = x.sum().item()
+    return n
+
+
+@pytest.mark.parametrize("fn", [item_declared_int, item_declared_optional_float])
+def test_a_scalar_in_an_annotated_assignment_is_refused_like_torch_jit(fn) -> None:  # noqa: ANN001
+    """torch.jit refuses `n: int = x.item()` (eager would bind whatever `.item()` gives,
+    a float for a float tensor): so does hybridjit, at compile time, naming the line."""
+    with pytest.raises(RuntimeError, match="is being assigned to a value of type number"):
+        torch.jit.script(fn)
+    with pytest.raises(hybridjit.FrontendError,
+                       match=r"Variable '\w' is annotated with type .* value of type number") as e:  # fmt: skip
+        hybridjit.script(fn)
+    assert ".sum().item()" in str(e.value)
+
+
+def test_a_scalar_reassigned_to_a_declared_int_converts_like_torch_jit() -> None:
+    check_script(item_reassigned_int, [(torch.ones(3, dtype=torch.long),)])

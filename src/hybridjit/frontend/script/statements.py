@@ -256,8 +256,9 @@ class StatementsMixin:
             self.assign_to(target, value)
 
     def number_as(self: FunctionCompiler, v: Value, declared: T.Type) -> Value:
-        """A `Scalar` (`t.item()`) assigned to a variable declared int or float (or Optional
-        of one), or returned as one, converted with `aten::Int`/`aten::Float`."""
+        """A `Scalar` (`t.item()`) re-assigned to a variable declared int or float (or Optional
+        of one), or returned as one, converted with `aten::Int`/`aten::Float` as torch.jit
+        does (its own annotated assignment is refused: `build_AnnAssign`)."""
         target = declared.elem if isinstance(declared, T.OptionalType) else declared
         if v.type != T.NumberType or target not in (T.IntType, T.FloatType):
             return v
@@ -270,7 +271,12 @@ class StatementsMixin:
         value = special_forms.typed_tolist(self, stmt.value, declared) or self.emit_expr(
             stmt.value, type_hint=declared
         )
-        v = self.number_as(value.value(self), declared)
+        v = value.value(self)
+        if v.type == T.NumberType and not T.is_subtype(T.NumberType, declared):
+            # torch.jit converts a Scalar when it is re-assigned or returned, not here
+            self.fail(f"Variable '{ast.unparse(stmt.target)}' is annotated with type {declared} "
+                      "but is being assigned to a value of type number (write int(...) or "
+                      "float(...) around it)")  # fmt: skip
         v = self.convert_to(v, declared, f"'{ast.unparse(stmt.target)}'")
         if isinstance(stmt.target, ast.Name):
             self.env.declared[stmt.target.id] = declared
