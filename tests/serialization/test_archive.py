@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import inspect
 import io
+import json
 import os
 import zipfile
+from typing import Any
 
 import pytest
 import torch
@@ -15,6 +17,7 @@ from hybridjit.ir.types import FunctionType
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule
 
+from .archive_edits import edit_json, entries
 from .helpers import function_from_torch, load_bytes, module_from_torch, save_bytes
 
 
@@ -296,7 +299,7 @@ class HoldsCoder(torch.nn.Module):
         return self.coder.apply(x)
 
 
-def test_script_class_objects_held_by_modules_are_saved_by_value() -> None:
+def test_script_class_objects_held_by_modules_round_trip() -> None:
     model, x = HoldsCoder(), torch.randn(2)
     loaded = load_bytes(save_bytes(hybridjit.script(model)))
     torch.testing.assert_close(loaded(x), model(x))
@@ -305,6 +308,73 @@ def test_script_class_objects_held_by_modules_are_saved_by_value() -> None:
     assert type(coder).__name__ == "Coder" and not isinstance(coder, Coder)  # never imported
     assert (coder.weights, coder.clip, coder.steps) == ((2.0, 3.0), 1.5, [1, 2])
     torch.testing.assert_close(coder.scale, model.coder.scale)
+
+
+class SharesObjects(torch.nn.Module):
+    """Two attributes holding one object."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first = Coder((2.0, 3.0), 1.5)
+        self.second = self.first
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.first.clip = self.first.clip + 1.0  # seen through `second` too
+        return self.second.apply(x)
+
+
+def test_objects_keep_their_sharing_through_save_and_load() -> None:
+    model, x = SharesObjects(), torch.randn(2) * 4
+    data = save_bytes(hybridjit.script(model))
+    loaded = load_bytes(data)
+    assert loaded.first is loaded.second
+    assert len(json.loads(entries(data)["model.json"])["objects"]) == 1
+    oracle = torch.jit.script(SharesObjects())
+    for _ in range(2):  # the write through `first` shows through `second`
+        torch.testing.assert_close(loaded(x), oracle(x))
+    assert json.loads(entries(data)["manifest.json"])["format_version"] == 3
+
+
+class Link:
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.next = None  # typed NoneType, by torch.jit too (no recursive class types)
+
+
+class HoldsLinks(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = Link(1.0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.head.value
+
+
+def test_a_field_holding_what_its_type_cannot_is_refused_on_save() -> None:
+    model = hybridjit.script(HoldsLinks())
+    model.head.next = Link(2.0)  # a NoneType field: saving it as None would lose it
+    with pytest.raises(hybridjit.ArchiveError, match="attribute 'head': expected None"):
+        save_bytes(model)
+
+
+def _object_table_edit(data: bytes, change: Any) -> bytes:
+    def edit_objects(model: dict[str, Any]) -> None:
+        change(model["objects"])
+
+    return edit_json(data, "model.json", edit_objects)
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda objects: objects.__setitem__(0, {"type": "__torch__.Link", "fields": [1.0, None]}),
+     "expected object 0 to be a"),
+    (lambda objects: objects[0]["fields"].pop(), "fields, got"),
+    (lambda objects: objects.clear(), "object index 0 out of range"),
+    (lambda objects: objects.__setitem__(0, "Coder"), "expected object 0 to be a"),
+])  # fmt: skip
+def test_a_bad_object_table_is_an_archive_error(change: Any, match: str) -> None:
+    data = save_bytes(hybridjit.script(HoldsCoder()))
+    with pytest.raises(hybridjit.ArchiveError, match=match):
+        load_bytes(_object_table_edit(data, change))
 
 
 def test_an_object_whose_field_is_missing_is_an_archive_error() -> None:

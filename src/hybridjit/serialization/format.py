@@ -2,8 +2,10 @@
 
 manifest.json          {"format": "hybridjit", "format_version": 1 | 2 | 3, "hybridjit_version",
                         "torch_version", "root": {"kind": "module" | "function", "ref"}}
-model.json             {"functions": [...], "types": [...], "modules": [...], "enums": [...]}
-                       ("enums" only when a graph uses enum constants: see `enums.py`)
+model.json             {"functions": [...], "types": [...], "modules": [...], "enums": [...],
+                        "objects": [...]}  ("enums" only when a graph uses enum constants:
+                       see `enums.py`; "objects" only when an attribute holds a script
+                       object: see `values.ObjectWriter`)
 code/<qualname>.graph  the graph text of each function and method
 tensors.json           one view record per tensor (see `tensors.py`)
 tensors.safetensors    each storage once, as bytes
@@ -16,9 +18,10 @@ FORMAT_NAME = "hybridjit"
 FORMAT_VERSION = 3  # the newest version this hybridjit reads
 # An archive records the oldest version that reads it: 1, 2 when it holds enums (a reader of
 # version 1 would leave enum constants unbound instead of refusing the archive), 3 when a
-# function lists `wrapped_numbers` (an older reader would run them as Double tensors).
+# function lists `wrapped_numbers` (an older reader would run them as Double tensors) or
+# model.json has an `objects` table.
 ENUMS_VERSION = 2
-WRAPPED_NUMBERS_VERSION = 3
+WRAPPED_NUMBERS_VERSION = OBJECTS_VERSION = 3
 MANIFEST = "manifest.json"
 MODEL = "model.json"
 TENSORS_JSON = "tensors.json"

@@ -39,7 +39,12 @@ from hybridjit.serialization.enums import bind_enum_constants, build_enums, enum
 from hybridjit.serialization.jsonio import field as get
 from hybridjit.serialization.jsonio import pairs, parse_json
 from hybridjit.serialization.tensors import load_tensors
-from hybridjit.serialization.values import decode, type_from_string
+from hybridjit.serialization.values import (
+    ObjectReader,
+    TensorsAndObjects,
+    decode,
+    type_from_string,
+)
 from hybridjit.serialization.writer import function_constants
 from hybridjit.serialization.zipio import ZipReader
 
@@ -60,6 +65,7 @@ _MEMBER_LISTS = {
                 "methods"),
     "functions": ("tensor_constants", "callees", "signature", "wrapped_numbers"),
     "enums": (),
+    "objects": ("fields",),
 }  # fmt: skip
 _KINDS = {
     "positional_only": inspect.Parameter.POSITIONAL_ONLY,
@@ -190,6 +196,7 @@ class _Builder:
         self.module_list: list[ScriptModule] = []
         self._params: dict[int, torch.nn.Parameter] = {}
         self.graph_lines = 0  # graph text lines read so far (MAX_ARCHIVE_GRAPH_LINES)
+        self._values: TensorsAndObjects | None = None  # tensors and objects, once types are read
 
     def tensor(self, index: int) -> torch.Tensor:
         if not 0 <= index < len(self.tensors):
@@ -201,6 +208,7 @@ class _Builder:
     def root(self, root: dict[str, Any]) -> Any:
         kind = get(root, "kind", str, "manifest root")
         self._read_enums(self.model.get("enums", []))  # type attributes may be enums
+        self._values = TensorsAndObjects(self.tensor, ObjectReader(self.model.get("objects", [])))
         self._read_types(get(self.model, "types", list, F.MODEL))
         self._read_functions(get(self.model, "functions", list, F.MODEL))
         if kind == "function":
@@ -266,7 +274,7 @@ class _Builder:
             raise ArchiveError(f"{where}: expected [name, type, value], got {str(item)[:60]}")
         name = check_member_name(item[0], where)
         where = f"{where} {name!r}"
-        return name, decode(item[2], self._type(item[1], where), self.tensor, where)
+        return name, decode(item[2], self._type(item[1], where), self._values, where)
 
     # -- functions ---------------------------------------------------------------------------
     def _read_functions(self, records: list[Any]) -> None:

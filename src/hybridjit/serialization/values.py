@@ -107,6 +107,11 @@ def _enc_float(v: Any, t: T.Type, ref: TensorRef) -> Any:
     return v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
 
 
+def _enc_none(v: Any, t: T.Type, ref: TensorRef) -> None:
+    if v is not None:
+        raise ArchiveError(f"expected None, found {type(v).__name__} (its declared type is None)")
+
+
 def _enc_tagged(v: Any, t: T.Type, ref: TensorRef) -> Any:
     inner = T.type_of_value(v) if not isinstance(v, torch.Tensor) else T.TENSOR
     return [type_string(inner), encode(v, inner, ref)]
@@ -127,16 +132,49 @@ def _enc_tuple(v: Any, t: T.TupleType, ref: TensorRef) -> Any:
 
 
 def _enc_object(v: Any, t: T.ClassType, ref: TensorRef) -> Any:
-    # An object is saved by value: two attributes holding one object load as two copies.
     if t.is_module:
         raise ArchiveError(f"a module of type {t} is saved as a submodule, not as a value")
-    fields = []
-    for name, field_type in t.attributes.items():
-        if not hasattr(v, name):
-            raise ArchiveError(f"expected a {t} object with field {name!r}, found "
-                               f"{type(v).__name__} without it")  # fmt: skip
-        fields.append(encode(getattr(v, name), field_type, ref))
-    return fields
+    table = getattr(ref, "objects", None)
+    if table is None:
+        raise ArchiveError(f"a {t} object can be saved as an attribute, not here")
+    return table.add(v, t, lambda value, field_type: encode(value, field_type, ref))
+
+
+class ObjectWriter:
+    """An archive's script objects, each once, by identity: two attributes holding one object,
+    or an object holding itself, load as one object with the same sharing (as torch.jit's
+    pickles do).  A value of class type is saved as its index in `records`."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self._index: dict[int, int] = {}
+        self._keep: list[Any] = []  # ids stay unique while the archive is written
+
+    def add(self, v: Any, t: T.ClassType, encode_field: Callable[[Any, T.Type], Any]) -> int:
+        index = self._index.get(id(v))
+        if index is not None:
+            return index
+        index = self._index[id(v)] = len(self.records)
+        self._keep.append(v)
+        record: dict[str, Any] = {"type": type_string(t), "fields": []}
+        self.records.append(record)  # before the fields: a field may hold `v` itself
+        for name, field_type in t.attributes.items():
+            if not hasattr(v, name):
+                raise ArchiveError(f"expected a {t} object with field {name!r}, found "
+                                   f"{type(v).__name__} without it")  # fmt: skip
+            record["fields"].append(encode_field(getattr(v, name), field_type))
+        return index
+
+
+class TensorsAndObjects:
+    """What encoded values refer to: tensors (called with one) and the object table."""
+
+    def __init__(self, tensor: Callable[[Any], Any], objects: Any) -> None:
+        self.tensor = tensor
+        self.objects = objects
+
+    def __call__(self, key: Any) -> Any:
+        return self.tensor(key)
 
 
 def _enc_enum(v: Any, t: T.EnumType, ref: TensorRef) -> Any:
@@ -148,7 +186,7 @@ def _enc_enum(v: Any, t: T.EnumType, ref: TensorRef) -> Any:
 _SIMPLE_ENCODERS: dict[str, Callable[..., Any]] = {
     "int": _enc_int, "ScalarType": _enc_int, "Layout": _enc_int, "MemoryFormat": _enc_int,
     "float": _enc_float, "bool": lambda v, t, r: bool(v), "str": lambda v, t, r: str(v),
-    "NoneType": lambda v, t, r: None, "Device": lambda v, t, r: str(v),
+    "NoneType": _enc_none, "Device": lambda v, t, r: str(v),
     "complex": lambda v, t, r: [_enc_float(v.real, t, r), _enc_float(v.imag, t, r)],
     "Scalar": _enc_tagged, "Any": _enc_tagged,
 }  # fmt: skip
@@ -279,13 +317,39 @@ def _dec_object(data: Any, t: T.ClassType, get: TensorGet, where: str) -> Any:
     cls = t.python_class
     if t.is_module or not (isinstance(cls, type) and issubclass(cls, ScriptObject)):
         raise ArchiveError(f"{where}: values of type {t} cannot be loaded")
-    items = _want(data, list, t, where)
-    if len(items) != len(t.attributes):
-        raise ArchiveError(f"{where}: {t} has {len(t.attributes)} fields, got {len(items)}")
-    obj = cls.__new__(cls)
-    for (name, field_type), x in zip(t.attributes.items(), items):
-        object.__setattr__(obj, name, decode(x, field_type, get, f"{where}.{name}"))
-    return obj
+    table = getattr(get, "objects", None)
+    if table is None:
+        raise ArchiveError(f"{where}: a {t} object can be loaded as an attribute, not here")
+    return table.get(_dec_int(data, T.IntType, get, where), t, where,
+                     lambda x, field_type, at: decode(x, field_type, get, at))  # fmt: skip
+
+
+class ObjectReader:
+    """The archive's object table (`ObjectWriter`), each object built once, on first use."""
+
+    def __init__(self, records: Any) -> None:
+        self.records = _want(records, list, T.ListType(T.AnyType), "objects")
+        self._built: dict[int, Any] = {}
+
+    def get(self, index: int, t: T.ClassType, where: str,
+            decode_field: Callable[[Any, T.Type, str], Any]) -> Any:  # fmt: skip
+        if not 0 <= index < len(self.records):
+            raise ArchiveError(f"{where}: object index {index} out of range "
+                               f"(archive has {len(self.records)})")  # fmt: skip
+        record = self.records[index]
+        if not isinstance(record, dict) or record.get("type") != type_string(t):
+            found = record.get("type") if isinstance(record, dict) else record
+            raise ArchiveError(f"{where}: expected object {index} to be a {t}, found "
+                               f"{str(found)[:60]}")  # fmt: skip
+        if index in self._built:
+            return self._built[index]
+        items = _want(record.get("fields"), list, t, f"{where}: object {index} fields")
+        if len(items) != len(t.attributes):
+            raise ArchiveError(f"{where}: {t} has {len(t.attributes)} fields, got {len(items)}")
+        obj = self._built[index] = t.python_class.__new__(t.python_class)
+        for (name, field_type), x in zip(t.attributes.items(), items):
+            object.__setattr__(obj, name, decode_field(x, field_type, f"{where}.{name}"))
+        return obj
 
 
 def _dec_enum(data: Any, t: T.EnumType, get: TensorGet, where: str) -> Any:

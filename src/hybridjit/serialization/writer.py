@@ -27,7 +27,13 @@ from hybridjit.serialization.checks import check_kind_for_save
 from hybridjit.serialization.enums import EnumWriter
 from hybridjit.serialization.jsonio import dumps
 from hybridjit.serialization.tensors import TensorWriter
-from hybridjit.serialization.values import encode, type_string, value_type
+from hybridjit.serialization.values import (
+    ObjectWriter,
+    TensorsAndObjects,
+    encode,
+    type_string,
+    value_type,
+)
 from hybridjit.serialization.zipio import check_entry_name
 from hybridjit.version import __version__
 
@@ -92,12 +98,17 @@ class _Writer:
         self.modules: list[dict[str, Any]] = []
         self._module_ids: dict[int, int] = {}
         self.version = 1  # the oldest format version that reads what was written
+        self.objects = ObjectWriter()
+        self._values = TensorsAndObjects(self.tensors.add, self.objects)
 
     def entries(self) -> dict[str, bytes]:
         model = {"functions": self.functions, "types": list(self.types.values()),
                  "modules": self.modules}  # fmt: skip
         if self.enums.records:
             model["enums"] = self.enums.records
+        if self.objects.records:
+            model["objects"] = self.objects.records
+            self.version = max(self.version, F.OBJECTS_VERSION)
         return {F.MODEL: dumps(model), F.TENSORS_JSON: dumps(self.tensors.records),
                 F.TENSORS: self.tensors.safetensors_bytes(), **self.graphs}  # fmt: skip
 
@@ -249,12 +260,11 @@ class _Writer:
         self._object_type(t)
         self.enums.add_type(t, f"attribute {name!r}")
         try:
-            return [name, type_string(t), encode(value, t, self.tensors.add)]
+            return [name, type_string(t), encode(value, t, self._values)]
         except ArchiveError as e:
             raise ArchiveError(f"attribute {name!r}: {e}") from None
         except RecursionError:
-            raise ArchiveError(f"attribute {name!r}: a cyclic or too deeply nested object "
-                               "(objects are saved by value)") from None  # fmt: skip
+            raise ArchiveError(f"attribute {name!r}: a too deeply nested value") from None
 
 
 def _wrapped_numbers(graph: Graph) -> list[int]:
