@@ -290,6 +290,11 @@ def rej_class_in_body(x: int) -> int:
     return x
 
 
+def rej_scalar_in_annotated_assignment(x: torch.Tensor) -> int:
+    n: int = x.sum().item()
+    return n
+
+
 REJECTIONS = [
     Rejection(rej_name_not_defined, "undefined_name", "undefined"),
     Rejection(rej_defined_in_one_branch, "return y", "defined"),
@@ -342,4 +347,5 @@ REJECTIONS = [
     Rejection(rej_fstring_format_spec, 'f"{x:.3f}"', "format"),
     Rejection(rej_import_in_body, "import math", "import"),
     Rejection(rej_class_in_body, "class Local:", "class"),
+    Rejection(rej_scalar_in_annotated_assignment, "n: int = x.sum().item()", "number"),
 ]
