@@ -3,6 +3,7 @@ enum members: compared with eager, both executors, save/load and torch.jit."""
 
 import enum
 
+import pytest
 import torch
 from tests.differential import check_module, check_script, round_trip
 from torch import nn
@@ -189,3 +190,28 @@ def test_module_attribute_holding_a_script_class_object() -> None:
         compiled = hybridjit.script(module)
         for run in (compiled, compiled.using("interpreter"), torch.jit.script(HoldsObject())):
             torch.testing.assert_close(run(x), HoldsObject()(x))
+
+
+class Link:
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.next = None  # the field's type is NoneType, for torch.jit too
+
+
+class HoldsChain(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = Link(1.0)
+        self.head.next = Link(2.0)  # type: ignore[assignment]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.head.value
+
+
+def test_an_object_whose_field_holds_what_its_type_cannot_is_refused() -> None:
+    """torch.jit: "Could not cast attribute 'next' to type NoneType"; a compiled module that
+    dropped the value would lose it on save."""
+    with pytest.raises(RuntimeError, match="Could not cast attribute"):
+        torch.jit.script(HoldsChain())
+    with pytest.raises(hybridjit.FrontendError, match="field 'next' is typed None .* holds a Link"):
+        hybridjit.script(HoldsChain())

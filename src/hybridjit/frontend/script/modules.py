@@ -225,6 +225,12 @@ def _script_class_type(value: Any) -> T.Type:
                         f"{type(value).__name__} ({e})") from None  # fmt: skip
     if not isinstance(t, T.ClassType):
         raise TypeError(f"no TorchScript type for a value of Python type {type(value).__name__}")
+    for name, field_type in t.attributes.items():
+        held = getattr(value, name, None)
+        if field_type == T.NoneType and held is not None:  # `self.next = None` in __init__
+            raise TypeError(f"could not cast the {type(value).__name__} object: its field "
+                            f"{name!r} is typed None (from __init__) but holds a "
+                            f"{type(held).__name__}")  # fmt: skip
     return t
 
 
