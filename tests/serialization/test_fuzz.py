@@ -98,6 +98,29 @@ def rich(x: torch.Tensor, n: int) -> Tuple[torch.Tensor, List[int], str]:
     return torch.cat([y, x * float(len(d))]), acc, f"{n}:{len(acc)}"
 
 
+class Window:
+    def __init__(self, lo: int, scale: float) -> None:
+        self.lo = lo
+        self.scale = scale
+
+
+class SharedWindows(torch.nn.Module):
+    """One script object behind two attributes (model.json's `objects` table)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = Window(1, 2.0)
+        self.b = self.a
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.a.lo = self.a.lo + 1
+        return x[self.b.lo % 2 :] * self.b.scale
+
+
+def scaled(x: torch.Tensor) -> torch.Tensor:
+    return (x / 5.0 + 2) * 0.5  # traced: wrapped-number constants (`wrapped_numbers`)
+
+
 GOOD = small_archive()
 ENTRIES = entries(GOOD)
 JSON_NAMES = sorted(n for n in ENTRIES if n.endswith(".json"))
@@ -106,12 +129,18 @@ ENUM_GOOD = save_bytes(hybridjit.script(pick))
 ENUM_ENTRIES = entries(ENUM_GOOD)
 RICH_GOOD = save_bytes(hybridjit.script(rich))
 
-BASES = {"module": GOOD, "enum": ENUM_GOOD, "rich": RICH_GOOD}
+OBJECTS_GOOD = save_bytes(hybridjit.script(SharedWindows()))
+WRAPPED_GOOD = save_bytes(hybridjit.trace(scaled, (torch.ones(()),)))
+
+BASES = {"module": GOOD, "enum": ENUM_GOOD, "rich": RICH_GOOD, "objects": OBJECTS_GOOD,
+         "wrapped": WRAPPED_GOOD}  # fmt: skip
 BASE_ENTRIES = {k: entries(v) for k, v in BASES.items()}
 SAMPLES: dict[str, list[tuple[Any, ...]]] = {
     "module": [(torch.ones(1, 3),), (torch.zeros(2, 3),)],
     "enum": [(1,), (2,)],
     "rich": [(torch.ones(2), 5), (torch.ones(2), -1)],
+    "objects": [(torch.ones(3),)],
+    "wrapped": [(torch.ones((), dtype=torch.bfloat16),), (torch.ones(3),)],
 }
 
 # -- what happened, for the slow run's report -----------------------------------------------

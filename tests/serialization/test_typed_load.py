@@ -55,6 +55,17 @@ FUZZ_FOUND = [
     (["  %d : Device = prim::Constant[value=\"nope\"]()", "  return (%x)"], "is not a Device"),
     (["  %r : bool = prim::isinstance(%x)", "  return (%x)"],
      "prim::isinstance needs the attribute 'types'"),  # codegen read node['types']: KeyError
+    # a dict typed as something else reached an attribute read: AttributeError at the call
+    (["  %d : int = prim::DictConstruct(%x)", "  return (%x)"],
+     "prim::DictConstruct expects 1 dict output"),
+    (["  %s : str = prim::Constant[value=\"k\"]()", "  %d : Dict(str, int) = prim::DictConstruct(%s, %x)",
+      "  return (%x)"], "dict items: value 1 (%x) has type"),
+    (["  %s : str = prim::Constant[value=\"k\"]()", "  %n : int = prim::StringIndex(%s, %s)",
+      "  return (%x)"], "prim::StringIndex"),
+    (["  %t : (Tensor, Tensor) = prim::TupleConstruct(%x, %x)", "  %c : int = prim::Constant[value=0]()",
+      "  %i : int = prim::TupleIndex(%t, %c)", "  return (%x)"], "prim::TupleIndex of a"),
+    (["  %l : Tensor[] = prim::ListConstruct(%x)", "  %a : int = prim::ListUnpack(%l)",
+      "  return (%x)"], "prim::ListUnpack of a Tensor[]"),
 ]  # fmt: skip
 
 

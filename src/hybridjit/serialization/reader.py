@@ -269,12 +269,19 @@ class _Builder:
             return T.UnionType(tuple(self._relink(m, where) for m in t.members))
         return t
 
-    def _typed(self, item: Any, where: str) -> tuple[str, Any]:
+    def _typed(self, item: Any, where: str,
+               declared: dict[str, T.Type] | None = None) -> tuple[str, Any]:  # fmt: skip
+        """A [name, type, value] record; its type must fit the one `declared` for `name`."""
         if not isinstance(item, list) or len(item) != 3 or not isinstance(item[0], str):
             raise ArchiveError(f"{where}: expected [name, type, value], got {str(item)[:60]}")
         name = check_member_name(item[0], where)
         where = f"{where} {name!r}"
-        return name, decode(item[2], self._type(item[1], where), self._values, where)
+        t = self._type(item[1], where)
+        want = (declared or {}).get(name)
+        if want is not None and not T.is_subtype(t, want):
+            raise ArchiveError(f"{where}: expected a value of the declared type {want}, "
+                               f"found {t}")  # fmt: skip
+        return name, decode(item[2], t, self._values, where)
 
     # -- functions ---------------------------------------------------------------------------
     def _read_functions(self, records: list[Any]) -> None:
@@ -404,7 +411,7 @@ class _Builder:
             child = None if ref is None else shells[_index(ref, len(shells), where)]
             m._modules[self._member(name, info, where)] = child
         for item in get(r, "attributes", list, where):
-            name, value = self._typed(item, f"{where} attribute")
+            name, value = self._typed(item, f"{where} attribute", m._hj_type.attributes)
             object.__setattr__(m, self._member(name, info, where), value)
         for name, qn in pairs(get(r, "methods", list, where), where):
             info.methods.add(check_method_name(name))
@@ -541,6 +548,9 @@ def _indices(value: Any, n: int, what: str) -> list[int]:
 
 def _mark_wrapped_number(node: Any, where: str) -> None:
     """A Python number the trace wrapped: a 0-dim bool, Long, Double or ComplexDouble tensor."""
+    if len(node.outputs) != 1:
+        raise ArchiveError(f"{where}: expected a wrapped number's prim::Constant to have 1 "
+                           f"output, found {len(node.outputs)}")  # fmt: skip
     t, value = node.output.type, node.attributes["value"]
     if not (isinstance(t, T.TensorType) and t.dtype in _WRAPPED_DTYPES and value.dim() == 0
             and value.dtype == t.dtype and t.sizes == ()):  # fmt: skip

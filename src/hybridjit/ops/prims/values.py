@@ -19,7 +19,7 @@ from hybridjit.ir import types as T
 from hybridjit.ops.impl import Binder, Operand, OpImpl, call, py, stmt, tuple_src
 from hybridjit.ops.numbering import DTYPE_NUMBER, LAYOUT_NUMBER, dtype_number
 from hybridjit.ops.prims.base import VARIADIC as V
-from hybridjit.ops.prims.base import Fail, Prim, expect_subtypes, register, types_str
+from hybridjit.ops.prims.base import Fail, Prim, compatible, expect_subtypes, register, types_str
 
 # -- prim::Constant ---------------------------------------------------------------------------
 
@@ -280,6 +280,76 @@ def _verify_tuple_unpack(node: Any, fail: Fail) -> None:
              f"found {len(node.outputs)}")  # fmt: skip
 
 
+def _verify_list_unpack(node: Any, fail: Fail) -> None:
+    if len(node.inputs) != 1 or not isinstance(node.inputs[0].type, T.ListType):
+        fail(node, f"prim::ListUnpack expects 1 list input, found {types_str(node.inputs)}")
+    elem = node.inputs[0].type.elem
+    for v in node.outputs:
+        if not compatible(elem, v.type):
+            fail(node, f"prim::ListUnpack of a {node.inputs[0].type} gives {elem} elements, "
+                 f"found an output of type {v.type}")  # fmt: skip
+
+
+def _verify_tuple_index(node: Any, fail: Fail) -> None:
+    tup = node.inputs[0].type
+    if not isinstance(tup, (T.TupleType, T.VarTupleType)) or node.inputs[1].type != T.IntType:
+        fail(node, f"prim::TupleIndex expects (tuple, int), found {types_str(node.inputs)}")
+    elems = tup.elems if isinstance(tup, T.TupleType) else (tup.elem,)
+    if not any(compatible(e, node.output.type) for e in elems):
+        fail(node, f"prim::TupleIndex of a {tup} cannot give a {node.output.type}")
+
+
+def _verify_tuple_slice(node: Any, fail: Fail) -> None:
+    tup, out = node.inputs[0].type, node.output.type
+    if isinstance(tup, T.VarTupleType) and isinstance(out, (T.TupleType, T.VarTupleType)):
+        return  # a slice of `Tuple[T, ...]`: the elements are checked where they are used
+    if not isinstance(tup, T.TupleType) or not isinstance(out, T.TupleType):
+        fail(node, f"prim::TupleSlice expects a tuple input and output, found "
+             f"{types_str(node.inputs)} -> {types_str(node.outputs)}")  # fmt: skip
+    beg, end = node.attributes.get("beg"), node.attributes.get("end")
+    if type(beg) is not int or type(end) is not int:
+        fail(node, f"prim::TupleSlice expects int beg/end attributes, found {beg!r}, {end!r}")
+    expect_subtypes(node, fail, "tuple slice", [_Typed(e) for e in tup.elems[beg:end]], out.elems)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Typed:
+    """A stand-in value of a type, for `expect_subtypes` over types."""
+
+    type: T.Type
+    debug_name: str = "elem"
+
+
+def _verify_dict_construct(node: Any, fail: Fail) -> None:
+    if len(node.outputs) != 1 or not isinstance(node.output.type, T.DictType):
+        fail(node, f"prim::DictConstruct expects 1 dict output, found {types_str(node.outputs)}")
+    if len(node.inputs) % 2:
+        fail(node, f"prim::DictConstruct expects keys and values in pairs, found "
+             f"{len(node.inputs)} inputs")  # fmt: skip
+    t = node.output.type
+    expect_subtypes(node, fail, "dict items", node.inputs,
+                    [t.key, t.value] * (len(node.inputs) // 2))  # fmt: skip
+
+
+def _verify_dict_index(node: Any, fail: Fail) -> None:
+    d = node.inputs[0].type
+    if not isinstance(d, T.DictType) or not compatible(d.value, node.output.type):
+        fail(node, f"prim::DictIndex expects a dict whose values are {node.output.type}, "
+             f"found {types_str(node.inputs)}")  # fmt: skip
+    expect_subtypes(node, fail, "dict key", node.inputs[1:], [d.key])
+
+
+def _verify_typed(inputs: tuple[T.Type, ...], output: T.Type) -> Callable[[Any, Fail], None]:
+    """A prim of fixed input and output types (`prim::StringIndex`: (str, int) -> str)."""
+
+    def verify(node: Any, fail: Fail) -> None:
+        expect_subtypes(node, fail, node.kind, node.inputs, inputs)
+        if len(node.outputs) != 1 or not compatible(output, node.output.type):
+            fail(node, f"{node.kind} gives a {output}, found outputs {types_str(node.outputs)}")
+
+    return verify
+
+
 def _export_list(ctx: Any, node: Any) -> None:
     t = node.output.type
     elem = _elem_kind(t.elem) if isinstance(t, T.ListType) else "any"
@@ -357,6 +427,7 @@ register(
         n_inputs=1,
         unpacks=True,
         impl=py(_unpack, "{0}"),
+        verify=_verify_list_unpack,
         export=_export_unpack,
     )
 )
@@ -388,6 +459,7 @@ register(
         "tup[i] for a constant or dynamic index",
         n_inputs=2,
         impl=py(operator.getitem, "{0}[{1}]"),
+        verify=_verify_tuple_index,
         export=_export_tuple_index,
     )
 )
@@ -399,6 +471,7 @@ register(
         attributes=("beg", "end"),
         interpret=_interpret_tuple_slice,
         emit=_emit_tuple_slice,
+        verify=_verify_tuple_slice,
     )
 )
 register(
@@ -406,16 +479,20 @@ register(
         "prim::DictConstruct",
         "{k0: v0, k1: v1, ...} from alternating keys and values",
         impl=OpImpl(lambda *a: dict(zip(a[::2], a[1::2])), _emit_dict),
+        verify=_verify_dict_construct,
     )
 )
-register(Prim("prim::DictIndex", "d[k]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]")))
-register(Prim("prim::StringIndex", "s[i]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]")))
+register(Prim("prim::DictIndex", "d[k]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]"),
+              verify=_verify_dict_index))  # fmt: skip
+register(Prim("prim::StringIndex", "s[i]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]"),
+              verify=_verify_typed((T.StrType, T.IntType), T.StrType)))  # fmt: skip
 register(
     Prim(
         "prim::rangelist",
         "list(range(n))",
         n_inputs=1,
         impl=py(lambda n: list(range(n)), "list(range({0}))"),
+        verify=_verify_typed((T.IntType,), T.ListType(T.IntType)),
     )
 )
 
