@@ -141,9 +141,9 @@ def _enc_object(v: Any, t: T.ClassType, ref: TensorRef) -> Any:
 
 
 class ObjectWriter:
-    """An archive's script objects, each once, by identity: two attributes holding one object,
-    or an object holding itself, load as one object with the same sharing (as torch.jit's
-    pickles do).  A value of class type is saved as its index in `records`."""
+    """An archive's script objects, each once, by identity: two attributes (or fields, or list
+    items) holding one object load as one object (as torch.jit's pickles do).  A value of
+    class type is saved as its index in `records`."""
 
     def __init__(self) -> None:
         self.records: list[dict[str, Any]] = []
@@ -157,7 +157,7 @@ class ObjectWriter:
         index = self._index[id(v)] = len(self.records)
         self._keep.append(v)
         record: dict[str, Any] = {"type": type_string(t), "fields": []}
-        self.records.append(record)  # before the fields: a field may hold `v` itself
+        self.records.append(record)
         for name, field_type in t.attributes.items():
             if not hasattr(v, name):
                 raise ArchiveError(f"expected a {t} object with field {name!r}, found "
