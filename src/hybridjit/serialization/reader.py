@@ -23,6 +23,7 @@ from hybridjit.ir.parser import parse_ir
 from hybridjit.ir.printer import OpaqueTensor
 from hybridjit.ir.verifier import verify
 from hybridjit.ops.builtins import OPERATOR_METHODS
+from hybridjit.ops.prims.values import WRAPPED_NUMBER_DTYPES
 from hybridjit.runtime.function import ScriptFunction
 from hybridjit.runtime.module import ScriptModule, adopt_container_protocol
 from hybridjit.runtime.objects import object_class
@@ -552,12 +553,11 @@ def _mark_wrapped_number(node: Any, where: str) -> None:
         raise ArchiveError(f"{where}: expected a wrapped number's prim::Constant to have 1 "
                            f"output, found {len(node.outputs)}")  # fmt: skip
     t, value = node.output.type, node.attributes["value"]
-    if not (isinstance(t, T.TensorType) and t.dtype in _WRAPPED_DTYPES and value.dim() == 0
+    dtypes = tuple(WRAPPED_NUMBER_DTYPES.values())
+    if not (isinstance(t, T.TensorType) and t.dtype in dtypes and value.dim() == 0
             and value.dtype == t.dtype and t.sizes == ()):  # fmt: skip
         raise ArchiveError(f"{where}: expected a wrapped number to be a 0-dim tensor constant of "
-                           f"{', '.join(map(str, _WRAPPED_DTYPES))}, found {t} holding "
+                           f"{', '.join(map(str, dtypes))}, found {t} holding "
                            f"{value.dtype}")  # fmt: skip
     node.output.type = dataclasses.replace(t, wrapped_number=True)
 
-
-_WRAPPED_DTYPES = (torch.bool, torch.int64, torch.float64, torch.complex128)

@@ -59,8 +59,7 @@ def archive_entries(obj: Any, extra_files: dict[str, Any] | None = None) -> dict
             f"can only save a ScriptFunction or ScriptModule, got {type(obj).__name__}"
         )
     entries = writer.entries()
-    version = max(writer.version, F.ENUMS_VERSION if writer.enums.records else 1)
-    entries[F.MANIFEST] = dumps(manifest(root, version))
+    entries[F.MANIFEST] = dumps(manifest(root, writer.version))
     entries.update(_extra_entries(extra_files or {}))
     return entries
 
@@ -97,9 +96,15 @@ class _Writer:
         self.types: dict[str, dict[str, Any]] = {}
         self.modules: list[dict[str, Any]] = []
         self._module_ids: dict[int, int] = {}
-        self.version = 1  # the oldest format version that reads what was written
         self.objects = ObjectWriter()
         self._values = TensorsAndObjects(self.tensors.add, self.objects)
+
+    @property
+    def version(self) -> int:
+        """The oldest format version that reads what was written."""
+        return max([1, F.ENUMS_VERSION if self.enums.records else 1,
+                    F.OBJECTS_VERSION if self.objects.records else 1,
+                    *(F.WRAPPED_NUMBERS_VERSION for f in self.functions if "wrapped_numbers" in f)])  # fmt: skip
 
     def entries(self) -> dict[str, bytes]:
         model = {"functions": self.functions, "types": list(self.types.values()),
@@ -108,7 +113,6 @@ class _Writer:
             model["enums"] = self.enums.records
         if self.objects.records:
             model["objects"] = self.objects.records
-            self.version = max(self.version, F.OBJECTS_VERSION)
         return {F.MODEL: dumps(model), F.TENSORS_JSON: dumps(self.tensors.records),
                 F.TENSORS: self.tensors.safetensors_bytes(), **self.graphs}  # fmt: skip
 
@@ -132,7 +136,6 @@ class _Writer:
         wrapped = _wrapped_numbers(graph)
         if wrapped:
             record["wrapped_numbers"] = wrapped
-            self.version = max(self.version, F.WRAPPED_NUMBERS_VERSION)
         text, printed = _graph_text(graph, qn)
         self.enums.add_graph(graph, printed, qn)
         self.graphs[F.graph_entry(qn)] = text.encode("utf-8")

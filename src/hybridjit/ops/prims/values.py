@@ -40,13 +40,17 @@ def is_wrapped_number(t: T.Type) -> bool:
     return isinstance(t, T.TensorType) and bool(t.wrapped_number)
 
 
+# The dtypes torch's argument parser gives a Python bool, int, float and complex.
+WRAPPED_NUMBER_DTYPES = {bool: torch.bool, int: torch.int64, float: torch.float64,
+                         complex: torch.complex128}  # fmt: skip
+
+
 def wrapped_number_constant(v: bool | int | float | complex) -> tuple[torch.Tensor, T.TensorType]:
     """A Python number given for a Tensor parameter, as the value and type of its constant:
-    the 0-dim tensor torch's argument parser makes of it (bool, Long, Double, ComplexDouble,
-    printed as torch.jit prints it), marked as a wrapped number."""
-    dtype = (torch.bool if isinstance(v, bool) else torch.int64 if isinstance(v, int)
-             else torch.float64 if isinstance(v, float) else torch.complex128)  # fmt: skip
-    t = torch.tensor(v, dtype=dtype)
+    the 0-dim tensor torch's argument parser makes of it (printed as torch.jit prints it:
+    `Double(...)` for a float), marked as a wrapped number."""
+    kind = next(k for k in WRAPPED_NUMBER_DTYPES if isinstance(v, k))  # bool before int
+    t = torch.tensor(v, dtype=WRAPPED_NUMBER_DTYPES[kind])
     return t, dataclasses.replace(T.TensorType.of(t), wrapped_number=True)
 
 
@@ -309,15 +313,9 @@ def _verify_tuple_slice(node: Any, fail: Fail) -> None:
     beg, end = node.attributes.get("beg"), node.attributes.get("end")
     if type(beg) is not int or type(end) is not int:
         fail(node, f"prim::TupleSlice expects int beg/end attributes, found {beg!r}, {end!r}")
-    expect_subtypes(node, fail, "tuple slice", [_Typed(e) for e in tup.elems[beg:end]], out.elems)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Typed:
-    """A stand-in value of a type, for `expect_subtypes` over types."""
-
-    type: T.Type
-    debug_name: str = "elem"
+    elems = tup.elems[beg:end]
+    if len(elems) != len(out.elems) or not all(map(compatible, elems, out.elems)):
+        fail(node, f"prim::TupleSlice [{beg}:{end}] of a {tup} cannot give a {out}")
 
 
 def _verify_dict_construct(node: Any, fail: Fail) -> None:
