@@ -7,6 +7,10 @@ eager / contender (higher is faster).  Also reports, per program and apart from 
 per-call times, the one-off cost of the first call's ONNX export and of creating the
 onnxruntime session (wall time, ms).
 
+Each of the LSTM, greedy and MLP programs runs twice: as a function given its weights as
+arguments, and as an `nn.Module` holding them as parameters (how models are written), which
+the export turns into initializers.
+
 The `bare ort` column is the ceiling of any onnxruntime backend on this machine: the same
 session's `run` on numpy feeds converted once, outside the timing, with nothing of
 hybridjit's per-call work (argument binding, torch <-> onnxruntime tensors, error output).
@@ -69,12 +73,49 @@ def script_fn(x):
 
 
 H = 128
+
+
+class LSTMLoop(torch.nn.Module):
+    """`lstm_loop` with its weights as parameters: exported as initializers, which
+    onnxruntime pre-packs for its matrix products."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w_ih = torch.nn.Parameter(torch.randn(H, 4 * H) * 0.1)
+        self.w_hh = torch.nn.Parameter(torch.randn(H, 4 * H) * 0.1)
+        self.b = torch.nn.Parameter(torch.zeros(4 * H))
+
+    def forward(self, xs, h, c):
+        return lstm_loop(xs, h, c, self.w_ih, self.w_hh, self.b)
+
+
+class Greedy(torch.nn.Module):
+    """`greedy` with its projection and embedding as parameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(H, 64) * 0.1)
+        self.emb = torch.nn.Parameter(torch.randn(64, H) * 0.1)
+
+    def forward(self, h, max_len: int):
+        return greedy(h, self.w, self.emb, max_len)
+
+
+def mlp_module() -> torch.nn.Module:
+    layers = [torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
+              torch.nn.Linear(256, 256)]  # fmt: skip
+    return torch.nn.Sequential(*layers).eval()
+
+
 PROGRAMS: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
     "lstm 64x128": (lstm_loop, (torch.randn(64, 1, H), torch.zeros(1, H), torch.zeros(1, H),
                                 torch.randn(H, 4 * H) * 0.1, torch.randn(H, 4 * H) * 0.1,
                                 torch.zeros(4 * H))),
     "greedy decode": (greedy, (torch.randn(1, H), torch.randn(H, 64) * 0.1,
                                torch.randn(64, H) * 0.1, 48)),
+    "lstm module": (LSTMLoop(), (torch.randn(64, 1, H), torch.zeros(1, H), torch.zeros(1, H))),
+    "greedy module": (Greedy(), (torch.randn(1, H), 48)),
+    "mlp module b1": (mlp_module(), (torch.randn(1, 256),)),
     "mlp 3x256 b1": (mlp, (torch.randn(1, 256), *(t for _ in range(3) for t in
                                                  (torch.randn(256, 256) * 0.05, torch.zeros(256))))),
     "mlp 3x256 b64": (mlp, (torch.randn(64, 256), *(t for _ in range(3) for t in
@@ -92,7 +133,9 @@ def cpu_per_call(fn: Callable[..., Any], args: tuple[Any, ...], number: int) -> 
     return (time.process_time() - start) / number
 
 
-def bench(runners: dict[str, Callable[..., Any]], args: tuple[Any, ...], rounds: int) -> dict[str, float]:
+def bench(
+    runners: dict[str, Callable[..., Any]], args: tuple[Any, ...], rounds: int
+) -> dict[str, float]:
     for run in runners.values():
         for _ in range(3):
             run(*args)
@@ -149,8 +192,15 @@ def main(argv: list[str]) -> None:
         ort = hybridjit.compile(scripted, backend="onnxruntime", threads=1)
         export_s, session_s = setup_times(ort, args)
         for a, b in zip(_flat(ort(*args)), _flat(fn(*args))):
-            assert torch.allclose(torch.as_tensor(a).double(), torch.as_tensor(b).double(), atol=1e-4), title
-        runners = {"eager": fn, "codegen": scripted, "onnxruntime": ort, "bare ort": bare_session(ort, args)}
+            assert torch.allclose(
+                torch.as_tensor(a).double(), torch.as_tensor(b).double(), atol=1e-4
+            ), title
+        runners = {
+            "eager": fn,
+            "codegen": scripted,
+            "onnxruntime": ort,
+            "bare ort": bare_session(ort, args),
+        }
         med = bench(runners, args, rounds)
         cells = "".join(f"{med[n] * 1e6:12.1f}µs ({med['eager'] / med[n]:5.2f}x)" for n in names)
         print(f"{title:16}{cells}{export_s * 1e3:8.0f}ms{session_s * 1e3:8.0f}ms", flush=True)

@@ -103,6 +103,36 @@ def test_lying_sizes_are_refused(good: bytes) -> None:
     refused(bytes(data), "impossible size")
 
 
+def _local_header(data: bytes, name: bytes) -> int:
+    at = -1
+    while True:
+        at = data.index(b"PK\x03\x04", at + 1)
+        name_len = int.from_bytes(data[at + 26 : at + 28], "little")
+        if data[at + 30 : at + 30 + name_len] == name:
+            return at
+
+
+def test_a_flipped_weight_byte_fails_the_crc(good: bytes) -> None:
+    # weights are read as a view of the archive, not through zipfile: the CRC is still checked
+    data = bytearray(good)
+    at = _local_header(good, b"tensors.safetensors")
+    data[at + 30 + len(b"tensors.safetensors") + 8 + 4] ^= 0x01  # inside the safetensors header
+    refused(bytes(data), "tensors.safetensors.*corrupt: Bad CRC-32")
+    data = bytearray(good)
+    data[data.index(b"PK\x01\x02") - 5] ^= 0x01  # the last data byte before the central directory
+    refused(bytes(data), "corrupt")
+
+
+def test_a_local_header_that_names_another_entry_is_refused(good: bytes) -> None:
+    data = bytearray(good)
+    at = _local_header(good, b"tensors.safetensors")
+    data[at + 30 : at + 31] = b"T"
+    refused(bytes(data), "tensors.safetensors.*local header does not match")
+    data = bytearray(good)
+    data[at : at + 4] = b"PK\x09\x09"
+    refused(bytes(data), "tensors.safetensors.*bad local header")
+
+
 def test_wrong_json_types_are_refused(good: bytes) -> None:
     refused(edit_json(good, "model.json", lambda m: m.update(functions={})), "functions")
     refused(

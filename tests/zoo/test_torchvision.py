@@ -56,7 +56,7 @@ class Loader:
         self.uses = 0
 
     def run(self, archive: Path, inputs: tuple[Any, ...], tmp: Path) -> Any:
-        if self.proc is None or self.uses >= LOADS_PER_WORKER:
+        if self.proc is None or self.uses >= LOADS_PER_WORKER or self.proc.poll() is not None:
             self.close()
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "tests.zoo.loader"], cwd=REPO, text=True,
@@ -70,7 +70,7 @@ class Loader:
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
-        assert line, "the loader process died"
+        assert line, f"the loader process died (exit code {self.proc.wait(timeout=60)})"
         answer = json.loads(line)
         assert answer["ok"], f"loading in a fresh process failed: {answer['error']}"
         return revive(torch.load(tmp / "out.pt", weights_only=True))
@@ -113,9 +113,19 @@ def _check_compiled(name: str, compiled: Any, inputs: tuple, expected: Any, load
                     tmp_path: Path) -> None:  # fmt: skip
     assert_close(expected, comparable(name, compiled(*inputs), True), f"{name} (compiled)")
     archive = tmp_path / f"{name}.hjit"
-    hybridjit.save(compiled, archive)
-    got = loader.run(archive, inputs, tmp_path)
+    try:
+        hybridjit.save(compiled, archive)
+        got = loader.run(archive, inputs, tmp_path)
+    finally:
+        _remove_files(tmp_path)
     assert_close(expected, comparable(name, got, True), f"{name} (loaded in a fresh process)")
+
+
+def _remove_files(folder: Path) -> None:
+    """The zoo's archives add up to tens of GB (vit_h_14 alone is 2.5 GB); pytest keeps every
+    test's tmp_path until the session ends, so each test removes its own."""
+    for path in folder.iterdir():
+        path.unlink()
 
 
 @pytest.mark.parametrize("name", _params("script"))

@@ -22,7 +22,7 @@ from hybridjit.runtime.function import ARCHIVE_WRITERS
 from hybridjit.serialization import format as F
 from hybridjit.serialization.reader import Contents, read_archive
 from hybridjit.serialization.writer import archive_entries
-from hybridjit.serialization.zipio import write_zip
+from hybridjit.serialization.zipio import EntryData, write_zip
 
 PathOrFile = str | os.PathLike | BinaryIO
 
@@ -39,10 +39,10 @@ def save(obj: Any, f: PathOrFile, _extra_files: dict[str, Any] | None = None) ->
     else:
         buffer = io.BytesIO()
         write_zip(entries, buffer)
-        f.write(buffer.getvalue())
+        f.write(buffer.getbuffer())
 
 
-def _write_atomically(path: str, entries: dict[str, bytes]) -> None:
+def _write_atomically(path: str, entries: dict[str, EntryData]) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".hybridjit-", suffix=".tmp", dir=directory)
     try:

@@ -117,7 +117,7 @@ def read_archive(data: bytes, map_location: Any = None, allow_unsafe_ops: bool =
     model = parse_json(reader.read(F.MODEL), F.MODEL)
     _check_member_count(model)
     _check_entry_set(reader, model)
-    tensors = load_tensors(reader.read(F.TENSORS), parse_json(reader.read(F.TENSORS_JSON), F.TENSORS_JSON),
+    tensors = load_tensors(reader.view(F.TENSORS), parse_json(reader.read(F.TENSORS_JSON), F.TENSORS_JSON),
                            map_location)  # fmt: skip
     builder = _Builder(reader, model, tensors, allow_unsafe_ops)
     root = builder.root(get(manifest, "root", dict, F.MANIFEST))
@@ -560,4 +560,3 @@ def _mark_wrapped_number(node: Any, where: str) -> None:
                            f"{', '.join(map(str, dtypes))}, found {t} holding "
                            f"{value.dtype}")  # fmt: skip
     node.output.type = dataclasses.replace(t, wrapped_number=True)
-

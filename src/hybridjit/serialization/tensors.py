@@ -13,7 +13,6 @@ torch sees them.  Data is little-endian, as safetensors specifies.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import math
 import re
@@ -57,33 +56,40 @@ def write_safetensors(
     entries: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
 ) -> bytes:
     """Standard safetensors bytes for contiguous CPU tensors (names sorted: deterministic)."""
+    return b"".join(safetensors_parts(entries, metadata))
+
+
+def safetensors_parts(
+    entries: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
+) -> list[bytes | memoryview]:
+    """`write_safetensors`'s bytes as a header and one view of each tensor's memory, so an
+    archive of a multi-GB model is written without a copy of its weights."""
     header: dict[str, Any] = {"__metadata__": metadata} if metadata else {}
-    chunks, offset = [], 0
+    parts: list[bytes | memoryview] = []
+    offset = 0
     for name in sorted(entries):
         t = entries[name].detach().cpu().contiguous()
-        data = _tensor_bytes(t)
         code = DTYPES[t.dtype][1] if t.dtype in DTYPES else _unsupported(t.dtype)
-        header[name] = {
-            "dtype": code,
-            "shape": list(t.shape),
-            "data_offsets": [offset, offset + len(data)],
-        }
-        chunks.append(data)
-        offset += len(data)
+        data = _tensor_memory(t)
+        header[name] = {"dtype": code, "shape": list(t.shape),
+                        "data_offsets": [offset, offset + data.nbytes]}  # fmt: skip
+        parts.append(data)
+        offset += data.nbytes
     head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)
-    return len(head).to_bytes(8, "little") + head + b"".join(chunks)
+    return [len(head).to_bytes(8, "little") + head, *parts]
 
 
 def _unsupported(dtype: torch.dtype) -> str:
     raise ArchiveError(f"cannot save a tensor of dtype {dtype}")
 
 
-def _tensor_bytes(t: torch.Tensor) -> bytes:
-    return ctypes.string_at(t.data_ptr(), t.numel() * t.element_size()) if t.numel() else b""
+def _tensor_memory(t: torch.Tensor) -> memoryview:
+    """The bytes of contiguous `t`, shared with it (not copied)."""
+    return memoryview(t.reshape(-1).view(torch.uint8).numpy()) if t.numel() else memoryview(b"")
 
 
-def read_safetensors_header(data: bytes) -> tuple[dict[str, Any], int]:
+def read_safetensors_header(data: bytes | memoryview) -> tuple[dict[str, Any], int]:
     """The JSON header of safetensors `data` and where the byte buffer starts."""
     if len(data) < 8:
         raise ArchiveError(f"safetensors data is {len(data)} bytes; expected at least 8")
@@ -92,7 +98,7 @@ def read_safetensors_header(data: bytes) -> tuple[dict[str, Any], int]:
         raise ArchiveError(
             f"safetensors header length {n} exceeds the {len(data) - 8} bytes present"
         )
-    header = parse_json(data[8 : 8 + n], "safetensors header")
+    header = parse_json(bytes(data[8 : 8 + n]), "safetensors header")
     if not isinstance(header, dict):
         raise ArchiveError(f"safetensors header must be a JSON object, got {type(header).__name__}")
     return header, 8 + n
@@ -179,9 +185,9 @@ class TensorWriter:
             self._storages.append(_Storage(whole.cpu(), key))
         return self._storage_ids[key]
 
-    def safetensors_bytes(self) -> bytes:
+    def safetensors_parts(self) -> list[bytes | memoryview]:
         entries = {f"storage.{i}": s.tensor for i, s in enumerate(self._storages)}
-        return write_safetensors(entries, {"format": "hybridjit-storages"})
+        return safetensors_parts(entries, {"format": "hybridjit-storages"})
 
 
 def _check_saveable(t: torch.Tensor) -> None:
@@ -198,7 +204,9 @@ def _check_saveable(t: torch.Tensor) -> None:
 # loading
 
 
-def load_tensors(safetensors: bytes, records: Any, map_location: Any = None) -> list[torch.Tensor]:
+def load_tensors(
+    safetensors: bytes | memoryview, records: Any, map_location: Any = None
+) -> list[torch.Tensor]:
     """Rebuild the tensor table: storages from `safetensors`, views described by `records`."""
     storages = _read_storages(safetensors)
     if not isinstance(records, list):
@@ -222,7 +230,7 @@ class _View:
     requires_grad: bool
 
 
-def _read_storages(data: bytes) -> list[torch.Tensor]:
+def _read_storages(data: bytes | memoryview) -> list[torch.Tensor]:
     header, start = read_safetensors_header(data)
     body = memoryview(data)[start:]
     names = [k for k in header if k != "__metadata__"]

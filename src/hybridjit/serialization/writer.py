@@ -34,7 +34,7 @@ from hybridjit.serialization.values import (
     type_string,
     value_type,
 )
-from hybridjit.serialization.zipio import check_entry_name
+from hybridjit.serialization.zipio import EntryData, check_entry_name
 from hybridjit.version import __version__
 
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_.]")
@@ -47,7 +47,7 @@ _KINDS = {
 }
 
 
-def archive_entries(obj: Any, extra_files: dict[str, Any] | None = None) -> dict[str, bytes]:
+def archive_entries(obj: Any, extra_files: dict[str, Any] | None = None) -> dict[str, EntryData]:
     """The entries of the archive for `obj` (a ScriptFunction or ScriptModule)."""
     writer = _Writer()
     if isinstance(obj, ScriptFunction):
@@ -106,7 +106,7 @@ class _Writer:
                     F.OBJECTS_VERSION if self.objects.records else 1,
                     *(F.WRAPPED_NUMBERS_VERSION for f in self.functions if "wrapped_numbers" in f)])  # fmt: skip
 
-    def entries(self) -> dict[str, bytes]:
+    def entries(self) -> dict[str, EntryData]:
         model = {"functions": self.functions, "types": list(self.types.values()),
                  "modules": self.modules}  # fmt: skip
         if self.enums.records:
@@ -114,7 +114,7 @@ class _Writer:
         if self.objects.records:
             model["objects"] = self.objects.records
         return {F.MODEL: dumps(model), F.TENSORS_JSON: dumps(self.tensors.records),
-                F.TENSORS: self.tensors.safetensors_bytes(), **self.graphs}  # fmt: skip
+                F.TENSORS: self.tensors.safetensors_parts(), **self.graphs}  # fmt: skip
 
     # -- functions ---------------------------------------------------------------------------
     def function(self, fn: Any) -> str:

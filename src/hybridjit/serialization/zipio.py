@@ -28,6 +28,7 @@ MAX_NAME_LENGTH = 1024
 # What the loader will decompress: metadata and graph text, not tensor data (always stored).
 MAX_TEXT_ENTRY_BYTES = 64 << 20
 MAX_TOTAL_DEFLATED_BYTES = 256 << 20
+_LOCAL_HEADER_SIZE = 30
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$")
 _LOW_LEVEL_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
@@ -49,12 +50,30 @@ def check_entry_name(name: str) -> None:
         )
 
 
-def write_zip(entries: dict[str, bytes], out: BinaryIO) -> None:
+# An entry's content: bytes, or consecutive pieces of it (a model's weights, uncopied).
+EntryData = bytes | list[bytes | memoryview]
+
+
+def write_zip(entries: dict[str, EntryData], out: BinaryIO) -> None:
     """Write `entries` to the binary stream `out` as a deterministic zip."""
     with zipfile.ZipFile(out, "w", allowZip64=True) as zf:
         for name in sorted(entries):
             check_entry_name(name)
-            zf.writestr(_zip_info(name), entries[name], compresslevel=DEFLATE_LEVEL)
+            data = entries[name]
+            if isinstance(data, bytes):
+                zf.writestr(_zip_info(name), data, compresslevel=DEFLATE_LEVEL)
+            else:
+                _write_pieces(zf, _zip_info(name), data)
+
+
+def _write_pieces(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: list[bytes | memoryview]
+) -> None:
+    # The size is set first, as `writestr` does, so the bytes are the same as one writestr's.
+    info.file_size = sum(memoryview(p).nbytes for p in pieces)
+    with zf.open(info, "w") as dest:
+        for piece in pieces:
+            dest.write(piece)
 
 
 def _zip_info(name: str) -> zipfile.ZipInfo:
@@ -72,6 +91,7 @@ class ZipReader:
 
     def __init__(self, data: bytes) -> None:
         self.size = len(data)
+        self._data = memoryview(data)
         _check_entry_count(data)
         try:
             self._zf = zipfile.ZipFile(io.BytesIO(data))
@@ -104,6 +124,32 @@ class ZipReader:
                 f"zip entry {name!r} declares {info.file_size} bytes but holds {len(data)}"
             )
         return data
+
+    def view(self, name: str) -> memoryview:
+        """Like `read`, but a stored entry (a model's weights) is a view of the archive's bytes,
+        not a copy; its CRC-32 is checked as `read` checks it."""
+        info = self.infos.get(name)
+        if info is None or info.compress_type != zipfile.ZIP_STORED:
+            return memoryview(self.read(name))
+        start = self._data_start(info)
+        data = self._data[start : start + info.file_size]
+        if zlib.crc32(data) != info.CRC:
+            raise ArchiveError(f"zip entry {name!r} is corrupt: Bad CRC-32")
+        return data
+
+    def _data_start(self, info: zipfile.ZipInfo) -> int:
+        """Where `info`'s data begins: after its local header, which must name the entry."""
+        at = info.header_offset
+        local = bytes(self._data[at : at + _LOCAL_HEADER_SIZE])
+        if len(local) < _LOCAL_HEADER_SIZE or not local.startswith(b"PK\x03\x04"):
+            raise ArchiveError(f"zip entry {info.filename!r} is corrupt: bad local header")
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        name = bytes(self._data[at + _LOCAL_HEADER_SIZE : at + _LOCAL_HEADER_SIZE + name_length])
+        start = at + _LOCAL_HEADER_SIZE + name_length + extra_length
+        if name != info.orig_filename.encode("utf-8") or start + info.file_size > self.size:
+            raise ArchiveError(f"zip entry {info.filename!r} is corrupt: its local header "
+                               "does not match the central directory")  # fmt: skip
+        return start
 
     def read_text(self, name: str) -> str:
         try:
