@@ -21,7 +21,23 @@ def mutates_input(x):
     return x
 
 
-@pytest.mark.parametrize("fn, op", [(uses_unsupported, "nonzero_static"), (mutates_input, "add_")])
+def mutates_what_a_view_sees(a):
+    x = a + 0
+    first = x[0]
+    x.relu_()  # `first` sees this: rebinding `x` in ONNX would not show it to `first`
+    return first
+
+
+def mutates_what_a_list_holds(a):
+    x = a + 0
+    kept = [x]
+    x.clamp_(min=0.0)
+    return kept[0]
+
+
+@pytest.mark.parametrize("fn, op", [(uses_unsupported, "nonzero_static"), (mutates_input, "add_"),
+                                    (mutates_what_a_view_sees, "relu_"),
+                                    (mutates_what_a_list_holds, "clamp_")])  # fmt: skip
 def test_export_error_names_op_and_line(fn, op, tmp_path) -> None:
     with pytest.raises(hybridjit.ExportError) as info:
         hybridjit.onnx.export(hybridjit.script(fn), tmp_path / "m.onnx", (torch.rand(3),))

@@ -41,14 +41,19 @@ def _flat(x):
 
 
 class ResBlock(nn.Module):
+    """Shaped like torchvision's BasicBlock: in-place ReLU and `out += identity`."""
+
     def __init__(self, c: int) -> None:
         super().__init__()
         self.conv1, self.bn1 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
         self.conv2, self.bn2 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+        self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x):
-        y = torch.relu(self.bn1(self.conv1(x)))
-        return torch.relu(self.bn2(self.conv2(y)) + x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += x
+        return self.relu(out)
 
 
 class ResNetLike(nn.Module):
@@ -81,7 +86,7 @@ class MobileNetLike(nn.Module):
         self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8),
                                   nn.Hardswish())  # fmt: skip
         self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.BatchNorm2d(8),
-                                nn.Hardswish())  # fmt: skip
+                                nn.Hardswish(inplace=True))  # fmt: skip
         self.se = SqueezeExcite(8)
         self.pw = nn.Sequential(nn.Conv2d(8, 16, 1), nn.BatchNorm2d(16), nn.Hardswish())
         self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 4))

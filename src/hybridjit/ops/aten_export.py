@@ -973,6 +973,51 @@ def export_adaptive_avg_pool(ctx: Any, node: Any) -> None:
     ctx.bind(node.output, ctx.op("GlobalAveragePool", [x])[0])
 
 
+def export_conv(ctx: Any, node: Any) -> None:
+    """A batched, non-transposed convolution without a bias -> one two-input Conv.
+
+    torchlib gives a missing bias as a zero `Expand`ed to a size computed at run time, which
+    keeps onnxruntime from fusing the Conv with a following BatchNormalization or ReLU
+    (torchvision's resnet18: all 20 BatchNormalizations left unfused).  Anything else goes to
+    torchlib (`conv2d.padding`, with padding="same", is another overload: torchlib's too).
+    Arguments: `conv{n}d(x, w, bias, stride, padding, dilation, groups)` and
+    `_convolution` / `convolution(x, w, bias, stride, padding, dilation, transposed, ...)`.
+    """
+    x, w, bias = (ctx.value(node.inputs[0]), node.inputs[1], node.inputs[2])
+    rank = ctx.rank(x)
+    spatial = ctx.rank(ctx.value(w)) - 2 if ctx.rank(ctx.value(w)) is not None else None
+    plain = node.schema.name.endswith("d")
+    groups_at = 6 if plain else 8
+    if (not ctx.is_static(bias) or ctx.static(bias) is not None or spatial is None
+            or rank != spatial + 2
+            or not all(ctx.is_static(v) for v in node.inputs[3:groups_at + 1])
+            or (not plain and ctx.static(node.inputs[6]))):  # fmt: skip
+        ctx.torchlib(node)
+        return
+    stride, padding, dilation = (_per_dim(ctx.static(v), spatial) for v in node.inputs[3:6])
+    attrs = {"strides": stride, "pads": padding + padding, "dilations": dilation,
+             "group": ctx.static(node.inputs[groups_at])}  # fmt: skip
+    out = ctx.op("Conv", [x, ctx.value(w)], attrs)[0]
+    if out.shape is None:  # onnx infers no shape from a weight of unknown sizes
+        ctx.set_type(out, like=x)
+    ctx.bind(node.output, out)
+
+
+def export_dropout_inplace(ctx: Any, node: Any) -> None:
+    """`dropout_(x, p, train=False)` (`nn.Dropout(inplace=True)` in eval mode) changes
+    nothing: its result is `x`.  In training mode it draws random numbers: not exported."""
+    train = node.inputs[2]
+    if not ctx.is_static(train) or ctx.static(train):
+        raise ctx.error(f"{node.kind} in training mode (random, in place)",
+                        hint="call .eval() on the model before exporting")  # fmt: skip
+    ctx.bind(node.output, ctx.binding(node.inputs[0]))
+
+
+def _per_dim(value: Any, n: int) -> list[int]:
+    values = [value] if isinstance(value, int) else list(value)
+    return values * n if len(values) == 1 else values
+
+
 _SCALAR_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "min": "Min", "max": "Max"}
 _SCALAR_COMPARE = {"eq": ("Equal", False), "ne": ("Equal", True), "lt": ("Less", False),
                    "gt": ("Greater", False), "le": ("LessOrEqual", False),
@@ -1027,6 +1072,10 @@ ATEN_EXPORT["aten::unsafe_chunk"] = export_chunk
 for _k in ("aten::squeeze", "aten::squeeze.dim", "aten::squeeze.dims"):
     ATEN_EXPORT[_k] = export_squeeze
 ATEN_EXPORT["aten::gru.input"] = export_rnn
+for _k in ("conv1d", "conv2d", "conv3d", "_convolution", "convolution"):
+    ATEN_EXPORT[f"aten::{_k}"] = export_conv
+for _k in ("dropout_", "feature_dropout_", "alpha_dropout_", "feature_alpha_dropout_"):
+    ATEN_EXPORT[f"aten::{_k}"] = export_dropout_inplace
 for _d in (1, 2, 3):
     ATEN_EXPORT[f"aten::adaptive_avg_pool{_d}d"] = export_adaptive_avg_pool
 for _k in ("int", "float", "bool"):

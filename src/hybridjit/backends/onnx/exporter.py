@@ -40,6 +40,7 @@ from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.backends.onnx.values import Const, Items, torch_to_onnx_dtype
 from hybridjit.errors import ExportError
 from hybridjit.ir import types as T
+from hybridjit.ir.graph import RETURN
 from hybridjit.ops import registry
 from hybridjit.ops.aten_export import ATEN_EXPORT, mutates_list
 from hybridjit.ops.effects import effects_of
@@ -146,13 +147,13 @@ def _inplace(ctx: ExportContext, node: Any) -> None:
     name = schema.name
     mutated = [i for i, a in enumerate(schema.arguments) if a.is_write]
     target = node.inputs[0]
-    producer = target.node
-    if (not name.endswith("_") or mutated != [0] or producer.kind == "prim::Param"
-            or producer.kind.partition("::")[2] in _VIEW_OPS
-            or producer.owning_block is not node.owning_block
-            or not isinstance(ctx.binding(target), ir.Value)):  # fmt: skip
+    same, links = _same_tensor(ctx, target)
+    if (not name.endswith("_") or mutated != [0] or not _is_fresh(same[-1])
+            or any(_aliased_before(ctx, v, node, links) or not _rebindable(ctx, v, node)
+                   for v in same)):  # fmt: skip
         raise ctx.error(f"in-place {schema.qualified_overload} on a value other code may also "
-                        "see (an input, a view, or a value from outside this block)",
+                        "see (an input, a view, a value kept in a list or tuple, or a value "
+                        "from outside this block)",
                         hint=f"use the out-of-place {name[:-1]}(...) and assign the result")  # fmt: skip
 
     functional = registry.lookup(f"{name[:-1]}.{schema.overload_name}" if schema.overload_name
@@ -166,8 +167,89 @@ def _inplace(ctx: ExportContext, node: Any) -> None:
     finally:
         node.schema = saved
     result = ctx.binding(node.output)
-    ctx.bind(target, ctx.cast(ctx.materialize(result), ctx.dtype(ctx.value(target))))
-    ctx.bind(node.output, ctx.binding(target))
+    result = ctx.cast(ctx.materialize(result), ctx.dtype(ctx.value(target)))
+    for v in (*same, node.output):
+        ctx.bind(v, result)
+
+
+def _same_tensor(ctx: ExportContext, value: Any) -> tuple[list[Any], set[Any]]:
+    """`value` and the values it was before an in-place op returned it (`y = x.add_(1)`:
+    [y, x]) or a static `if` passed it on, and the block returns those `if`s pass it by."""
+    chain, links = [value], set()
+    while True:
+        producer = value.node
+        if _returns_its_input(value):
+            value = producer.inputs[0]
+        elif producer.kind == "prim::If" and ctx.is_static(producer.inputs[0]):
+            block = producer.blocks[0 if ctx.static(producer.inputs[0]) else 1]
+            links.add(block.return_node)
+            value = block.outputs[value.offset]
+        else:
+            return chain, links
+        chain.append(value)
+
+
+def _returns_its_input(value: Any) -> bool:
+    producer = value.node
+    if not producer.kind.startswith("aten::"):
+        return False
+    returns = producer.schema.returns
+    return value.offset < len(returns) and returns[value.offset].is_write
+
+
+def _is_fresh(value: Any) -> bool:
+    """Whether `value` is a new tensor: the result of an aten op that is not a view (a prim's
+    result may be an input, a list's element, a branch's operand)."""
+    producer = value.node
+    if not producer.kind.startswith("aten::") or producer.kind[6:] in _VIEW_OPS:
+        return False
+    returns = producer.schema.returns
+    return value.offset < len(returns) and returns[value.offset].alias is None
+
+
+def _aliased_before(ctx: ExportContext, value: Any, node: Any, links: set[Any]) -> bool:
+    """Whether something other than `node` may hold `value` when `node` mutates it: a view
+    or a container made from it anywhere not after `node` in its block (rebinding `value`
+    updates only the later reads of `value` itself)."""
+    for use in value.uses:
+        user = use.user
+        if (user is node or user in links or _never_runs(ctx, user)
+                or (user.owning_block is node.owning_block and node.is_before(user))):  # fmt: skip
+            continue
+        if user.kind.startswith("aten::"):
+            if use.offset in effects_of(user).aliases:
+                return True
+        elif user.kind == RETURN or any(_has_tensor(o.type) for o in user.outputs):
+            return True  # a prim that passes tensors on (`x.dtype` does not)
+    return False
+
+
+def _never_runs(ctx: ExportContext, node: Any) -> bool:
+    """Whether `node` is in the branch a static `if` (lowered already) does not take."""
+    block = node.owning_block
+    while block.owning_node is not None:
+        owner = block.owning_node
+        cond = owner.inputs[0] if owner.kind == "prim::If" else None
+        if cond is not None and cond in ctx.env and ctx.is_static(cond):
+            if block is not owner.blocks[0 if ctx.static(cond) else 1]:
+                return True
+        block = owner.owning_block
+    return False
+
+
+def _rebindable(ctx: ExportContext, value: Any, node: Any) -> bool:
+    """Whether rebinding `value` while lowering `node` is seen by all later reads of it."""
+    binding = ctx.binding(value)
+    return isinstance(binding, ir.Value) and (value.node.owning_block is node.owning_block
+                                              or _made_in_this_scope(ctx, binding))  # fmt: skip
+
+
+def _made_in_this_scope(ctx: ExportContext, value: ir.Value) -> bool:
+    """Whether `value` was computed in the ONNX graph being built (e.g. before a static `if`,
+    whose taken branch is lowered in place, as `F.relu(x, inplace=True)`'s is): rebinding it
+    there is seen by every later use, and by nothing else."""
+    producer = value.producer()
+    return producer is not None and producer.graph is ctx.scope.graph
 
 
 def _input_name(v: Any) -> str:
