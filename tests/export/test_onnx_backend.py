@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import pytest
 import torch
@@ -179,3 +180,45 @@ def _greet_twice_for_executor(x: torch.Tensor, n: int) -> torch.Tensor:
     for _ in range(n):
         x = x * 2
     return x
+
+
+
+def _disabled(sess: Any) -> bool:
+    opts = sess.session.get_session_options()
+    try:
+        return opts.get_session_config_entry("session.disable_prepacking") == "1"
+    except RuntimeError:  # onnxruntime's answer for a key that was never set
+        return False
+
+
+def test_batch_of_one_calls_run_without_weight_prepacking() -> None:
+    # onnxruntime pre-packs constant weights for MatMul/Gemm: faster from a few rows on, slower
+    # for one row (measured in benchmarks/bench_onnx.py); one export serves both sessions
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3)).eval()
+    run = hybridjit.compile(hybridjit.script(model), backend="onnxruntime", threads=1)
+    for x in (torch.randn(1, 6), torch.randn(8, 6), torch.randn(1, 6), torch.randn(4, 1, 6)):
+        with torch.no_grad():
+            torch.testing.assert_close(run(x), model(x))
+    assert run.exports == 2  # rank 2 and rank 3
+    sessions = list(run._sessions.values())
+    assert [(s.few_rows, _disabled(s)) for s in sessions] == [(True, True), (False, False), (True, True)]
+
+
+@pytest.mark.parametrize("prepack", [True, False])
+def test_prepack_can_be_chosen(prepack: bool) -> None:
+    model = torch.nn.Linear(6, 3).eval()
+    run = hybridjit.compile(hybridjit.script(model), backend="onnxruntime", prepack=prepack)
+    run(torch.randn(1, 6)), run(torch.randn(8, 6))
+    (sess,) = run._sessions.values()
+    assert sess.few_rows is None and _disabled(sess) is not prepack
+
+
+def test_programs_without_weights_make_one_session() -> None:
+    run = _ort(affine)  # weights are arguments: nothing is pre-packed
+    run(torch.randn(1, 4), torch.randn(4, 4)), run(torch.randn(8, 4), torch.randn(4, 4))
+    assert [s.few_rows for s in run._sessions.values()] == [None]
+
+
+def test_prepack_must_be_a_bool_or_none() -> None:
+    with pytest.raises(hybridjit.Error, match="prepack must be True, False or None, got 'yes'"):
+        hybridjit.compile(hybridjit.script(affine), backend="onnxruntime", prepack="yes")

@@ -624,13 +624,10 @@ def export_select(ctx: Any, node: Any) -> None:
             and isinstance(x.shape[dim], int) and -x.shape[dim] <= ctx.static(node.inputs[2]) < x.shape[dim]:  # fmt: skip
         ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
         return
-    if _counts_along(ctx, node.inputs[2], node.inputs[0], dim, rank):
-        ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
-        return
-    ok, j = _clamped(ctx, i, _dim(ctx, x, dim))
-    gather = lambda k: ctx.op("Gather", [x, k], {"axis": dim})[0]  # noqa: E731
-    ctx.bind(node.output, ctx.checked(ok, "builtins.IndexError", None, lambda: [gather(i)],
-                                      safe=lambda: [gather(j)])[0])  # fmt: skip
+    # Gather takes negative indices as Python does and refuses out-of-range ones itself:
+    # onnxruntime then fails the run, and the hybridjit runner re-derives eager's IndexError
+    # (as for shape mismatches); no check of ours, which a loop body would pay per step
+    ctx.bind(node.output, ctx.op("Gather", [x, i], {"axis": dim})[0])
 
 
 def _math(

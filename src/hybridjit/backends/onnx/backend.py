@@ -1,4 +1,5 @@
-"""`hybridjit.compile(obj, backend=..., threads=None)`: run a program with onnxruntime.
+"""`hybridjit.compile(obj, backend=..., threads=None, prepack=None)`: run a program with
+onnxruntime.
 
 * `backend="onnxruntime"`: the program is exported to ONNX once per input signature (each
   argument's dtype and rank, or its Python type) and run by an `InferenceSession`; torch
@@ -17,6 +18,11 @@
   `threads` sets onnxruntime's intra-op thread count; `None` follows
   `torch.get_num_threads()` at export time.  The session runs sequentially with
   `ORT_ENABLE_ALL` graph optimizations.  `fn.backend` is `"onnxruntime"`.
+  `prepack`: whether onnxruntime pre-packs the model's constant MatMul/Gemm weights, which
+  is faster from a few rows on and slower for one (benchmarks/bench_onnx.py).  `None`: off
+  for calls whose tensor arguments all have rank < 2 or a size-1 dim among their first two
+  (batch 1, batch- or sequence-first), on otherwise: two sessions of one export, each call
+  going to its own; a model without such weights has one session.
 * `backend="codegen"` / `"interpreter"`: the ordinary hybridjit function.
 * `backend="auto"`: onnxruntime, except for *scalar-only* programs, which onnxruntime runs
   slower than Python: a program with no tensor input, or whose loops compute only Python
@@ -52,12 +58,15 @@ BACKENDS = ("auto", "onnxruntime", "codegen", "interpreter")
 
 
 def compile(obj: Any, backend: str = "auto", threads: int | None = None, *,  # noqa: A001
-            opset: int | None = None, method: str = "forward") -> Callable[..., Any]:  # fmt: skip
+            opset: int | None = None, method: str = "forward",
+            prepack: bool | None = None) -> Callable[..., Any]:  # fmt: skip
     """A callable with `obj`'s signature, run by `backend` (see the module docstring)."""
     if backend not in BACKENDS:
         raise Error(f"backend must be one of {BACKENDS}, got {backend!r}")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise Error(f"threads must be a positive int or None, got {threads!r}")
+    if prepack not in (None, True, False):
+        raise Error(f"prepack must be True, False or None, got {prepack!r}")
     target = compiled(obj, None, method)
     if backend == "codegen":
         return target
@@ -67,7 +76,7 @@ def compile(obj: Any, backend: str = "auto", threads: int | None = None, *,  # n
         return (lambda *a: fn(self_obj, *a)) if self_obj is not None else fn
     if backend == "auto" and is_scalar_only(_graph_of(target, method)[0]):
         return target
-    return OrtFunction(target, threads=threads, opset=opset, method=method)
+    return OrtFunction(target, threads=threads, opset=opset, method=method, prepack=prepack)
 
 
 def backend_of(fn: Any) -> str:
@@ -107,11 +116,12 @@ class OrtFunction:
     backend = "onnxruntime"
 
     def __init__(self, target: Any, threads: int | None = None, opset: int | None = None,
-                 method: str = "forward") -> None:  # fmt: skip
+                 method: str = "forward", prepack: bool | None = None) -> None:  # fmt: skip
         self.target = target
         self.threads = threads
         self.opset = opset
         self.method = method
+        self.prepack = prepack
         if isinstance(target, ScriptModule):
             self._fn = target._hj_methods[method]
             self._self: Any = target
@@ -123,6 +133,7 @@ class OrtFunction:
         if self.signature is not None and any(
                 p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in self.signature.parameters.values()):
             self._nargs = -1  # `*args` / `**kwargs`: every call is bound to the signature
+        self._exported: dict[tuple[Any, ...], Any] = {}
         self._sessions: dict[tuple[Any, ...], _Session] = {}
         self._fast: Callable[[tuple[Any, ...]], Any] | None = None  # the last session's
         self.__name__ = getattr(self._fn, "name", "forward")
@@ -130,8 +141,8 @@ class OrtFunction:
 
     @property
     def exports(self) -> int:
-        """How many input signatures have been exported (one session each)."""
-        return len(self._sessions)
+        """How many input signatures have been exported."""
+        return len(self._exported)
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         if self.signature is None:
@@ -147,19 +158,24 @@ class OrtFunction:
 
     def session_for(self, args: tuple[Any, ...]) -> _Session:
         key = tuple(_key(a) for a in args)
-        s = self._sessions.get(key)
+        exported = self._exported.get(key)
+        if exported is None:
+            exported = self._exported[key] = self._export(args)
+        few_rows = _few_rows(args) if self.prepack is None and exported.prepacks else None
+        s = self._sessions.get((key, few_rows))
         if s is None:
-            s = self._sessions[key] = self._export(args)
+            prepack = self.prepack if self.prepack is not None else not few_rows
+            threads = self.threads if self.threads is not None else torch.get_num_threads()
+            s = self._sessions[key, few_rows] = _Session(exported, threads, self._fallback,
+                                                         prepack, few_rows)  # fmt: skip
         return s
 
-    def _export(self, args: tuple[Any, ...]) -> _Session:
+    def _export(self, args: tuple[Any, ...]) -> Any:
         extra.require(*extra.RUNTIME)
         # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
         from hybridjit.backends.onnx.exporter import export_graph
 
-        exported = export_graph(self._fn.graph, args, self_obj=self._self, opset=self.opset)
-        threads = self.threads if self.threads is not None else torch.get_num_threads()
-        return _Session(exported, threads, self._fallback)
+        return export_graph(self._fn.graph, args, self_obj=self._self, opset=self.opset)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != self._nargs:
@@ -188,6 +204,12 @@ def _public_signature(sig: inspect.Signature | None, has_self: bool) -> inspect.
     return sig.replace(parameters=params)
 
 
+def _few_rows(args: tuple[Any, ...]) -> bool:
+    """Whether every tensor argument has rank < 2 or a size-1 dim among its first two: a
+    batch of one (batch-first or sequence-first), whose matrix products have one row."""
+    return all(a.dim() < 2 or 1 in a.shape[:2] for a in args if isinstance(a, torch.Tensor))
+
+
 def _key(a: Any) -> Any:
     """What an export is specialized on: dtype and rank, Python type, element kinds."""
     if isinstance(a, torch.Tensor):
@@ -207,8 +229,9 @@ _ORT_NP = {"tensor(int64)": np.int64, "tensor(double)": np.float64, "tensor(bool
 _PY = {"int": int, "float": float, "bool": bool}
 
 
-def session_options(threads: int) -> Any:
-    """The options every hybridjit session uses (`threads` intra-op threads)."""
+def session_options(threads: int, prepack: bool = True) -> Any:
+    """The options every hybridjit session uses (`threads` intra-op threads; `prepack`:
+    whether onnxruntime pre-packs constant weights for its matrix products)."""
     # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
     import onnxruntime as ort
 
@@ -217,17 +240,21 @@ def session_options(threads: int) -> Any:
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if not prepack:
+        opts.add_session_config_entry("session.disable_prepacking", "1")
     return opts
 
 
 class _Session:
-    def __init__(self, exported: Any, threads: int, fallback: Callable[..., Any]) -> None:
+    def __init__(self, exported: Any, threads: int, fallback: Callable[..., Any],
+                 prepack: bool = True, few_rows: bool | None = None) -> None:  # fmt: skip
         # deferred: the onnx extra is optional; this module loads without it (the CLI imports it)
         import onnxruntime as ort
 
         self.exported = exported
         self.threads = threads
-        self.options = session_options(threads)
+        self.few_rows = few_rows  # the calls this session is for (None: any call)
+        self.options = session_options(threads, prepack)
         self.session = ort.InferenceSession(exported.model.SerializeToString(), self.options,
                                             providers=["CPUExecutionProvider"])  # fmt: skip
         self._sess = self.session._sess
@@ -319,6 +346,8 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
             state += [f"p{i}", f"s{i}"]
             body += [f"sh = {a}.shape",
                      f"if len(sh) != {spec['rank']}: return MISS",
+                     *(["few = few and 1 in sh[:2]"] if s.few_rows is not None and spec["rank"] >= 2
+                       else []),
                      f"if not {a}.is_contiguous(): {a} = {a}.contiguous()",
                      f"p = {a}.data_ptr()",
                      f"if p != p{i} or sh != s{i}:",
@@ -366,6 +395,8 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
         lines.append(f"        {', '.join(params)}, = args")
     for c in checks:
         lines.append(f"        if {c}: return MISS")
+    if s.few_rows is not None:  # the session is for batch-of-one calls only, or for others
+        body = ["few = True", *body, f"if few is not {s.few_rows}: return MISS"]
     lines += [f"        {x}" for x in body + rebind_out]
     lines += ["        try: run(b, None)",
               "        except Exception as e: return s.ort_failed(e, args)"]  # fmt: skip

@@ -17,15 +17,19 @@ Error output: a program that can raise (`raise`, `assert`, checks in `nn` code) 
 more output, `hybridjit_error` (int64 scalar): 0 when the program returned normally, k when
 it raised the k-th entry of `hybridjit.errors` (`{"class": "builtins.ValueError",
 "message": "..." or null when computed at run time, "where": "file:line:col"}`).  The other
-outputs are then placeholders.  Nothing after a failed check is computed.
+outputs are then placeholders.  Nothing after a failed check is computed.  Checks that an
+onnxruntime kernel makes itself are left to it: a tensor index out of range (Gather), shapes
+that do not broadcast or multiply; the run then fails (an onnxruntime error, not the error
+output), and the hybridjit runner re-derives eager's exception with the codegen executor.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import onnx
@@ -67,6 +71,31 @@ class Exported:
     # list inputs changed in place: `{"arg": i, "kind": "int_list", "index": k}`, output k
     # holds the list's final value (the runner writes it back into the caller's list)
     writeback: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @functools.cached_property
+    def prepacks(self) -> bool:
+        """Whether onnxruntime would pre-pack a weight: a MatMul or Gemm of a constant (an
+        initializer, or computed from constants only, as onnxruntime folds `Transpose(W)`)."""
+        constant = {t.name for t in self.model.graph.initializer}
+        nodes = []
+        for n in _all_nodes(self.model.graph):  # in order: producers before their users
+            nodes.append(n)
+            if all(i in constant for i in n.input if i) and not _has_subgraph(n):
+                constant.update(n.output)
+        return any(n.op_type in ("MatMul", "Gemm") and len(n.input) > 1 and n.input[1] in constant
+                   for n in nodes)  # fmt: skip
+
+
+def _has_subgraph(node: onnx.NodeProto) -> bool:
+    return any(a.type == onnx.AttributeProto.GRAPH for a in node.attribute)
+
+
+def _all_nodes(graph: onnx.GraphProto) -> Iterator[onnx.NodeProto]:
+    for node in graph.node:
+        yield node
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                yield from _all_nodes(attr.g)
 
 
 def lower_node(ctx: ExportContext, node: Any) -> None:
