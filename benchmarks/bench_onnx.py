@@ -1,6 +1,7 @@
 """onnxruntime backend vs hybridjit codegen vs eager: CPU time per call, interleaved.
 
-Run as `python benchmarks/bench_onnx.py [rounds]`.  One process; 1 thread everywhere
+Run as `python benchmarks/bench_onnx.py [rounds] [--torchvision]` (`--torchvision`: three
+torchvision models instead of the programs below).  One process; 1 thread everywhere
 (`torch.set_num_threads(1)`, onnxruntime intra-op 1); contenders interleaved round by round;
 median CPU time (`time.process_time`, all threads of the process) per call; ratios are
 eager / contender (higher is faster).  Also reports, per program and apart from the
@@ -22,6 +23,7 @@ import statistics
 import sys
 import time
 import warnings
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -192,11 +194,25 @@ def bare_session(ort: Any, args: tuple[Any, ...]) -> Callable[..., Any]:
     return bare
 
 
+def torchvision_programs() -> dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]:
+    """torchvision's resnet18, mobilenet_v3_small and efficientnet_b0 (random weights, eval)
+    on one 224 x 224 image, through the test suite's shim (see tests/zoo)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.zoo.torchvision_shim import import_torchvision
+
+    models = import_torchvision().models
+    image = (torch.randn(1, 3, 224, 224),)
+    return {name: (getattr(models, name)().eval(), image)
+            for name in ("resnet18", "mobilenet_v3_small", "efficientnet_b0")}  # fmt: skip
+
+
 def main(argv: list[str]) -> None:
+    programs = torchvision_programs() if "--torchvision" in argv else PROGRAMS
+    argv = [a for a in argv if a != "--torchvision"]
     rounds = int(argv[0]) if argv else 15
     names = ["eager", "codegen", "onnxruntime", "bare ort"]
     print(f"{'program':16}" + "".join(f"{n:>22}" for n in names) + f"{'export':>10}{'session':>10}")
-    for title, (fn, args) in PROGRAMS.items():
+    for title, (fn, args) in programs.items():
         scripted = hybridjit.script(fn)
         ort = hybridjit.compile(scripted, backend="onnxruntime", threads=1)
         export_s, session_s = setup_times(ort, args)
