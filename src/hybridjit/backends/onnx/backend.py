@@ -346,8 +346,8 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
             state += [f"p{i}", f"s{i}"]
             body += [f"sh = {a}.shape",
                      f"if len(sh) != {spec['rank']}: return MISS",
-                     *(["few = few and 1 in sh[:2]"] if s.few_rows is not None and spec["rank"] >= 2
-                       else []),
+                     *(["few = few and (sh[0] == 1 or sh[1] == 1)"]
+                       if s.few_rows is not None and spec["rank"] >= 2 else []),
                      f"if not {a}.is_contiguous(): {a} = {a}.contiguous()",
                      f"p = {a}.data_ptr()",
                      f"if p != p{i} or sh != s{i}:",

@@ -455,7 +455,7 @@ class ExportContext:
             red = self.op("ReduceProd" if op == "Mul" else "ReduceSum",
                           [gv, self.const([0])], {"keepdims": 0})[0]  # fmt: skip
             res = self.op(op, [z0, red])[0]
-            results.append(self.op("Where", [c0, res, z0])[0])
+            results.append(res if _is_true(c0) else self.op("Where", [c0, res, z0])[0])
             gd = self.op("Cast", [self.op("Abs", [gv])[0]], {"to": f64})[0]
             zd = self.op("Cast", [self.op("Reshape", [self.op("Abs", [z0])[0], self.const([-1])])[0]],
                          {"to": f64})[0]  # fmt: skip
@@ -1099,6 +1099,11 @@ def _has_loop(nodes: list[Any]) -> bool:
     """Whether `nodes` hold a loop (whose trip count must not come from clamped values)."""
     return any(n.kind == "prim::Loop" or any(m.kind == "prim::Loop" for b in n.blocks
                                              for m in b.all_nodes()) for n in nodes)  # fmt: skip
+
+
+def _is_true(v: ir.Value) -> bool:
+    c = v.const_value
+    return c is not None and bool(c.numpy())
 
 
 def _is_zero(v: ir.Value) -> bool:
