@@ -129,9 +129,9 @@ MODULES.update({
 XFAIL: set[str] = set()
 SCRIPTABLE = {"Linear", "Conv1d", "Conv2d", "BatchNorm2d", "LayerNorm", "Embedding", "LSTM", "GRU",
               "LSTM2", "resnet_like", "mobilenet_like"}  # fmt: skip
-# scripted nn.LSTM/GRU.forward passes (output, state) tuples through `if`s and hands
-# aten::gru a state it builds at run time: not exported yet (ExportError, reported)
-SCRIPT_XFAIL = {"LSTM", "GRU", "LSTM2"}
+# none: scripted nn.LSTM/GRU hand aten::lstm their weights as a module list attribute
+# (`_flat_weights`), now initializers too
+SCRIPT_XFAIL: set[str] = set()
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(strict=True)) if n in XFAIL

@@ -225,6 +225,8 @@ def _input_value(ctx: Any, arg: Any, b: Any, param: Any) -> Any:
             return v  # the recorder gives it the dtype of the tensor it meets
         if isinstance(v, (list, tuple)) and all(isinstance(x, (bool, int, float)) for x in v):
             return list(v)
+        if isinstance(v, (list, tuple)) and v and all(isinstance(x, torch.Tensor) for x in v):
+            return [ctx.const(x) for x in v]  # a module's list of weights (`_flat_weights`)
         if isinstance(v, str):
             return v
         if isinstance(v, torch.dtype):
