@@ -1,10 +1,11 @@
 """Tally the torchvision zoo under hybridjit.script and hybridjit.trace, by cause of failure.
 
-    python -m tests.zoo.measure [--models a,b,...] [--per-process 4] [--out zoo.jsonl]
+    python -m tests.zoo.measure [--models a,b,...] [--per-process 4] [--out zoo.jsonl] [--onnx]
 
 Each model runs eagerly, then scripted (compared with eager, saved and loaded back, compared
-again), then — where torch.jit.trace accepts it — traced the same way. A few models per
-subprocess keep memory bounded. Prints one line per model and the tallies at the end; with
+again), then — where torch.jit.trace accepts it — traced the same way. With `--onnx`, each
+scripted and traced model also runs on the onnxruntime backend (exported, compared with
+eager) as `script_onnx` / `trace_onnx`. A few models per subprocess keep memory bounded. Prints one line per model and the tallies at the end; with
 `--out`, one JSON object per model as well.
 """
 
@@ -60,7 +61,24 @@ def _check(name: str, compiled: Any, inputs: tuple, expected: Any) -> str | None
     return None
 
 
-def measure_one(name: str) -> dict[str, Any]:
+def _check_onnx(name: str, compiled: Any, inputs: tuple, expected: Any) -> str | None:
+    from tests.zoo.models import assert_close, comparable  # noqa: PLC0415
+
+    import hybridjit  # noqa: PLC0415 — the child process only
+
+    try:
+        run = hybridjit.compile(compiled, backend="onnxruntime", threads=1)
+        got = comparable(name, run(*inputs), True)
+    except Exception as e:  # noqa: BLE001 — tallied
+        return "onnx: " + _cause(e)
+    try:
+        assert_close(expected, got, name)
+    except AssertionError as e:
+        return "onnx mismatch: " + str(e).splitlines()[0][:160]
+    return None
+
+
+def measure_one(name: str, onnx: bool = False) -> dict[str, Any]:
     import torch  # noqa: PLC0415 — child only
     from tests.zoo.models import build, comparable  # noqa: PLC0415
 
@@ -85,6 +103,8 @@ def measure_one(name: str) -> dict[str, Any]:
                 row["script_tb"] = traceback.format_exc()[-1500:]
         else:
             row["script"] = _check(name, compiled, inputs, expected)
+            if onnx and row["script"] is None:
+                row["script_onnx"] = _check_onnx(name, compiled, inputs, expected)
         row["script_s"] = round(time.perf_counter() - start, 1)
         try:
             torch.jit.trace(model, inputs, check_trace=False, strict=False)
@@ -99,13 +119,15 @@ def measure_one(name: str) -> dict[str, Any]:
                     row["trace_tb"] = traceback.format_exc()[-1500:]
             else:
                 row["trace"] = _check(name, traced, inputs, expected)
+                if onnx and row["trace"] is None:
+                    row["trace_onnx"] = _check_onnx(name, traced, inputs, expected)
     row["total_s"] = round(time.perf_counter() - start, 1)
     return row
 
 
-def _child(names: list[str]) -> None:
+def _child(names: list[str], onnx: bool) -> None:
     for name in names:
-        print(json.dumps(measure_one(name)), flush=True)
+        print(json.dumps(measure_one(name, onnx)), flush=True)
 
 
 def main() -> None:
@@ -114,9 +136,10 @@ def main() -> None:
     parser.add_argument("--per-process", type=int, default=4)
     parser.add_argument("--out", default="")
     parser.add_argument("--child", action="store_true")
+    parser.add_argument("--onnx", action="store_true")
     args = parser.parse_args()
     if args.child:
-        return _child(args.models.split(","))
+        return _child(args.models.split(","), args.onnx)
     from tests.zoo.models import all_models  # noqa: PLC0415 — the parent lists only
 
     names = args.models.split(",") if args.models else all_models()
@@ -125,7 +148,8 @@ def main() -> None:
     for i in range(0, len(names), args.per_process):
         chunk = names[i : i + args.per_process]
         proc = subprocess.run(
-            [sys.executable, "-m", "tests.zoo.measure", "--child", "--models", ",".join(chunk)],
+            [sys.executable, "-m", "tests.zoo.measure", "--child", "--models", ",".join(chunk),
+             *(["--onnx"] if args.onnx else [])],
             capture_output=True, text=True,
         )  # fmt: skip
         done = {}
@@ -137,6 +161,7 @@ def main() -> None:
             row = done.get(name) or {"model": name, "eager": "crash: " + proc.stderr[-300:]}
             rows.append(row)
             print(name, row.get("eager"), "|", row.get("script"), "|", row.get("trace"),
+                  *(["|", row.get("script_onnx"), "|", row.get("trace_onnx")] if args.onnx else []),
                   row.get("total_s"), flush=True)  # fmt: skip
             if out:
                 out.write(json.dumps(row) + "\n")
@@ -154,6 +179,13 @@ def _report(rows: list[dict[str, Any]]) -> None:
         causes = collections.Counter(r[kind] for r in eligible if r.get(kind) is not None)
         for cause, count in causes.most_common():
             print(f"  {count:3d}  {cause}")
+        tried = [r for r in passed if f"{kind}_onnx" in r]
+        if tried:
+            ok = [r for r in tried if r[f"{kind}_onnx"] is None]
+            print(f"{kind} on onnxruntime: {len(ok)} match eager of {len(tried)}")
+            causes = collections.Counter(r[f"{kind}_onnx"] for r in tried if r[f"{kind}_onnx"])
+            for cause, count in causes.most_common():
+                print(f"  {count:3d}  {cause}")
 
 
 if __name__ == "__main__":
