@@ -198,3 +198,33 @@ def test_auto_keeps_scalar_only_programs_in_codegen() -> None:
     assert hybridjit.compile(scripted, backend="onnxruntime")(10) == 285
     ort = hybridjit.compile(hybridjit.script(loop_n), backend="auto")
     assert type(ort).__name__ == "OrtFunction"
+
+
+def raises_or_scales(x, n: int):
+    if n < 0:
+        raise ValueError("n must be non-negative")
+    else:
+        y = x * n  # the raising branch leaves `y` a prim::Uninitialized Tensor
+    return y + 1
+
+
+def breaks_with_a_tensor(x, n: int):
+    for i in range(n):
+        if i == 2:
+            return x * i  # an early return carrying a tensor out of the loop
+    return x
+
+
+def test_an_uninitialized_tensor_on_the_raising_path_takes_the_other_branchs_type() -> None:
+    graph = hybridjit.script(raises_or_scales).graph
+    assert any(n.kind == "prim::Uninitialized" for n in graph.all_nodes())
+    run = hybridjit.compile(hybridjit.script(raises_or_scales), backend="onnxruntime")
+    torch.testing.assert_close(run(torch.ones(2, 3), 4), torch.full((2, 3), 5.0))
+    with pytest.raises(ValueError, match="n must be non-negative"):
+        run(torch.ones(2, 3), -1)
+
+
+def test_an_uninitialized_tensor_that_is_read_is_an_export_error(tmp_path) -> None:
+    with pytest.raises(hybridjit.ExportError, match="prim::Uninitialized of type Tensor"):
+        hybridjit.onnx.export(hybridjit.script(breaks_with_a_tensor), tmp_path / "m.onnx",
+                              (torch.ones(2), 3))  # fmt: skip

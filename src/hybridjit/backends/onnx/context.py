@@ -29,6 +29,7 @@ from hybridjit.backends.onnx.values import (
     Const,
     Items,
     Opaque,
+    Unset,
     onnx_to_torch_dtype,
     torch_to_onnx_dtype,
 )
@@ -84,7 +85,7 @@ class ExportContext:
     # -- bindings ------------------------------------------------------------------------
     def bind(self, v: Any, x: Any) -> None:
         """Bind hybridjit value `v` to an ONNX value, a `Const` or an `Items` (or a Python value)."""
-        if not isinstance(x, (ir.Value, Const, Items, Opaque)):
+        if not isinstance(x, (ir.Value, Const, Items, Opaque, Unset)):
             x = Const(x)
         if isinstance(x, Items) and x.owner is None:
             x.owner = self.scope
@@ -100,6 +101,10 @@ class ExportContext:
     ) -> None:
         """Bind `v` to a list or tuple of known length whose elements are `bindings`."""
         self.bind(v, Items(bindings, kind, elem))
+
+    def bind_unset(self, v: Any, message: str, hint: str) -> None:
+        """Bind `v` to no value: reading it is an ExportError with `message` (see `Unset`)."""
+        self.bind(v, Unset(message, hint))
 
     def bind_unknown(self, v: Any, what: str) -> None:
         """Bind `v` to a run-time value ONNX cannot hold (`what` names it in errors)."""
@@ -157,6 +162,8 @@ class ExportContext:
         if isinstance(b, Opaque):
             raise self.error(f"{b.what} computed at run time has no ONNX form",
                              hint="use it only in exception messages")  # fmt: skip
+        if isinstance(b, Unset):
+            raise self.error(b.message, hint=b.hint)
         return self.const(b.value if isinstance(b, Const) else b, dtype)
 
     def _materialize_items(self, b: Items) -> ir.Value:
@@ -855,8 +862,8 @@ class ExportContext:
             self.scopes.append(b.scope)
             try:
                 if b.outputs is not None:
-                    vals = [self._placeholder_like(i, live) if i < b.placeholders else
-                            self._own(self.materialize(x)) for i, x in enumerate(b.outputs)]  # fmt: skip
+                    vals = [self._placeholder_like(i, live) if i < b.placeholders or isinstance(x, Unset)
+                            else self._own(self.materialize(x)) for i, x in enumerate(b.outputs)]  # fmt: skip
                 else:
                     vals = [self._placeholder_like(i, live) for i in range(n_outputs)]
                 if with_err:
@@ -915,12 +922,12 @@ class ExportContext:
         """A stand-in output for a branch that raised (never observed by the caller)."""
         if not live:
             return self.const(0)
-        ref = (
-            live[0].scope.graph.outputs[i]
-            if live[0].scope.graph.outputs
-            else self.materialize(live[0].outputs[i])
-        )
-        return self.placeholder(ref)
+        for b in live:  # the first branch with a value there (an `Unset` one has none)
+            if b.scope.graph.outputs:
+                return self.placeholder(b.scope.graph.outputs[i])
+            if not isinstance(b.outputs[i], Unset):
+                return self.placeholder(self.materialize(b.outputs[i]))
+        return self.materialize(live[0].outputs[i])  # every branch leaves it unset: the error
 
     def placeholder(self, ref: ir.Value) -> ir.Value:
         t = ref.type

@@ -7,7 +7,8 @@ A hybridjit `Value` is bound to one of:
 * `Const(python_value)` — known at export time (constants, attributes of the module, and
   anything computed only from those), materialized into an ONNX constant where needed,
 * `Items([...])` — a list or tuple whose length is known at export time; its elements are
-  bindings again.
+  bindings again,
+* `Unset` / `Opaque` — what has no ONNX value: an uninitialized tensor, a run-time string.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ class Items:
     kind: str = "list"  # "list" | "tuple"
     elem: str = "any"  # "tensor" | "int" | "float" | "bool" | "any": what a list holds
     owner: Any = dataclasses.field(default=None, repr=False)  # the scope that created it
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Unset:
+    """`prim::Uninitialized` of a type with no stand-in of its own (a tensor): fine where it
+    is never read (an `if` output on the path that raised, whose stand-in copies the other
+    branch's type), an ExportError where it is."""
+
+    message: str
+    hint: str
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

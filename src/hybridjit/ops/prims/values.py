@@ -181,21 +181,28 @@ def _emit_uninitialized(gen: Any, node: Any, depth: int) -> None:
 def _export_uninitialized(ctx: Any, node: Any) -> None:
     """A run-time stand-in of the value's type (never read: it only fills a carried slot or
     an `if` output on the paths that returned or raised).  Not an export-time constant, so
-    nothing folds on its made-up value."""
+    nothing folds on its made-up value.  A tensor has no stand-in of its own type: it stays
+    unset, and an `if` that outputs it on a raising path copies the other branch's type."""
     zero = {T.IntType: 0, T.FloatType: 0.0, T.BoolType: False}
 
     def stand_in(t: Any) -> Any:
         if isinstance(t, T.TupleType):  # one stand-in per element (tuples travel flattened)
             items = [stand_in(e) for e in t.elems]
+            if any(x is None for x in items):
+                return None
             ctx.bind_items(node.output, items, "tuple")
             return ctx.binding(node.output)
         if t not in zero:
-            raise ctx.error(f"prim::Uninitialized of type {node.output.type} (an early "
-                            "`return`/`break` carrying a value other than numbers)",
-                            hint="give the variable a value before the loop or `if`")  # fmt: skip
+            return None
         return ctx.op("Identity", [ctx.const(zero[t])])[0]
 
-    ctx.bind(node.output, stand_in(node.output.type))
+    made = stand_in(node.output.type)
+    if made is None:  # an error only where it is read (`bind_unset`)
+        ctx.bind_unset(node.output, f"prim::Uninitialized of type {node.output.type} (an early "
+                       "`return`/`break` carrying a value other than numbers)",
+                       "give the variable a value before the loop or `if`")  # fmt: skip
+    else:
+        ctx.bind(node.output, made)
 
 
 register(Prim("prim::Uninitialized", "a placeholder for a value that is never read (after raise)",
