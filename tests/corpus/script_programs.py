@@ -1821,6 +1821,11 @@ def tensor_transpose_permute(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tenso
     return x.transpose(0, 1), y.permute(2, 0, 1), x.t()
 
 
+@case((torch.arange(6.0).reshape(2, 3),), (torch.arange(24.0).reshape(2, 3, 4),),)
+def tensor_swapaxes_swapdims(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    return x.swapaxes(0, 1) * 2.0, torch.swapdims(x, -1, 0)
+
+
 @case((torch.arange(6.0).reshape(2, 3), torch.arange(6.0).reshape(3, 2)),
       (torch.ones(2, 2), torch.ones(3, 3)))
 def tensor_matmul_operator(a: torch.Tensor, b: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:

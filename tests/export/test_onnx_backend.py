@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, List, NamedTuple
 
 import pytest
 import torch
@@ -222,3 +222,26 @@ def test_programs_without_weights_make_one_session() -> None:
 def test_prepack_must_be_a_bool_or_none() -> None:
     with pytest.raises(hybridjit.Error, match="prepack must be True, False or None, got 'yes'"):
         hybridjit.compile(hybridjit.script(affine), backend="onnxruntime", prepack="yes")
+
+
+class Pair(NamedTuple):
+    total: torch.Tensor
+    count: int
+
+
+def named_result(x):
+    return Pair(x.sum(), x.dim())
+
+
+def named_result_of_list(xs: List[torch.Tensor]):
+    return Pair(xs[0] + xs[1], len(xs))
+
+
+def test_named_tuples_come_back_as_named_tuples() -> None:
+    # the fast path (tensor arguments) and the general one (a list argument) alike
+    for fn, args in ((named_result, (torch.ones(2, 3),)), (named_result_of_list, ([torch.ones(2), torch.ones(2)],))):
+        want = hybridjit.script(fn)(*args)
+        got = hybridjit.compile(hybridjit.script(fn), backend="onnxruntime")(*args)
+        assert type(got) is type(want) and got._fields == ("total", "count")
+        torch.testing.assert_close(got.total, want.total)
+        assert got.count == want.count

@@ -1880,6 +1880,14 @@ def export_conv_transpose(ctx: Any, node: Any) -> None:
     ctx.torchlib(node, schema=conv, bindings=[args[a.name] for a in conv.arguments])
 
 
+def export_as_transpose(ctx: Any, node: Any) -> None:
+    """`x.swapaxes(a, b)` / `x.swapdims(a, b)`: torch's other names of `transpose(a, b)`."""
+    transpose = registry.lookup("aten::transpose.int")
+    if transpose is None:
+        raise ctx.error(f"{node.kind} has no ONNX translation")
+    ctx.torchlib(node, schema=transpose, bindings=[ctx.binding(v) for v in node.inputs[:3]])
+
+
 def export_sum_int(ctx: Any, node: Any) -> None:
     """`x.sum()` / `x.sum(dims)` of a bool or integer tensor: eager sums in int64."""
     x = ctx.value(node.inputs[0])
@@ -1927,4 +1935,5 @@ ATEN_EXPORT.update({
     "aten::conv_transpose2d.input": export_conv_transpose,
     "aten::conv_transpose3d.input": export_conv_transpose,
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
+    "aten::swapaxes": export_as_transpose, "aten::swapdims": export_as_transpose,
 })  # fmt: skip

@@ -50,6 +50,7 @@ from hybridjit.backends.onnx.targets import compiled
 from hybridjit.errors import Error
 from hybridjit.ir import types as T
 from hybridjit.ops.prims.control import make_exception
+from hybridjit.ops.prims.values import named_tuple_class
 from hybridjit.runtime.executors import register_executor
 from hybridjit.runtime.function import ScriptFunction, function_from_graph
 from hybridjit.runtime.module import ScriptModule
@@ -384,7 +385,7 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
                          else f"int(o[{idx}].numpy())" if kind == "error"
                          else f"{kind}(o[{idx}].numpy())")  # fmt: skip
     needs_o = any("o[" in c for c in conv.values())
-    ret = _return_expr(s.out_spec, conv)
+    ret = _return_expr(s.out_spec, conv, env)
     lines = [f"def make({', '.join(['_'] + [f'{k}={k}' for k in env])}):"]
     lines += [f"    {v} = None" for v in state]
     lines.append("    def fast(args):")
@@ -451,20 +452,30 @@ def _flat_spec(spec: dict[str, Any], flat: list[str]) -> None:
         flat[spec["index"]] = kind
 
 
-def _return_expr(spec: dict[str, Any], conv: dict[int, str]) -> str:
+def _return_expr(spec: dict[str, Any], conv: dict[int, str], env: dict[str, Any]) -> str:
     kind = spec["kind"]
     if kind == "tuple":
-        items = [_return_expr(x, conv) for x in spec["items"]]
+        items = [_return_expr(x, conv, env) for x in spec["items"]]
+        if "namedtuple" in spec:
+            name = f"NT{len(env)}"
+            env[name] = _named_tuple_of(spec)
+            return f"{name}({', '.join(items)})"
         return "(" + "".join(f"{x}, " for x in items) + ")"
     if kind == "none":
         return "None"
     return conv[spec["index"]]
 
 
+def _named_tuple_of(spec: dict[str, Any]) -> type:
+    nt = spec["namedtuple"]
+    return named_tuple_class(nt["name"], tuple(nt["fields"]))
+
+
 def _rebuild(spec: dict[str, Any], outs: list[Any]) -> Any:
     kind = spec["kind"]
     if kind == "tuple":
-        return tuple(_rebuild(s, outs) for s in spec["items"])
+        items = tuple(_rebuild(s, outs) for s in spec["items"])
+        return _named_tuple_of(spec)(*items) if "namedtuple" in spec else items
     if kind == "none":
         return None
     v = outs[spec["index"]]

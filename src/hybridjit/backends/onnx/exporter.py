@@ -501,10 +501,13 @@ def _graph_input(x: Any, name: str, dynamic: bool) -> tuple[ir.Value | None, dic
 def _flatten(ctx: ExportContext, b: Any, t: Any, flat: list[ir.Value]) -> Any:
     if isinstance(b, Items) and b.kind == "tuple":
         elems = t.elems if isinstance(t, T.TupleType) else [None] * len(b.items)
-        return {
+        spec: dict[str, Any] = {
             "kind": "tuple",
             "items": [_flatten(ctx, x, et, flat) for x, et in zip(b.items, elems)],
         }
+        if isinstance(t, T.TupleType) and t.field_names is not None:  # the runner rebuilds it
+            spec["namedtuple"] = {"name": t.name or "NamedTuple", "fields": list(t.field_names)}
+        return spec
     if isinstance(b, Const) and b.value is None:
         return {"kind": "none"}
     kind = {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(t, None)
