@@ -2,7 +2,8 @@
 
 Control flow stays control flow (`prim::If` -> `If`, `prim::Loop` -> `Loop`, never
 unrolled); calls are inlined; parameters and buffers become initializers; input dims are
-symbolic (`dynamic_shapes=True`).  Programs that can raise get an extra int64 output
+symbolic (`dynamic_shapes=True`).  A model whose weights pass 2 GB keeps them in
+`<file>.data` beside it (ONNX external data).  Programs that can raise get an extra int64 output
 `hybridjit_error` (see `hybridjit.backends.onnx.exporter`).  What cannot be expressed raises
 `hybridjit.ExportError` naming the construct and the source line.
 
@@ -15,6 +16,7 @@ import os
 from typing import Any, Sequence
 
 from hybridjit.backends.onnx import extra
+from hybridjit.errors import ExportError
 
 
 def export(obj: Any, f: Any, example_inputs: Sequence[Any] | Any = None, *,
@@ -29,19 +31,18 @@ def export(obj: Any, f: Any, example_inputs: Sequence[Any] | Any = None, *,
     """
     extra.require(*extra.EXPORT)
     # imported after the check: they need the optional onnx packages
-    from hybridjit.backends.onnx.exporter import export_graph
+    from hybridjit.backends.onnx.exporter import export_graph, write_model
     from hybridjit.backends.onnx.targets import resolve
 
     graph, self_obj, examples = resolve(obj, example_inputs, method)
     exported = export_graph(graph, examples, self_obj=self_obj, input_names=input_names,
                             output_names=output_names, dynamic_shapes=dynamic_shapes,
                             opset=opset)  # fmt: skip
-    data = exported.model.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
-        tmp = f"{os.fspath(f)}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, f)
+        write_model(exported, os.fspath(f))
     elif f is not None:
-        f.write(data)
+        if exported.large:
+            raise ExportError("a model whose weights pass 2 GB is written to a path (its "
+                              "weights go to a file beside it), not to a file object")  # fmt: skip
+        f.write(exported.model.SerializeToString())
     return exported.model

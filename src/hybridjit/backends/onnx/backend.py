@@ -256,8 +256,8 @@ class _Session:
         self.threads = threads
         self.few_rows = few_rows  # the calls this session is for (None: any call)
         self.options = session_options(threads, prepack)
-        self.session = ort.InferenceSession(exported.model.SerializeToString(), self.options,
-                                            providers=["CPUExecutionProvider"])  # fmt: skip
+        model = exported.saved if exported.large else exported.model.SerializeToString()
+        self.session = ort.InferenceSession(model, self.options, providers=["CPUExecutionProvider"])
         self._sess = self.session._sess
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]

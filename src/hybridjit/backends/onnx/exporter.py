@@ -28,7 +28,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import re
+import tempfile
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -71,6 +73,21 @@ class Exported:
     # list inputs changed in place: `{"arg": i, "kind": "int_list", "index": k}`, output k
     # holds the list's final value (the runner writes it back into the caller's list)
     writeback: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @functools.cached_property
+    def large(self) -> bool:
+        """Whether the weights need ONNX external data (`EXTERNAL_DATA_BYTES`)."""
+        weights = sum(len(t.raw_data) for t in self.model.graph.initializer)
+        return weights > EXTERNAL_DATA_BYTES
+
+    @functools.cached_property
+    def saved(self) -> str:
+        """The path of a copy written with `write_model` (in a directory of its own, removed
+        with this object): what onnxruntime loads a large model from."""
+        self._directory = tempfile.TemporaryDirectory(prefix="hybridjit-onnx-")
+        path = os.path.join(self._directory.name, "model.onnx")
+        write_model(self, path)
+        return path
 
     @functools.cached_property
     def prepacks(self) -> bool:
@@ -363,11 +380,37 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
         model.metadata_props["hybridjit.writeback"] = json.dumps(writeback)
     _finish(model)
     proto = ir.serde.serialize_model(model)
+    exported = Exported(proto, in_spec, out_spec, ctx.errors, has_err, writeback)
+    if not exported.large:  # a large one is checked where it is written (`write_model`)
+        _check(proto)
+    return exported
+
+
+# protobuf cannot hold a message of 2 GB; past this many bytes of weights, they are written
+# to a file beside the model (ONNX external data)
+EXTERNAL_DATA_BYTES = (2 << 30) - (64 << 20)
+
+
+def _check(model: onnx.ModelProto | str) -> None:
     try:
-        onnx.checker.check_model(proto, full_check=True)
+        onnx.checker.check_model(model, full_check=True)
     except Exception as e:
         raise ExportError(f"internal: the exported model fails onnx.checker: {e}") from e
-    return Exported(proto, in_spec, out_spec, ctx.errors, has_err, writeback)
+
+
+def write_model(exported: Exported, path: str) -> None:
+    """Write the model to `path`; a large one with its weights in `<path>.data` beside it
+    (the model then refers to that file, which must stay next to it)."""
+    tmp = f"{path}.tmp"
+    if exported.large:
+        onnx.save_model(exported.model, tmp, save_as_external_data=True,
+                        all_tensors_to_one_file=True, location=f"{os.path.basename(path)}.data",
+                        size_threshold=1024)  # fmt: skip
+        _check(tmp)
+    else:
+        with open(tmp, "wb") as fh:
+            fh.write(exported.model.SerializeToString())
+    os.replace(tmp, path)
 
 
 def _finish(model: ir.Model) -> None:
