@@ -123,12 +123,17 @@ MODULES.update({
     "mobilenet_like": (MobileNetLike, lambda: (torch.randn(1, 3, 16, 16),),
                        lambda: (torch.randn(2, 3, 12, 20),)),
     "vit_block": (ViTBlock, lambda: (torch.randn(1, 3, 16, 16),), lambda: (torch.randn(3, 3, 16, 16),)),
+    # vgg's and alexnet's heads: cells of uneven sizes, an input size known only at run time
+    "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d((7, 7)), lambda: (torch.randn(1, 3, 7, 7),),
+                          lambda: (torch.randn(2, 3, 10, 13),)),
+    "AdaptiveAvgPool1d": (lambda: nn.AdaptiveAvgPool1d(3), lambda: (torch.randn(2, 4, 10),),
+                          lambda: (torch.randn(1, 4, 2),)),
 })  # fmt: skip
 
 # Known failures: none (attention's unflatten/squeeze now keep their ranks).
 XFAIL: set[str] = set()
 SCRIPTABLE = {"Linear", "Conv1d", "Conv2d", "BatchNorm2d", "LayerNorm", "Embedding", "LSTM", "GRU",
-              "LSTM2", "resnet_like", "mobilenet_like"}  # fmt: skip
+              "LSTM2", "resnet_like", "mobilenet_like", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d"}  # fmt: skip
 # none: scripted nn.LSTM/GRU hand aten::lstm their weights as a module list attribute
 # (`_flat_weights`), now initializers too
 SCRIPT_XFAIL: set[str] = set()

@@ -955,19 +955,53 @@ def export_rnn(ctx: Any, node: Any) -> None:
 
 
 def export_adaptive_avg_pool(ctx: Any, node: Any) -> None:
-    """`adaptive_avg_pool{1,2,3}d(x, 1)` (global pooling, as resnet/mobilenet heads use) ->
-    GlobalAveragePool; other output sizes depend on the input size and are not exported."""
+    """`adaptive_avg_pool{1,2}d(x, size)`: GlobalAveragePool for size 1 (resnet/mobilenet
+    heads); AveragePool where every input size is known and divisible by its output size;
+    else, as the input size is only known at run time (vgg's and alexnet's 7 x 7 / 6 x 6),
+    averaging matrices made from it: out = P_h @ x @ P_w^T, row i of P averaging the input
+    rows torch's adaptive pooling gives cell i, [floor(i n / o), ceil((i + 1) n / o))."""
     size = ctx.static(node.inputs[1], "the output size")
-    sizes = [size] if isinstance(size, int) else list(size)
-    if any(s != 1 for s in sizes):
-        raise ctx.error(f"{node.kind} to output size {size} (only 1, global pooling, is "
-                        "exported)", hint="use output size 1, or avg_pool with a fixed kernel")  # fmt: skip
     x = ctx.value(node.inputs[0])
     rank = ctx.rank(x)
+    sizes = [size] * (rank - 2 if rank else 1) if isinstance(size, int) else list(size)
     if rank != len(sizes) + 2:
         raise ctx.error(f"{node.kind} of a rank-{rank} input (only batched inputs are exported)",
                         hint="add the batch dimension")  # fmt: skip
-    ctx.bind(node.output, ctx.op("GlobalAveragePool", [x])[0])
+    if all(s == 1 for s in sizes):
+        ctx.bind(node.output, ctx.op("GlobalAveragePool", [x])[0])
+        return
+    dims = (ctx.sizes(x) or [None] * rank)[2:]
+    if all(isinstance(n, int) and n % o == 0 for n, o in zip(dims, sizes)):
+        kernel = [n // o for n, o in zip(dims, sizes)]
+        ctx.bind(node.output, ctx.op("AveragePool", [x], {"kernel_shape": kernel, "strides": kernel})[0])
+        return
+    if len(sizes) > 2 or any(s is None or s < 1 for s in sizes):
+        raise ctx.error(f"{node.kind} to output size {size} of an input whose size is only "
+                        "known at run time", hint="use a 1-d or 2-d pooling, or output size 1")  # fmt: skip
+    out = x
+    if len(sizes) == 2:
+        out = ctx.op("MatMul", [_averaging(ctx, x, rank - 2, sizes[0]), out])[0]
+    p_last = _averaging(ctx, x, rank - 1, sizes[-1])
+    out = ctx.op("MatMul", [out, ctx.op("Transpose", [p_last], {"perm": [1, 0]})[0]])[0]
+    ctx.set_type(out, like=x)
+    ctx.bind(node.output, out)
+
+
+def _averaging(ctx: Any, x: Any, axis: int, o: int) -> Any:
+    """The (o, n) matrix averaging dim `axis` (size n, known at run time) into o cells."""
+    n = _dim(ctx, x, axis)
+    i = ctx.const(list(range(o)))
+    start = ctx.op("Div", [ctx.op("Mul", [i, n])[0], ctx.const(o)])[0]
+    end_num = ctx.op("Add", [ctx.op("Mul", [ctx.const(list(range(1, o + 1))), n])[0], ctx.const(o - 1)])[0]
+    end = ctx.op("Div", [end_num, ctx.const(o)])[0]
+    h = ctx.op("Unsqueeze", [ctx.op("Range", [ctx.const(0), n, ctx.const(1)])[0], ctx.const([0])])[0]
+    lo = ctx.op("Unsqueeze", [start, ctx.const([1])])[0]  # (o, 1) against h's (1, n)
+    hi = ctx.op("Unsqueeze", [end, ctx.const([1])])[0]
+    inside = ctx.op("And", [ctx.op("GreaterOrEqual", [h, lo])[0], ctx.op("Less", [h, hi])[0]])[0]
+    count = ctx.op("Cast", [ctx.op("Sub", [hi, lo])[0]], {"to": ctx.dtype(x)})[0]
+    weights = ctx.op("Div", [ctx.op("Cast", [inside], {"to": ctx.dtype(x)})[0], count])[0]
+    ctx.set_type(weights, dtype=ctx.dtype(x), rank=2)
+    return weights
 
 
 def export_conv(ctx: Any, node: Any) -> None:
