@@ -1821,6 +1821,15 @@ def tensor_transpose_permute(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tenso
     return x.transpose(0, 1), y.permute(2, 0, 1), x.t()
 
 
+@case((torch.arange(24.0).reshape(2, 3, 4), 2), (torch.arange(12.0).reshape(2, 2, 3), -7),
+      (torch.zeros(2, 0, 3), 1),)
+def tensor_roll_by_run_time_shifts(x: torch.Tensor, k: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    shift: List[int] = [k, 1]
+    if x.size(1) <= 2:  # as swin's window shift: 0 where the window covers the input
+        shift[0] = 0
+    return torch.roll(x, shifts=(-shift[0], -shift[1]), dims=(1, 2)), torch.roll(x, k, -1)
+
+
 @case((torch.arange(6.0).reshape(2, 3),), (torch.arange(24.0).reshape(2, 3, 4),),)
 def tensor_swapaxes_swapdims(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     return x.swapaxes(0, 1) * 2.0, torch.swapdims(x, -1, 0)

@@ -1922,6 +1922,34 @@ def export_as_transpose(ctx: Any, node: Any) -> None:
     ctx.torchlib(node, schema=transpose, bindings=[ctx.binding(v) for v in node.inputs[:3]])
 
 
+def export_roll(ctx: Any, node: Any) -> None:
+    """`torch.roll(x, shifts, dims)`; torchlib's needs the shifts at export time, but swin's
+    are computed at run time (0 where the window covers the input): one Slice + Slice +
+    Concat per dim, the shift taken modulo the dim's size as torch does."""
+    shifts = ctx.items(node.inputs[1])
+    dims = ctx.static(node.inputs[2], "roll's dims")
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    if ctx.is_static(node.inputs[1]) or shifts is None or len(shifts) != len(dims) or not dims:
+        ctx.torchlib(node)
+        return
+    x = ctx.value(node.inputs[0])
+    rank = ctx.rank(x)
+    out = x
+    for shift, dim in zip(shifts, dims):
+        axis = ctx.const([dim % rank if rank else dim])
+        n = _dim(ctx, x, dim)
+        modulus = ctx.op("Max", [n, ctx.const(1)])[0]  # an empty dim rolls to itself
+        s = ctx.op("Mod", [ctx.cast(ctx.materialize(shift), ctx.scalar_dtype("int")), modulus],
+                   {"fmod": 0})[0]  # fmt: skip
+        cut = ctx.op("Reshape", [ctx.op("Sub", [n, s])[0], ctx.const([1])])[0]
+        end = ctx.op("Reshape", [n, ctx.const([1])])[0]
+        tail = ctx.op("Slice", [out, cut, end, axis])[0]
+        head = ctx.op("Slice", [out, ctx.const([0]), cut, axis])[0]
+        out = ctx.op("Concat", [tail, head], {"axis": dim % rank if rank else dim})[0]
+        ctx.set_type(out, like=x)
+    ctx.bind(node.output, out)
+
+
 def export_sum_int(ctx: Any, node: Any) -> None:
     """`x.sum()` / `x.sum(dims)` of a bool or integer tensor: eager sums in int64."""
     x = ctx.value(node.inputs[0])
@@ -1970,4 +1998,5 @@ ATEN_EXPORT.update({
     "aten::conv_transpose3d.input": export_conv_transpose,
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
     "aten::swapaxes": export_as_transpose, "aten::swapdims": export_as_transpose,
+    "aten::roll": export_roll,
 })  # fmt: skip
