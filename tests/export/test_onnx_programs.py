@@ -6,6 +6,8 @@ shapes other than the export example); results must match eager in value and dty
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import onnx
 import pytest
@@ -228,3 +230,40 @@ def test_an_uninitialized_tensor_that_is_read_is_an_export_error(tmp_path) -> No
     with pytest.raises(hybridjit.ExportError, match="prim::Uninitialized of type Tensor"):
         hybridjit.onnx.export(hybridjit.script(breaks_with_a_tensor), tmp_path / "m.onnx",
                               (torch.ones(2), 3))  # fmt: skip
+
+
+class SelfAttentionLike(torch.nn.Module):
+    def combine(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        if q is not k or q.is_nested:  # nn.MultiheadAttention's fast-path checks
+            return q - k
+        return q * 2.0
+
+    def forward(self, x):
+        return self.combine(x, x)
+
+
+def masked(x, mask: Optional[torch.Tensor] = None):
+    if mask is not None and x.is_cpu:
+        return x + mask
+    return x
+
+
+def same_object(a, b):
+    return a * 2.0 if a is b else a
+
+
+def test_identity_checks_export_where_the_program_decides_them() -> None:
+    x = torch.randn(2, 3)
+    module = SelfAttentionLike()
+    run = hybridjit.compile(hybridjit.script(module), backend="onnxruntime")
+    torch.testing.assert_close(run(x), module(x))
+    run = hybridjit.compile(hybridjit.script(masked), backend="onnxruntime")
+    torch.testing.assert_close(run(x, torch.ones(2, 3)), x + 1)
+    torch.testing.assert_close(run(x, None), x)
+
+
+def test_identity_of_two_inputs_is_an_export_error(tmp_path) -> None:
+    # the caller may pass one tensor twice: ONNX cannot tell
+    with pytest.raises(hybridjit.ExportError, match="two different values known only at run time"):
+        hybridjit.onnx.export(hybridjit.script(same_object), tmp_path / "m.onnx",
+                              (torch.ones(2), torch.ones(2)))  # fmt: skip

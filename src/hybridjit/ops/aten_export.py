@@ -1950,6 +1950,34 @@ def export_roll(ctx: Any, node: Any) -> None:
     ctx.bind(node.output, out)
 
 
+def export_is(ctx: Any, node: Any) -> None:
+    """`a is b` / `a is not b` with a value known only at run time: True when `a` and `b` are
+    one value of the program (nn.MultiheadAttention's `query is not key` in self-attention),
+    False against None (a run-time value is never None: Optionals are resolved at export);
+    otherwise ONNX cannot tell whether two inputs are one object."""
+    a, b = node.inputs[:2]
+    if a is b:
+        same = True
+    elif ctx.is_static(a) and ctx.is_static(b):
+        same = ctx.static(a) is ctx.static(b)
+    elif any(ctx.is_static(v) and ctx.static(v) is None for v in (a, b)):
+        same = False
+    else:
+        raise ctx.error(f"{node.kind} of two different values known only at run time",
+                        hint="compare values (==), or pass the same variable")  # fmt: skip
+    ctx.bind(node.output, same == (node.kind == "aten::__is__"))
+
+
+def _known_property(value: bool) -> Callable[[Any, Any], None]:
+    """`x.is_cpu`, `x.is_nested`, ...: an exported model's tensors are dense CPU tensors
+    (ONNX has no other kind; `x.device` exports as cpu too)."""
+
+    def rule(ctx: Any, node: Any) -> None:
+        ctx.bind(node.output, value)
+
+    return rule
+
+
 def export_sum_int(ctx: Any, node: Any) -> None:
     """`x.sum()` / `x.sum(dims)` of a bool or integer tensor: eager sums in int64."""
     x = ctx.value(node.inputs[0])
@@ -1999,4 +2027,9 @@ ATEN_EXPORT.update({
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
     "aten::swapaxes": export_as_transpose, "aten::swapdims": export_as_transpose,
     "aten::roll": export_roll,
+    "aten::__is__": export_is, "aten::__isnot__": export_is,
+    "prim::is_cpu": _known_property(True),
+    **{f"prim::is_{kind}": _known_property(False) for kind in (
+        "cuda", "xla", "xpu", "mps", "sparse", "mkldnn", "quantized", "meta", "nested", "vulkan",
+        "ipu", "maia", "mtia")},
 })  # fmt: skip
