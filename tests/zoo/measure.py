@@ -37,45 +37,37 @@ def _round_trip(compiled: Any) -> Any:
     return hybridjit.load(buffer)
 
 
-def _check(name: str, compiled: Any, inputs: tuple, expected: Any) -> str | None:
+def _outcome(name: str, run: Any, inputs: tuple, expected: Any, prefix: str = "") -> str | None:
+    """`run(*inputs)` compared with eager's `expected`: None, or what went wrong."""
     from tests.zoo.models import assert_close, comparable  # noqa: PLC0415 — child only
 
     try:
-        got = comparable(name, compiled(*inputs), True)
+        got = comparable(name, run(*inputs), True)
     except Exception as e:  # noqa: BLE001 — tallied
-        return "run: " + _cause(e)
+        return f"{prefix}run: " + _cause(e)
     try:
         assert_close(expected, got, name)
     except AssertionError as e:
-        return "mismatch: " + str(e).splitlines()[0][:160]
+        return f"{prefix}mismatch: " + str(e).splitlines()[0][:160]
+    return None
+
+
+def _check(name: str, compiled: Any, inputs: tuple, expected: Any) -> str | None:
+    failed = _outcome(name, compiled, inputs, expected)
+    if failed:
+        return failed
     try:
         loaded = _round_trip(compiled)
     except Exception as e:  # noqa: BLE001
         return "save/load: " + _cause(e)
-    try:
-        assert_close(expected, comparable(name, loaded(*inputs), True), name)
-    except AssertionError as e:
-        return "loaded mismatch: " + str(e).splitlines()[0][:160]
-    except Exception as e:  # noqa: BLE001
-        return "loaded run: " + _cause(e)
-    return None
+    return _outcome(name, loaded, inputs, expected, "loaded ")
 
 
 def _check_onnx(name: str, compiled: Any, inputs: tuple, expected: Any) -> str | None:
-    from tests.zoo.models import assert_close, comparable  # noqa: PLC0415
-
     import hybridjit  # noqa: PLC0415 — the child process only
 
-    try:
-        run = hybridjit.compile(compiled, backend="onnxruntime", threads=1)
-        got = comparable(name, run(*inputs), True)
-    except Exception as e:  # noqa: BLE001 — tallied
-        return "onnx: " + _cause(e)
-    try:
-        assert_close(expected, got, name)
-    except AssertionError as e:
-        return "onnx mismatch: " + str(e).splitlines()[0][:160]
-    return None
+    run = hybridjit.compile(compiled, backend="onnxruntime", threads=1)  # exports at the call
+    return _outcome(name, run, inputs, expected, "onnx ")
 
 
 def measure_one(name: str, onnx: bool = False) -> dict[str, Any]:
