@@ -1014,9 +1014,9 @@ def export_conv(ctx: Any, node: Any) -> None:
     Arguments: `conv{n}d(x, w, bias, stride, padding, dilation, groups)` and
     `_convolution` / `convolution(x, w, bias, stride, padding, dilation, transposed, ...)`.
     """
-    x, w, bias = (ctx.value(node.inputs[0]), node.inputs[1], node.inputs[2])
-    rank = ctx.rank(x)
-    spatial = ctx.rank(ctx.value(w)) - 2 if ctx.rank(ctx.value(w)) is not None else None
+    x, w, bias = ctx.value(node.inputs[0]), ctx.value(node.inputs[1]), node.inputs[2]
+    rank, w_rank = ctx.rank(x), ctx.rank(w)
+    spatial = w_rank - 2 if w_rank is not None else None
     plain = node.schema.name.endswith("d")
     groups_at = 6 if plain else 8
     if (not ctx.is_static(bias) or ctx.static(bias) is not None or spatial is None
@@ -1028,7 +1028,7 @@ def export_conv(ctx: Any, node: Any) -> None:
     stride, padding, dilation = (_per_dim(ctx.static(v), spatial) for v in node.inputs[3:6])
     attrs = {"strides": stride, "pads": padding + padding, "dilations": dilation,
              "group": ctx.static(node.inputs[groups_at])}  # fmt: skip
-    out = ctx.op("Conv", [x, ctx.value(w)], attrs)[0]
+    out = ctx.op("Conv", [x, w], attrs)[0]
     if out.shape is None:  # onnx infers no shape from a weight of unknown sizes
         ctx.set_type(out, like=x)
     ctx.bind(node.output, out)

@@ -206,9 +206,14 @@ def _public_signature(sig: inspect.Signature | None, has_self: bool) -> inspect.
 
 
 def _few_rows(args: tuple[Any, ...]) -> bool:
-    """Whether every tensor argument has rank < 2 or a size-1 dim among its first two: a
-    batch of one (batch-first or sequence-first), whose matrix products have one row."""
-    return all(a.dim() < 2 or 1 in a.shape[:2] for a in args if isinstance(a, torch.Tensor))
+    """Whether every tensor argument is `_one_row`: a batch of one, whose matrix products
+    have one row (the generated fast path checks the same per argument)."""
+    return all(_one_row(a.shape) for a in args if isinstance(a, torch.Tensor))
+
+
+def _one_row(shape: torch.Size) -> bool:
+    """Rank < 2, or a size-1 dim among the first two (batch-first or sequence-first)."""
+    return len(shape) < 2 or shape[0] == 1 or shape[1] == 1
 
 
 def _key(a: Any) -> Any:
@@ -325,7 +330,7 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     env: dict[str, Any] = {"Tensor": torch.Tensor, "MISS": _MISS, "dev": dev, "b": b,
                            "bind": b.bind_input, "bind_out": b.bind_output, "run": s._sess.run_with_iobinding,
                            "outs": b.get_outputs, "dl": getattr(torch._C, "_from_dlpack", torch.from_dlpack), "s": s,
-                           "np_bind": _np_bind, "fnp": torch.from_numpy}  # fmt: skip
+                           "np_bind": _np_bind, "fnp": torch.from_numpy, "one_row": _one_row}  # fmt: skip
     params = [f"a{i}" for i in range(len(s.in_spec))]
     checks: list[str] = []
     body: list[str] = []
@@ -347,8 +352,7 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
             state += [f"p{i}", f"s{i}"]
             body += [f"sh = {a}.shape",
                      f"if len(sh) != {spec['rank']}: return MISS",
-                     *(["few = few and (sh[0] == 1 or sh[1] == 1)"]
-                       if s.few_rows is not None and spec["rank"] >= 2 else []),
+                     *(["few = few and one_row(sh)"] if s.few_rows is not None else []),
                      f"if not {a}.is_contiguous(): {a} = {a}.contiguous()",
                      f"p = {a}.data_ptr()",
                      f"if p != p{i} or sh != s{i}:",

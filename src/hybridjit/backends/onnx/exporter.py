@@ -402,15 +402,19 @@ def write_model(exported: Exported, path: str) -> None:
     """Write the model to `path`; a large one with its weights in `<path>.data` beside it
     (the model then refers to that file, which must stay next to it)."""
     tmp = f"{path}.tmp"
-    if exported.large:
-        onnx.save_model(exported.model, tmp, save_as_external_data=True,
-                        all_tensors_to_one_file=True, location=f"{os.path.basename(path)}.data",
-                        size_threshold=1024)  # fmt: skip
-        _check(tmp)
-    else:
-        with open(tmp, "wb") as fh:
-            fh.write(exported.model.SerializeToString())
-    os.replace(tmp, path)
+    try:
+        if exported.large:
+            onnx.save_model(exported.model, tmp, save_as_external_data=True,
+                            all_tensors_to_one_file=True,
+                            location=f"{os.path.basename(path)}.data", size_threshold=1024)  # fmt: skip
+            _check(tmp)
+        else:
+            with open(tmp, "wb") as fh:
+                fh.write(exported.model.SerializeToString())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _finish(model: ir.Model) -> None:
