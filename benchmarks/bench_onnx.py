@@ -187,11 +187,12 @@ def bare_session(ort: Any, args: tuple[Any, ...]) -> Callable[..., Any]:
     for name, value in make_feeds(session.in_spec, args).items():
         binding.bind_cpu_input(name, value)
     names, run = session.output_names, session._sess.run_with_iobinding
+    options = session.run_options
 
     def bare(*_: Any) -> None:
         for name in names:
             binding.bind_output(name)
-        run(binding._iobinding, None)
+        run(binding._iobinding, options)
 
     return bare
 

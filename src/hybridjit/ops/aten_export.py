@@ -223,6 +223,8 @@ def _reduce_list(onnx_op: str, empty_raises: bool) -> Rule:
                 n = ctx.op("Size", [nz])[0]
                 s = ctx.op("ReduceSum", [nz, ctx.const([0])], {"keepdims": 0})[0]
                 return [ctx.op("Equal", [s, n])[0]]
+            if onnx_op == "ReduceSum" and kind == "int":
+                return [ctx.int_sum(xs)]  # ReduceSum would add the int64s in double
             axes = [ctx.const([0])] if onnx_op == "ReduceSum" else []
             attrs = {"keepdims": 0} if onnx_op == "ReduceSum" else {"keepdims": 0, "axes": [0]}
             if onnx_op != "ReduceSum" and ctx.opset >= 18:
@@ -1979,22 +1981,61 @@ def _known_property(value: bool) -> Callable[[Any, Any], None]:
 
 
 def export_sum_int(ctx: Any, node: Any) -> None:
-    """`x.sum()` / `x.sum(dims)` of a bool or integer tensor: eager sums in int64."""
+    """`x.sum()` / `x.sum(dims)` of a bool or integer tensor: eager sums in int64.  Sums of
+    int32 / int64 are `ctx.int_sum` (onnxruntime's ReduceSum adds int64 in double, wrong past
+    2**53); narrower integers cannot get there and stay one ReduceSum."""
     x = ctx.value(node.inputs[0])
+    want = _integer_reduction_dtype(ctx, node, x)
+    if want is None or want.is_floating_point or ctx.torch_dtype(x) not in (torch.int32, torch.int64):
+        _torchlib_in(ctx, node, x, want)
+        return
+    dims = _static_arg(ctx, node, "dim")
+    dims = [dims] if isinstance(dims, int) else list(dims or [])
+    keep = bool(_static_arg(ctx, node, "keepdim"))
+    ctx.bind(node.output, ctx.int_sum(ctx.cast_like_torch(x, want), dims or None, keep))
+
+
+def export_prod_int(ctx: Any, node: Any) -> None:
+    """`x.prod()` / `x.prod(dim)` of a bool or integer tensor: eager multiplies in int64
+    (or the given integer dtype), wrapping around; `ctx.int_prod` does so exactly
+    (onnxruntime's ReduceProd multiplies in double and saturates)."""
+    x = ctx.value(node.inputs[0])
+    want = _integer_reduction_dtype(ctx, node, x)
+    if want is None or want.is_floating_point:
+        _torchlib_in(ctx, node, x, want)
+        return
+    dim, keep = _static_arg(ctx, node, "dim"), bool(_static_arg(ctx, node, "keepdim"))
+    ctx.bind(node.output, ctx.int_prod(ctx.cast_like_torch(x, want), dim, keep))
+
+
+def _integer_reduction_dtype(ctx: Any, node: Any, x: Any) -> torch.dtype | None:
+    """The dtype a sum / prod of bool or integer `x` computes in: `dtype=`, else int64;
+    None for other inputs or a dtype known only at run time."""
     td = ctx.torch_dtype(x)
+    if td is None or td.is_floating_point or td.is_complex:
+        return None
     dv = _arg(node, "dtype")
-    if dv is not None and not (ctx.is_static(dv) and ctx.static(dv) is None):
+    want = None if dv is None else ctx.static(dv) if ctx.is_static(dv) else dv
+    if want is not None and not isinstance(want, int):
+        return None
+    return torch.int64 if want is None else to_dtype(want)
+
+
+def _torchlib_in(ctx: Any, node: Any, x: Any, dtype: torch.dtype | None) -> None:
+    """torchlib's translation of `node`, its input first cast to `dtype` (None: as it is)."""
+    if dtype is None:
         ctx.torchlib(node)
         return
-    if td is not None and (td == torch.bool or (not td.is_floating_point and not td.is_complex
-                                                 and td != torch.int64)):  # fmt: skip
-        ctx.bind(node.inputs[0], ctx.cast(x, ctx.onnx_dtype(torch.int64)))
-        try:
-            ctx.torchlib(node)
-        finally:
-            ctx.bind(node.inputs[0], x)
-        return
-    ctx.torchlib(node)
+    ctx.bind(node.inputs[0], ctx.cast_like_torch(x, dtype))
+    try:
+        ctx.torchlib(node)
+    finally:
+        ctx.bind(node.inputs[0], x)
+
+
+def _static_arg(ctx: Any, node: Any, name: str) -> Any:
+    v = _arg(node, name)
+    return None if v is None else ctx.static(v, f"{node.kind.split('::')[-1]}'s {name}")
 
 
 def export_mm(ctx: Any, node: Any) -> None:
@@ -2025,6 +2066,7 @@ ATEN_EXPORT.update({
     "aten::conv_transpose2d.input": export_conv_transpose,
     "aten::conv_transpose3d.input": export_conv_transpose,
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
+    "aten::prod": export_prod_int, "aten::prod.dim_int": export_prod_int,
     "aten::swapaxes": export_as_transpose, "aten::swapdims": export_as_transpose,
     "aten::roll": export_roll,
     "aten::__is__": export_is, "aten::__isnot__": export_is,

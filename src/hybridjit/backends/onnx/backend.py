@@ -264,6 +264,8 @@ class _Session:
         model = exported.saved if exported.large else exported.model.SerializeToString()
         self.session = ort.InferenceSession(model, self.options, providers=["CPUExecutionProvider"])
         self._sess = self.session._sess
+        # made once: a run given None builds default run options itself, ~2 us per call
+        self.run_options = ort.RunOptions()
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.in_spec = exported.inputs
@@ -285,7 +287,7 @@ class _Session:
             return self.fallback(args)  # autograd: the codegen executor records it
         feeds = make_feeds(self.in_spec, args)
         try:
-            outs = self._sess.run(self.output_names, feeds, None)
+            outs = self._sess.run(self.output_names, feeds, self.run_options)
         except Exception as e:
             return self.ort_failed(e, args)
         if self.has_err:
@@ -328,7 +330,7 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     dev = C.OrtDevice(C.OrtDevice.cpu(), C.OrtDevice.default_memory(), 0)
     b = C.SessionIOBinding(s._sess)
     env: dict[str, Any] = {"Tensor": torch.Tensor, "MISS": _MISS, "dev": dev, "b": b,
-                           "bind": b.bind_input, "bind_out": b.bind_output, "run": s._sess.run_with_iobinding,
+                           "bind": b.bind_input, "bind_out": b.bind_output, "run": s._sess.run_with_iobinding, "ro": s.run_options,
                            "outs": b.get_outputs, "dl": getattr(torch._C, "_from_dlpack", torch.from_dlpack), "s": s,
                            "np_bind": _np_bind, "fnp": torch.from_numpy, "one_row": _one_row}  # fmt: skip
     params = [f"a{i}" for i in range(len(s.in_spec))]
@@ -403,7 +405,7 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     if s.few_rows is not None:  # the session is for batch-of-one calls only, or for others
         body = ["few = True", *body, f"if few is not {s.few_rows}: return MISS"]
     lines += [f"        {x}" for x in body + rebind_out]
-    lines += ["        try: run(b, None)",
+    lines += ["        try: run(b, ro)",
               "        except Exception as e: return s.ort_failed(e, args)"]  # fmt: skip
     if needs_o:
         lines.append("        o = outs()")

@@ -420,7 +420,8 @@ class ExportContext:
         made of exact integer scalar ops of the counter and loop-invariant scalars (e.g.
         `for i in range(n): z = z * (i + 1)`), without a Loop: z * prod(g(range(n))).
         onnxruntime pays about 2 us per Loop iteration; an If keeps the Loop for more than
-        2**16 trips or where int64 could overflow.  None when the loop is not of that form."""
+        2**16 trips and for products that leave double's exact range.  None when the loop
+        is not of that form."""
         if m is None or len(body.inputs) != 2 + len(init) or not init:
             return None
         outs = list(body.outputs)
@@ -441,16 +442,46 @@ class ExportContext:
             if chain is None or self.dtype(g) != self.dtype(z):
                 return None
             plans.append((node.op_type, g, chain))
-        f64 = ir.DataType.DOUBLE
         cap = 1 << 16
-        # computed for at most `cap` trips (bounded memory); used when the loop has at most
-        # that many and no partial result can leave int64 (onnxruntime's integer reductions
-        # saturate where the loop would wrap around): |z| * prod(max(|g|, 1)) or
-        # |z| + sum(|g|) < 2**62, bounded in double
+        # computed for at most `cap` trips (bounded memory); sums are exact and wrap as the
+        # loop does (`int_sum`), products only where no partial product can pass 2**52
+        # (onnxruntime's ReduceProd multiplies int64 in double and saturates); `z * prod`
+        # then wraps exactly as the loop's products do.  Factors known at export (g of the
+        # counter and constants only) give that limit now; others are checked at run time.
+        limit = cap
+        for op, g, chain in plans:
+            if op != "Mul":
+                continue
+            known = _known_factors(g, chain, counter, cap)
+            if known is None:
+                return self._vectorized_if(body, m, c0, init, plans, cap)
+            limit = min(limit, _exact_prefix(known))
+        with self.new_scope("vectorized") as s_vec:
+            idx = self.op("Range", [self.const(0), m, self.const(1)])[0]
+            results, _ = self._reductions(plans, counter, idx, c0, init)
+            s_vec.graph.outputs.extend(results)
+        return self._loop_unless(self.op("LessOrEqual", [m, self.const(limit)])[0], s_vec,
+                                 body, m, c0, init)  # fmt: skip
+
+    def _vectorized_if(self, body: ir.Graph, m: ir.Value, c0: ir.Value, init: list[ir.Value],
+                       plans: list[Any], cap: int) -> list[ir.Value]:  # fmt: skip
+        """The reductions computed before an If whose condition checks them at run time."""
+        counter = body.inputs[0]
         idx = self.op("Range", [self.const(0), self.op("Min", [m, self.const(cap)])[0],
                                 self.const(1)])[0]  # fmt: skip
+        results, exact = self._reductions(plans, counter, idx, c0, init)
         fits = self.op("LessOrEqual", [m, self.const(cap)])[0]
-        results = []
+        for ok in exact:
+            fits = self.op("And", [fits, ok])[0]
+        with self.new_scope("vectorized") as s_vec:
+            s_vec.graph.outputs.extend(self.op("Identity", [r])[0] for r in results)
+        return self._loop_unless(fits, s_vec, body, m, c0, init)
+
+    def _reductions(self, plans: list[Any], counter: ir.Value, idx: ir.Value, c0: ir.Value,
+                    init: list[ir.Value]) -> tuple[list[ir.Value], list[ir.Value]]:  # fmt: skip
+        """Each carried value after the loop, from the factors / terms over `idx`; and the
+        run-time exactness checks of the products."""
+        results, exact = [], []
         for (op, g, chain), z0 in zip(plans, init):
             env = {counter: idx}
             for n in chain:
@@ -459,25 +490,18 @@ class ExportContext:
             gv = env.get(g, g)
             if self.rank(gv) == 0:  # g does not depend on the counter
                 gv = self.op("Expand", [gv, self.op("Shape", [idx])[0]])[0]
-            red = self.op("ReduceProd" if op == "Mul" else "ReduceSum",
-                          [gv, self.const([0])], {"keepdims": 0})[0]  # fmt: skip
+            if op == "Add":
+                red = self.int_sum(gv)
+            else:
+                red = self.op("ReduceProd", [gv, self.const([0])], {"keepdims": 0})[0]
+                exact.append(self._product_is_exact(gv))
             res = self.op(op, [z0, red])[0]
             results.append(res if _is_true(c0) else self.op("Where", [c0, res, z0])[0])
-            gd = self.op("Cast", [self.op("Abs", [gv])[0]], {"to": f64})[0]
-            zd = self.op("Cast", [self.op("Reshape", [self.op("Abs", [z0])[0], self.const([-1])])[0]],
-                         {"to": f64})[0]  # fmt: skip
-            zmax = self.op("ReduceMax", [self.op("Concat", [zd, self.const([0.0])], {"axis": 0})[0],
-                                         self.const([0])], {"keepdims": 0})[0]  # fmt: skip
-            if op == "Mul":
-                grow = self.op("ReduceProd", [self.op("Max", [gd, self.const(1.0)])[0],
-                                              self.const([0])], {"keepdims": 0})[0]  # fmt: skip
-                bound = self.op("Mul", [self.op("Max", [zmax, self.const(1.0)])[0], grow])[0]
-            else:
-                grow = self.op("ReduceSum", [gd, self.const([0])], {"keepdims": 0})[0]
-                bound = self.op("Add", [zmax, grow])[0]
-            fits = self.op("And", [fits, self.op("Less", [bound, self.const(float(1 << 62))])[0]])[0]
-        with self.new_scope("vectorized") as s_vec:
-            s_vec.graph.outputs.extend(self.op("Identity", [r])[0] for r in results)
+        return results, exact
+
+    def _loop_unless(self, fits: ir.Value, s_vec: Scope, body: ir.Graph, m: ir.Value,
+                     c0: ir.Value, init: list[ir.Value]) -> list[ir.Value]:  # fmt: skip
+        """If(fits) the vectorized branch, else the Loop itself."""
         with self.new_scope("looped") as s_loop:
             loop = self.op("Loop", [m, c0, *init], {"body": body}, n=len(init))
             for r, z0 in zip(loop, init):
@@ -485,9 +509,89 @@ class ExportContext:
             s_loop.graph.outputs.extend(loop)
         res = self.op("If", [fits], {"then_branch": s_vec.graph, "else_branch": s_loop.graph},
                       n=len(init))  # fmt: skip
-        for r, x in zip(res, results):
+        for r, x in zip(res, s_vec.graph.outputs):
             self.set_type(r, like=x)
         return res
+
+    def _product_is_exact(self, factors: ir.Value) -> ir.Value:
+        """Whether every partial product of the integer `factors` (any order) stays within
+        2**52 in magnitude, where double, hence onnxruntime's ReduceProd, is exact."""
+        mag = self.op("Abs", [self.cast(factors, ir.DataType.DOUBLE)])[0]
+        bound = self.op("ReduceProd", [self.op("Max", [mag, self.const(1.0)])[0], self.const([0])],
+                        {"keepdims": 0})[0]  # fmt: skip
+        return self.op("Less", [bound, self.const(float(1 << 52))])[0]
+
+    def int_sum(self, x: ir.Value, axes: Sequence[int] | None = None, keepdims: bool = False
+                ) -> ir.Value:  # fmt: skip
+        """The sum of integer tensor `x` over `axes` (None: all), exact and wrapping around as
+        torch's: onnxruntime's ReduceSum adds int64 in double (wrong past 2**53, saturating
+        past 2**63); its CumSum adds in int64.  Per axis: a leading 0 (the sum of an empty
+        dim), CumSum, the last element."""
+        rank = self.rank(x)
+        if rank is None:
+            raise self.error("an integer sum over a tensor of unknown rank")
+        if axes is None or rank == 0:
+            flat = self.op("Reshape", [x, self.const([-1])])[0]
+            total = self._cumulative_last(flat, 0, 1)
+            return self.op("Reshape", [total, self.const([1] * rank if keepdims else [])])[0]
+        out = x
+        for a in sorted({a % rank for a in axes}):
+            out = self._cumulative_last(out, a, rank)
+        if not keepdims:
+            out = self.op("Squeeze", [out, self.const(sorted({a % rank for a in axes}))])[0]
+        return out
+
+    def int_prod(self, x: ir.Value, axis: int | None = None, keepdims: bool = False) -> ir.Value:
+        """The product of integer tensor `x` over `axis` (None: all), exact and wrapping
+        around as torch's (onnxruntime's ReduceProd multiplies int64 in double and
+        saturates): pairs multiplied in a Loop, halving the axis per trip (log2 trips)."""
+        rank = self.rank(x)
+        if rank is None:
+            raise self.error("an integer product over a tensor of unknown rank")
+        if axis is None or rank == 0:
+            rows, perm = self.op("Reshape", [x, self.const([-1])])[0], None
+        else:
+            axis %= rank
+            perm = [d for d in range(rank) if d != axis] + [axis]
+            rows = self.op("Transpose", [x], {"perm": perm})[0]
+        width = self.rank(rows) or 1
+        one = self.const(1, self.dtype(x))
+        pad_front = [0] * (2 * width)
+        pad_front[width - 1] = 1  # a leading 1: the product of an empty axis
+        rows = self.op("Pad", [rows, self.const(pad_front), one])[0]
+        with self.new_scope("pairwise_product") as scope:
+            self.graph_input(dtype=ir.DataType.INT64, rank=0, name="i")
+            self.graph_input(dtype=ir.DataType.BOOL, rank=0, name="c")
+            v = self.graph_input(like=rows, name="rows")
+            n = self.op("Shape", [v], {"start": -1})[0]
+            odd = self.op("Mod", [n, self.const([2])], {"fmod": 0})[0]
+            pads = self.op("Concat", [self.const([0] * (2 * width - 1)), odd], {"axis": 0})[0]
+            even = self.op("Pad", [v, pads, one])[0]
+            half = self.op("Div", [self.op("Add", [n, odd])[0], self.const([2])])[0]
+            pairs = self.op("Concat", [self.op("Shape", [v], {"end": -1})[0], half, self.const([2])],
+                            {"axis": 0})[0]  # fmt: skip
+            paired = self.op("Reshape", [even, pairs])[0]
+            left, right = (self.op("Gather", [paired, self.const(k)], {"axis": -1})[0] for k in (0, 1))
+            halved = self.op("Mul", [left, right])[0]
+            self.set_type(halved, like=rows)
+            more = self.op("Greater", [self.op("Shape", [halved], {"start": -1})[0], self.const([1])])[0]
+            scope.graph.outputs.extend([self.op("Squeeze", [more, self.const([0])])[0], halved])
+        longer = self.op("Greater", [self.op("Shape", [rows], {"start": -1})[0], self.const([1])])[0]
+        go = self.op("Squeeze", [longer, self.const([0])])[0]
+        prod = self.op("Loop", [None, go, rows], {"body": scope.graph})[0]
+        self.set_type(prod, like=rows)
+        if perm is None:
+            return self.op("Reshape", [prod, self.const([1] * rank if keepdims else [])])[0]
+        if keepdims:
+            return self.op("Transpose", [prod], {"perm": [perm.index(d) for d in range(rank)]})[0]
+        return self.op("Squeeze", [prod, self.const([rank - 1])])[0]
+
+    def _cumulative_last(self, x: ir.Value, axis: int, rank: int) -> ir.Value:
+        pads = [0] * (2 * rank)
+        pads[axis] = 1
+        padded = self.op("Pad", [x, self.const(pads), self.const(0, self.dtype(x))])[0]
+        sums = self.op("CumSum", [padded, self.const(axis)])[0]
+        return self.op("Slice", [sums, self.const([-1]), self.const([1 << 62]), self.const([axis])])[0]
 
     def invariant(self, key: Any, inputs: Sequence[ir.Value], build: Callable[[], ir.Value]
                   ) -> ir.Value:  # fmt: skip
@@ -1039,6 +1143,44 @@ def _scalar_chain(g: ir.Value, counter: ir.Value, body: ir.Graph, carried: set[A
         return True
 
     return order if visit(g) else None
+
+
+def _known_factors(g: ir.Value, chain: list[ir.Node], counter: ir.Value, n: int) -> np.ndarray | None:
+    """`g` for counter values 0 .. n-1, computed now (numpy's int64 wraps as ONNX's does),
+    when the chain's only input known at run time is the counter; else None."""
+    env: dict[Any, np.ndarray] = {counter: np.arange(n, dtype=np.int64)}
+
+    def value(v: ir.Value) -> np.ndarray | None:
+        if v in env:
+            return env[v]
+        return None if v.const_value is None else np.asarray(v.const_value.numpy())
+
+    for node in chain:
+        args = [value(v) for v in node.inputs]
+        if node.op_type == "Constant":
+            out = np.asarray(node.outputs[0].const_value.numpy()) if node.outputs[0].const_value else None
+        elif any(a is None for a in args):
+            return None
+        else:
+            out = _NUMPY_INT_OPS[node.op_type](*args)
+        if out is None:
+            return None
+        env[node.outputs[0]] = out
+    known = value(g)
+    return None if known is None else np.broadcast_to(known, (n,))
+
+
+_NUMPY_INT_OPS: dict[str, Callable[..., np.ndarray]] = {
+    "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Neg": np.negative,
+    "Abs": np.abs, "Identity": np.asarray}  # fmt: skip
+
+
+def _exact_prefix(factors: np.ndarray) -> int:
+    """How many leading `factors` multiply without any partial product reaching 2**52 in
+    magnitude (zeros counted as 1: what comes before a zero is still computed)."""
+    with np.errstate(over="ignore"):  # past 2**1024 the product is inf: past the limit too
+        grow = np.cumprod(np.maximum(np.abs(factors.astype(np.float64)), 1.0))
+    return int(np.searchsorted(grow, float(1 << 52)))
 
 
 _LEAF = "leaf"
