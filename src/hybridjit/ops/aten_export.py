@@ -2038,6 +2038,45 @@ def _static_arg(ctx: Any, node: Any, name: str) -> Any:
     return None if v is None else ctx.static(v, f"{node.kind.split('::')[-1]}'s {name}")
 
 
+# -- dicts whose keys are known at export (`Entries`) -------------------------------------
+def export_dict_set(ctx: Any, node: Any) -> None:
+    """`d[k] = v` on a dict built here (not inside an `if`/loop over run-time values)."""
+    e, key = ctx.entries(node.inputs[0]), ctx.static(node.inputs[1], "a dict key")
+    if not ctx.owns(e):
+        raise ctx.error("setting an item of a dict created outside this `if`/loop (or a "
+                        "constant dict)", hint="build the dict where it is filled")  # fmt: skip
+    if key in e.keys:
+        e.values[e.keys.index(key)] = ctx.binding(node.inputs[2])
+    else:
+        e.keys.append(key)
+        e.values.append(ctx.binding(node.inputs[2]))
+
+
+def export_dict_get(ctx: Any, node: Any) -> None:
+    """`d[k]`, `d.get(k)`, `d.get(k, default)`."""
+    if node.schema.name == "aten::__getitem__":
+        ctx.bind(node.output, ctx.dict_item(node.inputs[0], node.inputs[1]))
+        return
+    e, key = ctx.entries(node.inputs[0]), ctx.static(node.inputs[1], "a dict key")
+    default = ctx.binding(node.inputs[2]) if len(node.inputs) > 2 else None
+    ctx.bind(node.output, e.values[e.keys.index(key)] if key in e.keys else default)
+
+
+def export_dict_view(ctx: Any, node: Any) -> None:
+    """len(d), `k in d`, d.keys(), d.values(), d.items(): known at export but the values."""
+    e, name = ctx.entries(node.inputs[0]), node.schema.name
+    if name == "aten::len":
+        ctx.bind(node.output, len(e.keys))
+    elif name == "aten::__contains__":
+        ctx.bind(node.output, ctx.static(node.inputs[1], "a dict key") in e.keys)
+    elif name == "aten::keys":
+        ctx.bind(node.output, list(e.keys))
+    elif name == "aten::values":
+        ctx.bind_items(node.output, list(e.values), "list", _elem_kind_of(node.output))
+    else:
+        ctx.bind_items(node.output, ctx.entry_pairs(e))
+
+
 def export_mm(ctx: Any, node: Any) -> None:
     """`a @ w` / `torch.mm(a, w)`: torchlib's MatMul; in a loop over the rows of `xs`,
     `xs[t] @ w` with `w` from outside the loop is one MatMul of all rows before it."""
@@ -2067,6 +2106,13 @@ ATEN_EXPORT.update({
     "aten::conv_transpose3d.input": export_conv_transpose,
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
     "aten::prod": export_prod_int, "aten::prod.dim_int": export_prod_int,
+    **{f"aten::_set_item.{k}": export_dict_set for k in ("str", "int", "float", "bool")},
+    **{f"aten::get.{d}{k}": export_dict_get for k in ("str", "int", "float", "bool")
+       for d in ("", "default_")},
+    **{f"aten::__getitem__.Dict_{k}": export_dict_get for k in ("str", "int", "float", "bool")},
+    **{f"aten::{op}.{k}": export_dict_view for k in ("str", "int", "float", "bool")
+       for op in ("__contains__", "keys", "values", "items")},
+    **{f"aten::len.Dict_{k}": export_dict_view for k in ("str", "int", "float", "bool")},
     "aten::swapaxes": export_as_transpose, "aten::swapdims": export_as_transpose,
     "aten::roll": export_roll,
     "aten::__is__": export_is, "aten::__isnot__": export_is,

@@ -449,7 +449,7 @@ def _np_bind(b: Any, name: str, t: torch.Tensor) -> None:
 
 def _flat_spec(spec: dict[str, Any], flat: list[str]) -> None:
     kind = spec["kind"]
-    if kind == "tuple":
+    if kind in ("tuple", "dict"):
         for x in spec["items"]:
             _flat_spec(x, flat)
     elif kind != "none":
@@ -467,6 +467,9 @@ def _return_expr(spec: dict[str, Any], conv: dict[int, str], env: dict[str, Any]
             env[name] = _named_tuple_of(spec)
             return f"{name}({', '.join(items)})"
         return "(" + "".join(f"{x}, " for x in items) + ")"
+    if kind == "dict":
+        items = [_return_expr(x, conv, env) for x in spec["items"]]
+        return "{" + ", ".join(f"{k!r}: {x}" for k, x in zip(spec["keys"], items)) + "}"
     if kind == "none":
         return "None"
     return conv[spec["index"]]
@@ -482,6 +485,8 @@ def _rebuild(spec: dict[str, Any], outs: list[Any]) -> Any:
     if kind == "tuple":
         items = tuple(_rebuild(s, outs) for s in spec["items"])
         return _named_tuple_of(spec)(*items) if "namedtuple" in spec else items
+    if kind == "dict":
+        return {k: _rebuild(s, outs) for k, s in zip(spec["keys"], spec["items"])}
     if kind == "none":
         return None
     v = outs[spec["index"]]

@@ -27,6 +27,7 @@ from hybridjit.backends.onnx.infer import infer_node
 from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.backends.onnx.values import (
     Const,
+    Entries,
     Items,
     Opaque,
     Unset,
@@ -85,9 +86,9 @@ class ExportContext:
     # -- bindings ------------------------------------------------------------------------
     def bind(self, v: Any, x: Any) -> None:
         """Bind hybridjit value `v` to an ONNX value, a `Const` or an `Items` (or a Python value)."""
-        if not isinstance(x, (ir.Value, Const, Items, Opaque, Unset)):
+        if not isinstance(x, (ir.Value, Const, Items, Entries, Opaque, Unset)):
             x = Const(x)
-        if isinstance(x, Items) and x.owner is None:
+        if isinstance(x, (Items, Entries)) and x.owner is None:
             x.owner = self.scope
         self.env[v] = x
 
@@ -115,9 +116,35 @@ class ExportContext:
         b = self.binding(v)
         return b if isinstance(b, Items) else None
 
-    def owns(self, items: Items) -> bool:
+    def owns(self, items: Items | Entries) -> bool:
         """Whether `items` was built in the current scope (so it may be mutated here)."""
         return items.owner is self.scope
+
+    def bind_entries(self, v: Any, mapping: dict[Any, Any]) -> None:
+        """Bind dict `v` to `mapping` (keys known at export, values bindings)."""
+        self.bind(v, Entries(list(mapping), list(mapping.values())))
+
+    def dict_item(self, d: Any, key: Any) -> Any:
+        """The binding of `d[key]`; eager's KeyError (on every input) for a missing key."""
+        e, k = self.entries(d), self.static(key, "a dict key")
+        if k in e.keys:
+            return e.values[e.keys.index(k)]
+        self.raise_here("builtins.KeyError", repr(k))
+        return None
+
+    def entry_pairs(self, e: Entries) -> list[Items]:
+        """`d.items()`: (key, value) tuples."""
+        return [Items([Const(k), v], "tuple") for k, v in zip(e.keys, e.values)]
+
+    def entries(self, v: Any) -> Entries:
+        """The binding of dict `v`, whose keys must be known at export."""
+        b = self.binding(v)
+        if isinstance(b, Entries):
+            return b
+        if isinstance(b, Const) and isinstance(b.value, dict):
+            return Entries(list(b.value), [Const(x) for x in b.value.values()], owner=False)
+        raise self.error("a dict whose keys are only known at run time (ONNX has no dict)",
+                         hint="build the dict with constant keys")  # fmt: skip
 
     def binding(self, v: Any) -> Any:
         try:
@@ -164,6 +191,10 @@ class ExportContext:
                              hint="use it only in exception messages")  # fmt: skip
         if isinstance(b, Unset):
             raise self.error(b.message, hint=b.hint)
+        if isinstance(b, Entries):
+            raise self.error("a dict here (ONNX has no dict value: only a dict the program "
+                             "returns, or reads with constant keys, can be exported)",
+                             hint="return the dict, or pass its values separately")  # fmt: skip
         return self.const(b.value if isinstance(b, Const) else b, dtype)
 
     def _materialize_items(self, b: Items) -> ir.Value:

@@ -43,7 +43,7 @@ from hybridjit import pipeline
 from hybridjit.backends.onnx._recorder import function_to_ir
 from hybridjit.backends.onnx.context import ELEM_RANK, ExportContext
 from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
-from hybridjit.backends.onnx.values import Const, Items, torch_to_onnx_dtype
+from hybridjit.backends.onnx.values import Const, Entries, Items, torch_to_onnx_dtype
 from hybridjit.errors import ExportError
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import RETURN
@@ -259,8 +259,7 @@ def _aliased_before(ctx: ExportContext, value: Any, node: Any, links: set[Any]) 
     updates only the later reads of `value` itself)."""
     for use in value.uses:
         user = use.user
-        if (user is node or user in links or _never_runs(ctx, user)
-                or (user.owning_block is node.owning_block and node.is_before(user))):  # fmt: skip
+        if user is node or user in links or _never_runs(ctx, user) or _runs_after(user, node):
             continue
         if user.kind.startswith("aten::"):
             if use.offset in effects_of(user).aliases:
@@ -268,6 +267,24 @@ def _aliased_before(ctx: ExportContext, value: Any, node: Any, links: set[Any]) 
         elif user.kind == RETURN or any(_has_tensor(o.type) for o in user.outputs):
             return True  # a prim that passes tensors on (`x.dtype` does not)
     return False
+
+
+def _runs_after(user: Any, node: Any) -> bool:
+    """Whether `user` runs after `node` (or never in the same pass: the other branch of an
+    `if`): compared where their blocks meet, e.g. `out[name] = x` in IntermediateLayerGetter's
+    `if name in self.return_layers` after mobilenet's `if self.use_res_connect: x += input`."""
+    outer: dict[Any, Any] = {}  # block -> node's enclosing node in it
+    n = node
+    while n is not None:
+        outer[n.owning_block] = n
+        n = n.owning_block.owning_node
+    u = user
+    while u.owning_block not in outer:
+        u = u.owning_block.owning_node
+        if u is None:
+            return False
+    mine = outer[u.owning_block]
+    return u is mine or mine.is_before(u)
 
 
 def _never_runs(ctx: ExportContext, node: Any) -> bool:
@@ -360,11 +377,14 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
         if has_err:
             final.append(ctx.op("Identity", [ctx.err])[0])
         names_out = list(output_names) if output_names is not None else []
+        keyed = _names_from_keys(out_spec)
         for i, v in enumerate(final):
             if has_err and i == len(final) - 1:
                 v.name = ERROR_OUTPUT
             elif i < len(names_out):
                 v.name = names_out[i]
+            elif i in keyed:
+                v.name = keyed[i]
             else:
                 v.name = f"output_{i}" if len(final) - has_err > 1 else "output"
         top.graph.outputs.extend(final)
@@ -522,6 +542,26 @@ def feeds(in_spec: list[dict[str, Any]], args: Sequence[Any]) -> dict[str, Any]:
     return out
 
 
+def _names_from_keys(spec: dict[str, Any]) -> dict[int, str]:
+    """Output index -> name for the values of returned dicts keyed by identifiers ("out",
+    "aux" of a segmentation model), where each such key names one output."""
+    found: dict[int, str] = {}
+    counts: dict[str, int] = {}
+
+    def walk(s: dict[str, Any], key: Any = None) -> None:
+        if s["kind"] in ("tuple", "dict"):
+            keys = s["keys"] if s["kind"] == "dict" else [None] * len(s["items"])
+            for k, x in zip(keys, s["items"]):
+                walk(x, k)
+        elif "index" in s and isinstance(key, str) and key.isidentifier():
+            found[s["index"]] = key
+            counts[key] = counts.get(key, 0) + 1
+
+    walk(spec)
+    taken = {ERROR_OUTPUT, "output"} | {f"output_{i}" for i in range(len(found) + 64)}
+    return {i: k for i, k in found.items() if counts[k] == 1 and k not in taken}
+
+
 def _graph_input(x: Any, name: str, dynamic: bool) -> tuple[ir.Value | None, dict[str, Any]]:
     if isinstance(x, torch.Tensor):
         dims = [f"{name}_dim{i}" if dynamic else s for i, s in enumerate(x.shape)]
@@ -546,6 +586,10 @@ def _graph_input(x: Any, name: str, dynamic: bool) -> tuple[ir.Value | None, dic
 
 
 def _flatten(ctx: ExportContext, b: Any, t: Any, flat: list[ir.Value]) -> Any:
+    if isinstance(b, Entries):  # the runner rebuilds the dict; each value is an output
+        vt = t.value if isinstance(t, T.DictType) else None
+        return {"kind": "dict", "keys": list(b.keys),
+                "items": [_flatten(ctx, x, vt, flat) for x in b.values]}  # fmt: skip
     if isinstance(b, Items) and b.kind == "tuple":
         elems = t.elems if isinstance(t, T.TupleType) else [None] * len(b.items)
         spec: dict[str, Any] = {

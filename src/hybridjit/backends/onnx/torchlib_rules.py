@@ -102,6 +102,9 @@ _ALIASES = {"aten::__and__": "aten::bitwise_and", "aten::__or__": "aten::bitwise
             "aten::__rshift__": "aten::bitwise_right_shift"}  # fmt: skip
 
 
+_RENAMED = {"input": "self"}
+
+
 class _Unsupported(Exception):
     pass
 
@@ -132,7 +135,8 @@ def _call(ctx: Any, node: Any, fn: Any, bindings: list[Any]) -> list[Any]:
     kwargs: dict[str, Any] = {}
 
     for arg, _v, b in zip(node.schema.arguments, node.inputs, bindings):
-        p = params.get(arg.name) or params.get(arg.name + "_")  # torchlib's `min_` for `min`
+        # torchlib's `min_` for `min`, `self` for the `input` of `upsample_*.vec`
+        p = params.get(arg.name) or params.get(arg.name + "_") or params.get(_RENAMED.get(arg.name, ""))
         if p is None:
             if isinstance(b, Const) and (b.value is None or arg.name in _IGNORABLE
                                          or (arg.has_default() and b.value == arg.default)):  # fmt: skip

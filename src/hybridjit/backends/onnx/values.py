@@ -33,6 +33,16 @@ class Items:
     owner: Any = dataclasses.field(default=None, repr=False)  # the scope that created it
 
 
+@dataclasses.dataclass(eq=False)
+class Entries:
+    """A dict whose keys are known at export, in insertion order (`values`: bindings), as
+    torchvision's segmentation models build their results; ONNX has no dict value."""
+
+    keys: list[Any]
+    values: list[Any]
+    owner: Any = dataclasses.field(default=None, repr=False)  # the scope that created it
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Unset:
     """`prim::Uninitialized` of a type with no stand-in of its own (a tensor): fine where it

@@ -368,6 +368,17 @@ def _elem_kind(t: T.Type) -> str:
     return {T.IntType: "int", T.FloatType: "float", T.BoolType: "bool"}.get(t, "any")
 
 
+def _export_dict(ctx: Any, node: Any) -> None:
+    """A dict with keys known at export (values may be run-time tensors): see `Entries`."""
+    keys = [ctx.static(k, "a dict key") for k in node.inputs[::2]]
+    values = [ctx.binding(v) for v in node.inputs[1::2]]
+    ctx.bind_entries(node.output, dict(zip(keys, values)))
+
+
+def _export_dict_index(ctx: Any, node: Any) -> None:
+    ctx.bind(node.output, ctx.dict_item(node.inputs[0], node.inputs[1]))
+
+
 def _export_tuple(ctx: Any, node: Any) -> None:
     ctx.bind_items(node.output, [ctx.binding(v) for v in node.inputs], "tuple")
 
@@ -485,10 +496,11 @@ register(
         "{k0: v0, k1: v1, ...} from alternating keys and values",
         impl=OpImpl(lambda *a: dict(zip(a[::2], a[1::2])), _emit_dict),
         verify=_verify_dict_construct,
+        export=_export_dict,
     )
 )
 register(Prim("prim::DictIndex", "d[k]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]"),
-              verify=_verify_dict_index))  # fmt: skip
+              verify=_verify_dict_index, export=_export_dict_index))  # fmt: skip
 register(Prim("prim::StringIndex", "s[i]", n_inputs=2, impl=py(operator.getitem, "{0}[{1}]"),
               verify=_verify_typed((T.StrType, T.IntType), T.StrType)))  # fmt: skip
 register(
