@@ -112,7 +112,26 @@ class ViTBlock(nn.Module):
         return self.head(self.norm(self.layer(t))[:, 0])
 
 
+class SelfAttention(nn.Module):
+    """torchvision's ViT EncoderBlock: one variable for query, key and value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ln = nn.LayerNorm(8)
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x):
+        y = self.ln(x)
+        y, _ = self.attn(y, y, y, need_weights=False)
+        z, w = self.attn(x, x, x)  # averaged weights too
+        return x + y + z, w
+
+
 MODULES.update({
+    "encoder_gelu_norm_first": (lambda: nn.TransformerEncoderLayer(
+        8, 2, 16, dropout=0.0, activation="gelu", batch_first=True, norm_first=True),
+        lambda: (torch.randn(1, 5, 8),), lambda: (torch.randn(2, 3, 8),)),
+    "self_attention": (SelfAttention, lambda: (torch.randn(1, 4, 8),), lambda: (torch.randn(3, 6, 8),)),
     "LSTM2": (lambda: nn.LSTM(4, 6, num_layers=2), lambda: (torch.randn(5, 1, 4),),
               lambda: (torch.randn(3, 2, 4),)),
     "TransformerEncoder": (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(
@@ -132,8 +151,12 @@ MODULES.update({
 
 # Known failures: none (attention's unflatten/squeeze now keep their ranks).
 XFAIL: set[str] = set()
+# scripted eval-mode self-attention takes torch's fast path (_native_multi_head_attention);
+# bare MultiheadAttention asks `query is not key` of its three inputs, which ONNX cannot tell
 SCRIPTABLE = {"Linear", "Conv1d", "Conv2d", "BatchNorm2d", "LayerNorm", "Embedding", "LSTM", "GRU",
-              "LSTM2", "resnet_like", "mobilenet_like", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d"}  # fmt: skip
+              "LSTM2", "resnet_like", "mobilenet_like", "AdaptiveAvgPool2d", "AdaptiveAvgPool1d",
+              "TransformerEncoderLayer", "TransformerEncoder", "vit_block", "self_attention",
+              "encoder_gelu_norm_first"}  # fmt: skip
 # none: scripted nn.LSTM/GRU hand aten::lstm their weights as a module list attribute
 # (`_flat_weights`), now initializers too
 SCRIPT_XFAIL: set[str] = set()

@@ -206,3 +206,36 @@ def test_compiled_module_containers_index_iterate_and_have_a_len() -> None:
     assert "cls" in scripted.heads and scripted.blocks[1] in scripted.blocks  # beyond torch.jit
     with pytest.raises(TypeError):
         len(scripted.seq[0])  # a Linear is no container
+
+
+class ExitingLayers(nn.Module):
+    """`break` and `continue` in a loop over a ModuleList (unrolled: torch.jit refuses
+    them), on conditions known only at run time, and the loop variable after the loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.layers = nn.ModuleList([nn.Linear(3, 3) for _ in range(4)])
+        self.scales = (1.0, -2.0, 3.0, 0.5)
+
+    def forward(self, x: torch.Tensor, stop_after: int):
+        done = 0
+        for layer in self.layers:
+            if done == stop_after:
+                break
+            done += 1
+            if bool(x.sum() > 2.0):
+                x = x - 1.0
+                continue
+            x = torch.tanh(layer(x))
+        last = 0.0
+        for s in self.scales:
+            last = s
+            if bool(x.mean() * s > 0.4):
+                break
+        return x, done, last
+
+
+def test_break_and_continue_in_loops_over_modules_and_tuples() -> None:
+    inputs = [(torch.randn(3), n) for n in range(5)] + [(torch.full((3,), 3.0), 4), (torch.ones(3), 2)]
+    check_module(ExitingLayers(), inputs, torchscript=False)

@@ -79,13 +79,24 @@ class EarlyExit(nn.Module):
 
 
 class EarlyExitBreak(EarlyExit):
-    """The same with `break`: scripting it fails, and the report says so."""
+    """The same with `break` (which torch.jit refuses in a loop over a ModuleList)."""
 
     def forward(self, x):
         for layer in self.layers:
             x = torch.tanh(layer(x))
             if x.abs().max() > 0.9:
                 break
+        return x
+
+
+class EarlyExitReturn(EarlyExit):
+    """The same with a `return` inside the loop: scripting it fails, and the report says so."""
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.tanh(layer(x))
+            if x.abs().max() > 0.9:
+                return x
         return x
 
 

@@ -222,17 +222,25 @@ def test_a_function_returning_a_number_makes_its_caller_scripted(hybridized) -> 
     assert [p.name for p in report.parts] == ["RepeatPositive"]
 
 
-def test_a_part_that_cannot_be_scripted_is_reported_clearly() -> None:
+def test_break_in_a_loop_over_modules_is_scripted() -> None:
     eager = models.EarlyExitBreak()
-    with pytest.raises(hybridjit.TracingCheckError, match="EarlyExitBreak"):
+    model, report = hybridjit.hybridize(eager, torch.tensor([0.1, 0.2, -0.3, 0.4]))
+    assert report.ok and report.part("EarlyExitBreak").kind == "scripted"
+    for x in (torch.tensor([0.1, 0.2, -0.3, 0.4]), torch.tensor([3.0, -2.0, 1.0, 0.5]), torch.zeros(4)):
+        assert torch.equal(model(x), eager(x))
+
+
+def test_a_part_that_cannot_be_scripted_is_reported_clearly() -> None:
+    eager = models.EarlyExitReturn()
+    with pytest.raises(hybridjit.TracingCheckError, match="EarlyExitReturn"):
         hybridjit.hybridize(eager, torch.tensor([0.1, 0.2, -0.3, 0.4]))
     model, report = hybridjit.hybridize(eager, torch.tensor([0.1, 0.2, -0.3, 0.4]),
                                         strict=False)  # fmt: skip
     assert not report.ok
-    part = report.part("EarlyExitBreak")
+    part = report.part("EarlyExitReturn")
     assert part.kind == "failed"
-    assert "scripting it failed: expected no break/continue" in part.reason
-    lines, start = inspect.getsourcelines(models.EarlyExitBreak.forward)
+    assert "scripting it failed: expected no early return" in part.reason
+    lines, start = inspect.getsourcelines(models.EarlyExitReturn.forward)
     line = start + next(i for i, s in enumerate(lines) if "for layer in self.layers:" in s)
     assert f"models.py:{line}: for layer in self.layers:" in part.reason
     assert "NOT equal to eager" in str(report)

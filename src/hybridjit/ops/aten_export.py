@@ -2038,6 +2038,98 @@ def _static_arg(ctx: Any, node: Any, name: str) -> Any:
     return None if v is None else ctx.static(v, f"{node.kind.split('::')[-1]}'s {name}")
 
 
+def export_native_mha(ctx: Any, node: Any) -> None:
+    """`torch._native_multi_head_attention`, the path eval-mode nn.MultiheadAttention takes
+    (the ViTs), as torch's reference math computes it (`_attention`).  Without a mask only."""
+    _no_mask(ctx, node)
+    q, k, v = (ctx.value(x) for x in node.inputs[:3])
+    out, attn = _attention(ctx, node, q, k, v, 3)
+    ctx.bind(node.outputs[0], out)
+    weights = None  # torch gives none without need_weights
+    if ctx.static(_arg(node, "need_weights"), "need_weights"):
+        average = ctx.static(_arg(node, "average_attn_weights"), "average_attn_weights")
+        over_heads = ([attn, ctx.const([1])], {"keepdims": 0}) if ctx.opset >= 18 else \
+            ([attn], {"keepdims": 0, "axes": [1]})  # fmt: skip
+        weights = ctx.op("ReduceMean", *over_heads)[0] if average else attn
+    ctx.bind(node.outputs[1], weights)
+
+
+def export_encoder_layer(ctx: Any, node: Any) -> None:
+    """`torch._transformer_encoder_layer_fwd`, eval-mode nn.TransformerEncoderLayer's path:
+    self-attention and the feed-forward block, each with its residual and LayerNorm (before
+    them with norm_first), as the module's own code computes them.  Without a mask only."""
+    _no_mask(ctx, node)
+    x = ctx.value(node.inputs[0])
+    w = {a.name: v for a, v in zip(node.schema.arguments, node.inputs)}
+    eps = ctx.static(w["eps"], "eps")
+
+    def norm(y: Any, i: int) -> Any:
+        scale, bias = ctx.value(w[f"norm_weight_{i}"]), ctx.value(w[f"norm_bias_{i}"])
+        return ctx.op("LayerNormalization", [y, scale, bias], {"axis": -1, "epsilon": eps})[0]
+
+    def attend(y: Any) -> Any:
+        return _attention(ctx, node, y, y, y, 1)[0]
+
+    def feed_forward(y: Any) -> Any:
+        h = _linear(ctx, y, ctx.value(w["ffn_weight_1"]), ctx.value(w["ffn_bias_1"]))
+        h = _gelu(ctx, h) if ctx.static(w["use_gelu"], "use_gelu") else ctx.op("Relu", [h])[0]
+        return _linear(ctx, h, ctx.value(w["ffn_weight_2"]), ctx.value(w["ffn_bias_2"]))
+
+    if ctx.static(w["norm_first"], "norm_first"):
+        x = ctx.op("Add", [x, attend(norm(x, 1))])[0]
+        x = ctx.op("Add", [x, feed_forward(norm(x, 2))])[0]
+    else:
+        x = norm(ctx.op("Add", [x, attend(x)])[0], 1)
+        x = norm(ctx.op("Add", [x, feed_forward(x)])[0], 2)
+    ctx.bind(node.output, x)
+
+
+def _no_mask(ctx: Any, node: Any) -> None:
+    mask = _arg(node, "mask")
+    if mask is not None and not (ctx.is_static(mask) and ctx.static(mask) is None):
+        raise ctx.error(f"torch's fused attention ({node.kind}) with a mask",
+                        hint="disable the fast path while exporting: "
+                        "torch.backends.mha.set_fastpath_enabled(False)")  # fmt: skip
+
+
+def _attention(ctx: Any, node: Any, q: Any, k: Any, v: Any, first: int) -> tuple[Any, Any]:
+    """Multi-head attention of batch-first q, k, v with the packed weights that start at
+    `node.inputs[first]` (embed_dim, num_heads, qkv_weight, qkv_bias, proj_weight,
+    proj_bias): the output and the per-head attention weights."""
+    embed = ctx.static(node.inputs[first], "the embedding size")
+    heads = ctx.static(node.inputs[first + 1], "the number of heads")
+    w, b, w_out, b_out = (ctx.value(x) for x in node.inputs[first + 2 : first + 6])
+    size = embed // heads
+
+    def project(x: Any, part: int) -> Any:
+        lo, hi = ctx.const([part * embed]), ctx.const([(part + 1) * embed])
+        y = _linear(ctx, x, ctx.op("Slice", [w, lo, hi, ctx.const([0])])[0], ctx.op("Slice", [b, lo, hi])[0])
+        split = ctx.op("Reshape", [y, ctx.const([0, 0, heads, size])])[0]
+        return ctx.op("Transpose", [split], {"perm": [0, 2, 1, 3]})[0]
+
+    qh, kh, vh = project(q, 0), project(k, 1), project(v, 2)
+    scores = ctx.op("MatMul", [qh, ctx.op("Transpose", [kh], {"perm": [0, 1, 3, 2]})[0]])[0]
+    scores = ctx.op("Mul", [scores, ctx.const(1.0 / math.sqrt(size), ctx.dtype(q))])[0]
+    attn = ctx.op("Softmax", [scores], {"axis": -1})[0]
+    merged = ctx.op("Transpose", [ctx.op("MatMul", [attn, vh])[0]], {"perm": [0, 2, 1, 3]})[0]
+    merged = ctx.op("Reshape", [merged, ctx.const([0, 0, embed])])[0]
+    return _linear(ctx, merged, w_out, b_out), attn
+
+
+def _linear(ctx: Any, x: Any, w: Any, b: Any) -> Any:
+    """F.linear: x @ w^T + b."""
+    wt = ctx.op("Transpose", [w], {"perm": [1, 0]})[0]
+    return ctx.op("Add", [ctx.op("MatMul", [x, wt])[0], b])[0]
+
+
+def _gelu(ctx: Any, x: Any) -> Any:
+    """Exact GELU, x * (1 + erf(x / sqrt(2))) / 2 (torch's default)."""
+    dt = ctx.dtype(x)
+    erf = ctx.op("Erf", [ctx.op("Mul", [x, ctx.const(1 / math.sqrt(2), dt)])[0]])[0]
+    half = ctx.op("Mul", [x, ctx.const(0.5, dt)])[0]
+    return ctx.op("Mul", [half, ctx.op("Add", [erf, ctx.const(1.0, dt)])[0]])[0]
+
+
 # -- dicts whose keys are known at export (`Entries`) -------------------------------------
 def export_dict_set(ctx: Any, node: Any) -> None:
     """`d[k] = v` on a dict built here (not inside an `if`/loop over run-time values)."""
@@ -2106,6 +2198,8 @@ ATEN_EXPORT.update({
     "aten::conv_transpose3d.input": export_conv_transpose,
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
     "aten::prod": export_prod_int, "aten::prod.dim_int": export_prod_int,
+    "aten::_native_multi_head_attention": export_native_mha,
+    "aten::_transformer_encoder_layer_fwd": export_encoder_layer,
     **{f"aten::_set_item.{k}": export_dict_set for k in ("str", "int", "float", "bool")},
     **{f"aten::get.{d}{k}": export_dict_get for k in ("str", "int", "float", "bool")
        for d in ("", "default_")},

@@ -160,10 +160,7 @@ def consume(c: C, gen: GeneratorValue, target: ast.expr, body: list[ast.stmt]) -
     k = next(_COUNTER)
     stop, skip = f"$gstop{k}", f"$gskip{k}"
     stops = any(isinstance(n, ast.Break) for n in inline_ast.walk_scope(body, into_loops=False))
-    consumer_rules = inline_ast.ExitRules(lambda s: _consumer_exit(s, stop, skip),
-                                          inline_ast.contains_kind((ast.Break, ast.Continue), False),
-                                          skip, False)  # fmt: skip
-    consumer = inline_ast.lower_exits(copy.deepcopy(body), consumer_rules)
+    consumer = inline_ast.lower_exits(copy.deepcopy(body), loop_exits(stop, skip))
     exits = _exits(body)
     gen_rules = inline_ast.ExitRules(lambda s: _generator_exit(s, stop),
                                      lambda s: _may_stop(s, stops), stop, True)  # fmt: skip
@@ -226,6 +223,14 @@ def any_or_all(c: C, gen: GeneratorValue, is_any: bool) -> SugaredValue:
     body = [inline_ast.located(ast.If(test, decided, []), at)]
     consume(c, gen, inline_ast.located(ast.Name(item, ast.Store()), at), body)  # type: ignore[arg-type]
     return c.env.lookup(result)  # type: ignore[return-value]
+
+
+def loop_exits(stop: str, skip: str) -> inline_ast.ExitRules:
+    """A loop body's own `break` (sets `stop` and `skip`) and `continue` (sets `skip`) as
+    flags, for a loop that is not an IR loop (a generator's consumer, an unrolled loop)."""
+    return inline_ast.ExitRules(lambda s: _consumer_exit(s, stop, skip),
+                                inline_ast.contains_kind((ast.Break, ast.Continue), False),
+                                skip, False)  # fmt: skip
 
 
 def _consumer_exit(stmt: ast.stmt, stop: str, skip: str) -> list[ast.stmt] | None:

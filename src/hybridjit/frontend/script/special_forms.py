@@ -133,7 +133,12 @@ def _hasattr(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) ->
 
 
 def _getattr(c: C, args: list[SugaredValue], kwargs: dict[str, SugaredValue]) -> SugaredValue:
+    """`getattr(obj, "name")`; with a default, the default where a module or class instance
+    has no such attribute (`getattr(m, "_forward_hooks", {})` in nn.TransformerEncoderLayer)."""
     name = _const_str(c, args[1])
+    probe = getattr(args[0], "has_attribute", None)
+    if len(args) > 2 and probe is not None and not probe(name):
+        return args[2]
     return args[0].attr(c, name)
 
 

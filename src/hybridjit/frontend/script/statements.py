@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import copy
+import itertools
 from typing import TYPE_CHECKING, Any, Callable
 
-from hybridjit.frontend.script import generators, special_forms
+from hybridjit.frontend.script import generators, inline_ast, special_forms
 from hybridjit.frontend.script.environment import (
     BREAK_FLAG,
     CONTINUE_FLAG,
@@ -58,6 +60,9 @@ def _kinds(stmts: list[ast.stmt], into_loops: bool) -> set[type]:
     if hit is None or hit[0] is not stmts:
         hit = _KINDS_MEMO[key] = (stmts, {type(n) for n in _walk_stmts(stmts, into_loops)})
     return hit[1]
+
+
+_UNROLLED = itertools.count()
 
 
 def _has(stmts: list[ast.stmt], kind: type) -> bool:
@@ -395,15 +400,52 @@ class StatementsMixin:
         self.emit_loop(it.length, self.const(True), it, stmt.target, stmt.body)
 
     def emit_unrolled(self: FunctionCompiler, it: Iteration, stmt: ast.For) -> None:
-        if _has(stmt.body, ast.Break) or _has(stmt.body, ast.Continue):
-            self.fail("expected no break/continue in a loop that is unrolled at compile time")
-        for item in it.unrolled or []:
-            self.assign_to(stmt.target, item)
-            self.emit_statements(stmt.body)
+        """A loop over modules or a tuple, one copy of the body per item; a `break` or
+        `continue` sets a flag, and each later copy runs `if not stop`."""
+        if not (_has(stmt.body, ast.Break) or _has(stmt.body, ast.Continue)):
+            self._emit_copies(it, stmt, stmt.body, None)
+            return
+        k = next(_UNROLLED)
+        stop, skip = f"$ustop{k}", f"$uskip{k}"
+        body = inline_ast.lower_exits(copy.deepcopy(stmt.body), generators.loop_exits(stop, skip))
+        self.env.set(stop, SimpleValue(self.const(False)))
+        self._emit_copies(it, stmt, body, (stop, skip))
+
+    def _emit_copies(self: FunctionCompiler, it: Iteration, stmt: ast.For, body: list[ast.stmt],
+                     flags: tuple[str, str] | None) -> None:  # fmt: skip
+        for i, item in enumerate(it.unrolled or []):
+            stopped = None if flags is None else self._static_flag(flags[0])
+            if stopped:
+                return  # a `break` every input takes
+            if flags is not None:
+                self.env.set(flags[1], SimpleValue(self.const(False)))
+            if stopped is None and flags is not None and isinstance(item, SimpleValue):
+                name = f"{flags[0]}_item{i}"  # the target is assigned only if this copy runs
+                self.env.set(name, item)
+                assign = inline_ast.located(ast.Assign([stmt.target], inline_ast.load(name)), stmt)
+                self._emit_unless(flags[0], [assign, *body], stmt)  # type: ignore[list-item]
+            else:
+                self.assign_to(stmt.target, item)  # (a module: no run-time value to choose)
+                if stopped is None and flags is not None:
+                    self._emit_unless(flags[0], body, stmt)
+                else:
+                    self.emit_statements(body)
             if self.env.exited or self.env.may_set:
                 if self.env.may_set:
                     self.fail("expected no early return in a loop unrolled at compile time")
                 return
+
+    def _static_flag(self: FunctionCompiler, name: str) -> bool | None:
+        """The compile-time value of a hidden bool, or None where it is known at run time."""
+        sv = self.env.lookup(name)
+        v = sv.v if isinstance(sv, SimpleValue) else None
+        if v is not None and v.node.kind == "prim::Constant" and v.type == T.BoolType:
+            return bool(v.node["value"])
+        return None
+
+    def _emit_unless(self: FunctionCompiler, flag: str, body: list[ast.stmt], at: ast.stmt) -> None:
+        test = ast.UnaryOp(ast.Not(), inline_ast.load(flag))
+        self.emit_statements([inline_ast.located(ast.If(test, body, []), at)])  # type: ignore[list-item]
 
     # -- loops -------------------------------------------------------------------------------
     def emit_loop(self: FunctionCompiler, trip: Value, first: Value, it: Iteration | None,
