@@ -2130,6 +2130,71 @@ def _gelu(ctx: Any, x: Any) -> Any:
     return ctx.op("Mul", [half, ctx.op("Add", [erf, ctx.const(1.0, dt)])[0]])[0]
 
 
+# -- writing through a view: `x[a:b, i] = v` ------------------------------------------------
+def _put_into_slice(ctx: Any, view: Any, parent: Any, child: Any) -> Any:
+    """`parent` with `child` where `view` (`aten::slice(parent, dim, start, end, 1)`) reads:
+    `child` padded to the parent's size along `dim`, chosen by a mask of the slice's range
+    (its bounds clamped as torch clamps them)."""
+    if not (ctx.is_static(view.inputs[4]) and ctx.static(view.inputs[4]) == 1):
+        raise ctx.error("assigning into a slice with a step other than 1",
+                        hint="assign into each element, or build the tensor with torch.cat")  # fmt: skip
+    rank, dim = _view_dim(ctx, view, parent)
+    n = _dim(ctx, parent, dim)
+    start = _slice_bound(ctx, view.inputs[2], n, 0)
+    end = ctx.op("Max", [_slice_bound(ctx, view.inputs[3], n, None), start])[0]
+    r = ctx.op("Range", [ctx.const(0), n, ctx.const(1)])[0]
+    inside = ctx.op("And", [ctx.op("GreaterOrEqual", [r, start])[0], ctx.op("Less", [r, end])[0]])[0]
+    return _place(ctx, parent, child, inside, dim, rank, start, ctx.op("Sub", [n, end])[0])
+
+
+def _put_into_select(ctx: Any, view: Any, parent: Any, child: Any) -> Any:
+    """`parent` with `child` at `view`'s (`aten::select(parent, dim, index)`) position."""
+    rank, dim = _view_dim(ctx, view, parent)
+    n = _dim(ctx, parent, dim)
+    i = ctx.cast(ctx.value(view.inputs[2]), ctx.scalar_dtype("int"))
+    i = ctx.op("Where", [ctx.op("Less", [i, ctx.const(0)])[0], ctx.op("Add", [i, n])[0], i])[0]
+    child = ctx.op("Unsqueeze", [child, ctx.const([dim])])[0]
+    at = ctx.op("Equal", [ctx.op("Range", [ctx.const(0), n, ctx.const(1)])[0], i])[0]
+    after = ctx.op("Sub", [ctx.op("Sub", [n, i])[0], ctx.const(1)])[0]
+    return _place(ctx, parent, child, at, dim, rank, i, after)
+
+
+def _view_dim(ctx: Any, view: Any, parent: Any) -> tuple[int, int]:
+    rank = ctx.rank(parent)
+    if rank is None:
+        raise ctx.error("assigning into a view of a tensor of unknown rank")
+    return rank, ctx.static(view.inputs[1], "the view's dim") % rank
+
+
+def _slice_bound(ctx: Any, v: Any, n: Any, default: int | None) -> Any:
+    """A slice bound as torch reads it: None -> `default` (None: n), negative -> + n,
+    clamped to [0, n]."""
+    if ctx.is_static(v) and ctx.static(v) is None:
+        return n if default is None else ctx.const(default)
+    b = ctx.cast(ctx.value(v), ctx.scalar_dtype("int"))
+    b = ctx.op("Where", [ctx.op("Less", [b, ctx.const(0)])[0], ctx.op("Add", [b, n])[0], b])[0]
+    return ctx.op("Min", [ctx.op("Max", [b, ctx.const(0)])[0], n])[0]
+
+
+def _place(ctx: Any, parent: Any, child: Any, mask: Any, dim: int, rank: int, before: Any,
+           after: Any) -> Any:  # fmt: skip
+    """Where(mask along `dim`, child padded by `before` / `after` there, parent)."""
+    zeros = [ctx.const([0] * k, ctx.scalar_dtype("int")) for k in (dim, rank - dim - 1)]
+    one = [ctx.op("Reshape", [x, ctx.const([1])])[0] for x in (before, after)]
+    pads = ctx.op("Concat", [zeros[0], one[0], zeros[1], zeros[0], one[1], zeros[1]], {"axis": 0})[0]
+    padded = ctx.op("Pad", [ctx.cast(child, ctx.dtype(parent)), pads])[0]
+    shape = [1] * dim + [-1] + [1] * (rank - dim - 1)
+    mask = ctx.op("Reshape", [mask, ctx.const(shape)])[0]
+    out = ctx.op("Where", [mask, padded, parent])[0]
+    ctx.set_type(out, like=parent)
+    return out
+
+
+# the views an in-place op may write through: rule(ctx, view_node, parent, new_view) -> parent
+VIEW_WRITEBACK: dict[str, Callable[[Any, Any, Any, Any], Any]] = {
+    "aten::slice.Tensor": _put_into_slice, "aten::select.int": _put_into_select}  # fmt: skip
+
+
 # -- dicts whose keys are known at export (`Entries`) -------------------------------------
 def export_dict_set(ctx: Any, node: Any) -> None:
     """`d[k] = v` on a dict built here (not inside an `if`/loop over run-time values)."""

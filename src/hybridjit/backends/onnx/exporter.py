@@ -48,7 +48,7 @@ from hybridjit.errors import ExportError
 from hybridjit.ir import types as T
 from hybridjit.ir.graph import RETURN
 from hybridjit.ops import registry
-from hybridjit.ops.aten_export import ATEN_EXPORT, mutates_list
+from hybridjit.ops.aten_export import ATEN_EXPORT, VIEW_WRITEBACK, mutates_list
 from hybridjit.ops.effects import effects_of
 from hybridjit.ops.kernels import kernel_for
 from hybridjit.ops.prims import PRIMS
@@ -194,12 +194,15 @@ def _inplace(ctx: ExportContext, node: Any) -> None:
     mutated = [i for i, a in enumerate(schema.arguments) if a.is_write]
     target = node.inputs[0]
     same, links = _same_tensor(ctx, target)
-    if (not name.endswith("_") or mutated != [0] or not _is_fresh(same[-1])
-            or any(_aliased_before(ctx, v, node, links) or not _rebindable(ctx, v, node)
-                   for v in same)):  # fmt: skip
+    views = _written_views(ctx, same[-1], node)
+    base, base_links = _same_tensor(ctx, views[0].inputs[0]) if views else (same, links)
+    base_links |= set(views)
+    if (not name.endswith("_") or mutated != [0] or not _is_fresh(base[-1])
+            or any(_aliased_before(ctx, v, node, base_links) or not _rebindable(ctx, v, node)
+                   for v in base)):  # fmt: skip
         raise ctx.error(f"in-place {schema.qualified_overload} on a value other code may also "
-                        "see (an input, a view, a value kept in a list or tuple, or a value "
-                        "from outside this block)",
+                        "see (an input, a view other than a slice or index assigned into, a "
+                        "value kept in a list or tuple, or a value from outside this block)",
                         hint=f"use the out-of-place {name[:-1]}(...) and assign the result")  # fmt: skip
 
     functional = registry.lookup(f"{name[:-1]}.{schema.overload_name}" if schema.overload_name
@@ -214,8 +217,27 @@ def _inplace(ctx: ExportContext, node: Any) -> None:
         node.schema = saved
     result = ctx.binding(node.output)
     result = ctx.cast(ctx.materialize(result), ctx.dtype(ctx.value(target)))
+    written = result
+    for view in reversed(views):  # x[a:b, i].fill_(v): x with the new values where they read
+        written = VIEW_WRITEBACK[view.schema.qualified_overload](ctx, view, ctx.value(view.inputs[0]), written)
+    for v in base if views else ():
+        ctx.bind(v, written)
     for v in (*same, node.output):
         ctx.bind(v, result)
+
+
+def _written_views(ctx: ExportContext, value: Any, node: Any) -> list[Any]:
+    """The slice / select nodes from a fresh tensor to `value` that `node` writes through
+    (`x[a:b, i] = v`), outermost first; [] when `value` is not such a view.  Each view in
+    between must serve only the next one (it is not updated)."""
+    views: list[Any] = []
+    while value.node.schema is not None and value.node.schema.qualified_overload in VIEW_WRITEBACK:
+        views.append(value.node)
+        value = value.node.inputs[0]
+    for inner, outer in zip(views, views[1:]):
+        if any(u.user is not inner and not _never_runs(ctx, u.user) for u in outer.output.uses):
+            return []
+    return views[::-1]
 
 
 def _same_tensor(ctx: ExportContext, value: Any) -> tuple[list[Any], set[Any]]:
@@ -262,10 +284,26 @@ def _aliased_before(ctx: ExportContext, value: Any, node: Any, links: set[Any]) 
         if user is node or user in links or _never_runs(ctx, user) or _runs_after(user, node):
             continue
         if user.kind.startswith("aten::"):
-            if use.offset in effects_of(user).aliases:
+            if use.offset in effects_of(user).aliases and _alias_lives_on(ctx, user, node):
                 return True
         elif user.kind == RETURN or any(_has_tensor(o.type) for o in user.outputs):
             return True  # a prim that passes tensors on (`x.dtype` does not)
+    return False
+
+
+def _alias_lives_on(ctx: ExportContext, view: Any, node: Any) -> bool:
+    """Whether an alias `view` made before `node` (a view, an in-place op's result) or an
+    alias of it may be read at or after `node`: it would see the mutation; one whose reads
+    are all done before (an earlier `x[a:b] = v`) cannot."""
+    for out in view.outputs:
+        for use in out.uses:
+            user = use.user
+            if user is node or _never_runs(ctx, user):
+                continue  # `node` reads it before writing (`m[a:b] += y` copies m[a:b] + y)
+            if _runs_after(user, node) or not user.kind.startswith("aten::"):
+                return True
+            if use.offset in effects_of(user).aliases and _alias_lives_on(ctx, user, node):
+                return True
     return False
 
 
