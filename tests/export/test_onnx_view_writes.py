@@ -88,3 +88,26 @@ def test_a_write_other_views_see_or_a_strided_slice_is_an_export_error() -> None
     with pytest.raises(ExportError, match="step other than 1") as e:
         hybridjit.onnx.export(hybridjit.script(strided), io.BytesIO(), (torch.randn(4, 2),))
     assert "m[::2] = 0.0" in str(e.value)
+
+
+def bump(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    x[0] = 5.0
+    x.add_(y)
+    return x.sum()
+
+
+def test_writes_into_an_input_reach_the_callers_tensor() -> None:
+    """eager changes the caller's tensor: the model returns its final value as one more
+    output and the runner copies it back (arguments that share memory run in Python)."""
+    run = _run(bump)
+    for shape in ((3,), (2, 4)):
+        x, y = torch.randn(shape), torch.randn(shape)
+        x_eager, x_ort = x.clone(), x.clone()
+        assert torch.equal(run(x_ort, y), bump(x_eager, y))
+        assert torch.equal(x_ort, x_eager)
+    x = torch.randn(3)
+    same, twin = x.clone(), x.clone()
+    assert torch.equal(run(same, same), bump(twin, twin)) and torch.equal(same, twin)
+    model = hybridjit.onnx.export(hybridjit.script(bump), io.BytesIO(), (torch.randn(3), torch.randn(3)))
+    assert len(model.graph.output) == 2
+    assert '"arg": 0' in {p.key: p.value for p in model.metadata_props}["hybridjit.writeback"]

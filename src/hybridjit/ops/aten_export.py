@@ -2130,6 +2130,15 @@ def _gelu(ctx: Any, x: Any) -> Any:
     return ctx.op("Mul", [half, ctx.op("Add", [erf, ctx.const(1.0, dt)])[0]])[0]
 
 
+def export_copy(ctx: Any, node: Any) -> None:
+    """`dst.copy_(src)`'s functional form: src broadcast to dst's shape, in dst's dtype
+    (torchlib's aten::copy keeps src's shape)."""
+    dst, src = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    out = ctx.op("Expand", [ctx.cast(src, ctx.dtype(dst)), ctx.op("Shape", [dst])[0]])[0]
+    ctx.set_type(out, like=dst)
+    ctx.bind(node.output, out)
+
+
 # -- writing through a view: `x[a:b, i] = v` ------------------------------------------------
 def _put_into_slice(ctx: Any, view: Any, parent: Any, child: Any) -> Any:
     """`parent` with `child` where `view` (`aten::slice(parent, dim, start, end, 1)`) reads:
@@ -2264,6 +2273,7 @@ ATEN_EXPORT.update({
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
     "aten::prod": export_prod_int, "aten::prod.dim_int": export_prod_int,
     "aten::_native_multi_head_attention": export_native_mha,
+    "aten::copy": export_copy,
     "aten::_transformer_encoder_layer_fwd": export_encoder_layer,
     **{f"aten::_set_item.{k}": export_dict_set for k in ("str", "int", "float", "bool")},
     **{f"aten::get.{d}{k}": export_dict_get for k in ("str", "int", "float", "bool")

@@ -295,7 +295,10 @@ class _Session:
             if code:
                 return self.raise_error(code, args)
         for wb in self.writeback:
-            args[wb["arg"]][:] = _rebuild(wb, outs)
+            if wb["kind"] == "tensor":
+                args[wb["arg"]].copy_(_rebuild(wb, outs))
+            else:
+                args[wb["arg"]][:] = _rebuild(wb, outs)
         return _rebuild(self.out_spec, outs)
 
     def ort_failed(self, e: Exception, args: tuple[Any, ...]) -> Any:
@@ -433,14 +436,21 @@ def _needs_grad(args: Any) -> bool:
 
 
 def _shares_a_list(args: tuple[Any, ...], writeback: list[dict[str, Any]]) -> bool:
-    """Whether a list the program mutates is also passed as (or inside) another argument."""
+    """Whether a list or tensor the program mutates is also passed as (or inside) another
+    argument, or shares the other's memory (ONNX values cannot alias)."""
     for wb in writeback:
         mine = args[wb["arg"]]
         for j, a in enumerate(args):
             if j != wb["arg"] and (a is mine or (isinstance(a, (list, tuple))
-                                                 and any(e is mine for e in a))):  # fmt: skip
+                                                 and any(e is mine for e in a))  # fmt: skip
+                                   or _same_memory(a, mine)):
                 return True
     return False
+
+
+def _same_memory(a: Any, b: Any) -> bool:
+    return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and \
+        a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()  # fmt: skip
 
 
 def _np_bind(b: Any, name: str, t: torch.Tensor) -> None:

@@ -6,12 +6,13 @@ program can raise.  Both are also stored in the model's `metadata_props` (JSON u
 `hybridjit.inputs`, `hybridjit.outputs`, `hybridjit.errors`), so a Python-free runtime can
 interpret them.
 
-Mutated list inputs: a list argument the program changes in place (`xs.append(v)`,
-`xs[i] = v`, `xs.sort()`, ...) comes back as one more output after the program's own, listed
-in `hybridjit.writeback` (`[{"arg": i, "kind": "int_list", "index": k}]`); the onnxruntime
-runner writes it back into the caller's list (`xs[:] = ...`), so the caller sees what
-Python shows.  A list is only mutated where no other value of the program names it (else
-ExportError), and not written back when the program raises.
+Mutated inputs: a list or tensor argument the program changes in place (`xs.append(v)`,
+`xs[i] = v`, `xs.sort()`, `x[0] = 5`, `x.add_(y)`, ...) comes back as one more output after
+the program's own, listed in `hybridjit.writeback` (`[{"arg": i, "kind": "int_list",
+"index": k}]`); the onnxruntime runner writes it back into the caller's list (`xs[:] = ...`)
+or tensor (`x.copy_(...)`), so the caller sees what Python shows.  An input is only mutated
+where no other value of the program names it (else ExportError), not written back when the
+program raises, and arguments that share memory run in Python.
 
 Error output: a program that can raise (`raise`, `assert`, checks in `nn` code) gets one
 more output, `hybridjit_error` (int64 scalar): 0 when the program returned normally, k when
@@ -46,7 +47,7 @@ from hybridjit.backends.onnx.torchlib_rules import export_with_torchlib
 from hybridjit.backends.onnx.values import Const, Entries, Items, torch_to_onnx_dtype
 from hybridjit.errors import ExportError
 from hybridjit.ir import types as T
-from hybridjit.ir.graph import RETURN
+from hybridjit.ir.graph import PARAM, RETURN
 from hybridjit.ops import registry
 from hybridjit.ops.aten_export import ATEN_EXPORT, VIEW_WRITEBACK, mutates_list
 from hybridjit.ops.effects import effects_of
@@ -197,7 +198,7 @@ def _inplace(ctx: ExportContext, node: Any) -> None:
     views = _written_views(ctx, same[-1], node)
     base, base_links = _same_tensor(ctx, views[0].inputs[0]) if views else (same, links)
     base_links |= set(views)
-    if (not name.endswith("_") or mutated != [0] or not _is_fresh(base[-1])
+    if (not name.endswith("_") or mutated != [0] or not (_is_fresh(base[-1]) or _is_input(base[-1]))
             or any(_aliased_before(ctx, v, node, base_links) or not _rebindable(ctx, v, node)
                    for v in base)):  # fmt: skip
         raise ctx.error(f"in-place {schema.qualified_overload} on a value other code may also "
@@ -212,7 +213,7 @@ def _inplace(ctx: ExportContext, node: Any) -> None:
     saved = node.schema
     node.schema = functional
     try:
-        export_with_torchlib(ctx, node)
+        (ATEN_EXPORT.get(functional.qualified_overload) or export_with_torchlib)(ctx, node)
     finally:
         node.schema = saved
     result = ctx.binding(node.output)
@@ -273,6 +274,13 @@ def _is_fresh(value: Any) -> bool:
         return False
     returns = producer.schema.returns
     return value.offset < len(returns) and returns[value.offset].alias is None
+
+
+def _is_input(value: Any) -> bool:
+    """Whether `value` is a tensor argument of the exported function (written back after
+    the run: `x[0] = 5` changes the caller's tensor)."""
+    return value.node.kind == PARAM and value.node.owning_block.owning_node is None \
+        and isinstance(value.type, T.TensorType)  # fmt: skip
 
 
 def _aliased_before(ctx: ExportContext, value: Any, node: Any, links: set[Any]) -> bool:
@@ -380,10 +388,11 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
         ctx.top = top.graph
         if self_obj is not None:
             ctx.bind(self_v, Const(self_obj))
-        in_spec = []
+        in_spec, given = [], []
         for v, x, nm in zip(params, example_inputs, names):
             b, spec = _input_binding(ctx, v.type, x, nm, dynamic_shapes)
             in_spec.append(spec)
+            given.append(b)
             ctx.bind(v, b)
         outs = ctx.lower_block(g.block)
         flat: list[ir.Value] = []
@@ -394,9 +403,11 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
         else:
             specs = [_flatten(ctx, b, v.type, flat) for b, v in zip(outs, g.outputs)]
             out_spec = specs[0] if len(specs) == 1 else {"kind": "tuple", "items": specs}
-            # list inputs the program changes in place: their final value is one more output
+            # list and tensor inputs the program changes in place: their final value is one
+            # more output, which the runner writes back into the caller's object
             for i, v in enumerate(params):
-                if isinstance(v.type, T.ListType) and mutates_list(v):
+                if (isinstance(v.type, T.ListType) and mutates_list(v)) or (
+                        isinstance(v.type, T.TensorType) and ctx.binding(v) is not given[i]):  # fmt: skip
                     spec = _flatten(ctx, ctx.binding(v), v.type, flat)
                     writeback.append({"arg": i, **spec})
         final = []
