@@ -245,3 +245,20 @@ def test_named_tuples_come_back_as_named_tuples() -> None:
         assert type(got) is type(want) and got._fields == ("total", "count")
         torch.testing.assert_close(got.total, want.total)
         assert got.count == want.count
+
+
+def one_or_two(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    if a is b:
+        return a + 1.0
+    c = a.contiguous()  # may be `a` itself: known only through `a`
+    return b * 2.0 if c is not b else c
+
+
+def test_a_is_b_of_two_arguments_follows_the_call() -> None:
+    """The export is per pattern of arguments that are one object; the fast path checks
+    the pattern, so a later call with another pattern gets its own export."""
+    run = hybridjit.compile(hybridjit.script(one_or_two), backend="onnxruntime", threads=1)
+    x, y = torch.randn(3), torch.randn(3)
+    for args in ((x, y), (x, x), (x, y), (y, y), (x, x.clone())):
+        assert torch.equal(run(*args), one_or_two(*args)), args
+    assert run.exports == 2

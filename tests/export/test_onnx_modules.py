@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import torch
 from torch import nn
@@ -191,3 +193,28 @@ def _check(module, compiled, ex, other) -> None:
         for g, w in zip(_flat(got), _flat(want)):
             assert g.dtype == w.dtype
             torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5)
+
+
+class CrossAttention(nn.Module):
+    """A decoder's cross-attention: `query is not key` asks whether two arguments are one
+    object; each pattern of the call gets its export."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x, memory):
+        y, _ = self.attn(x, memory, memory, need_weights=False)
+        return x + y
+
+
+def test_scripted_cross_attention_is_exported_per_pattern_of_one_object() -> None:
+    module = CrossAttention().eval()
+    run = hybridjit.compile(hybridjit.script(module), backend="onnxruntime", threads=1)
+    x, memory = torch.randn(2, 4, 8), torch.randn(2, 6, 8)
+    with torch.no_grad():
+        for args in ((x, memory), (x, x), (memory, memory), (x, memory.clone())):
+            torch.testing.assert_close(run(*args), module(*args), rtol=1e-4, atol=1e-5)
+    assert run.exports == 2
+    one = hybridjit.onnx.export(hybridjit.script(module), io.BytesIO(), (x, x))
+    assert [i.name for i in one.graph.input] == ["x"]  # `memory` is `x`: one input

@@ -262,8 +262,14 @@ def test_identity_checks_export_where_the_program_decides_them() -> None:
     torch.testing.assert_close(run(x, None), x)
 
 
-def test_identity_of_two_inputs_is_an_export_error(tmp_path) -> None:
-    # the caller may pass one tensor twice: ONNX cannot tell
+def maybe_itself(a):
+    return a * 2.0 if a.contiguous() is a else a  # a itself only if already contiguous
+
+
+def test_identity_of_two_inputs_follows_the_example_and_unknown_identity_is_an_error(tmp_path) -> None:
+    x = torch.ones(2)
+    two = hybridjit.onnx.export(hybridjit.script(same_object), tmp_path / "two.onnx", (x, torch.ones(2)))
+    one = hybridjit.onnx.export(hybridjit.script(same_object), tmp_path / "one.onnx", (x, x))
+    assert [i.name for i in two.graph.input] == ["a", "b"] and [i.name for i in one.graph.input] == ["a"]
     with pytest.raises(hybridjit.ExportError, match="two different values known only at run time"):
-        hybridjit.onnx.export(hybridjit.script(same_object), tmp_path / "m.onnx",
-                              (torch.ones(2), torch.ones(2)))  # fmt: skip
+        hybridjit.onnx.export(hybridjit.script(maybe_itself), tmp_path / "m.onnx", (x,))

@@ -1955,19 +1955,91 @@ def export_roll(ctx: Any, node: Any) -> None:
 def export_is(ctx: Any, node: Any) -> None:
     """`a is b` / `a is not b` with a value known only at run time: True when `a` and `b` are
     one value of the program (nn.MultiheadAttention's `query is not key` in self-attention),
-    False against None (a run-time value is never None: Optionals are resolved at export);
-    otherwise ONNX cannot tell whether two inputs are one object."""
-    a, b = node.inputs[:2]
+    False against None (a run-time value is never None: Optionals are resolved at export),
+    and for two tensor arguments whether the call passed one object (`ctx.same_input`);
+    otherwise ONNX cannot tell."""
+    a, b = (_through_static_ifs(ctx, v) for v in node.inputs[:2])
     if a is b:
         same = True
     elif ctx.is_static(a) and ctx.is_static(b):
         same = ctx.static(a) is ctx.static(b)
     elif any(ctx.is_static(v) and ctx.static(v) is None for v in (a, b)):
         same = False
+    elif (known := _same_object(ctx, a, b)) is not None:
+        same = known
     else:
         raise ctx.error(f"{node.kind} of two different values known only at run time",
                         hint="compare values (==), or pass the same variable")  # fmt: skip
     ctx.bind(node.output, same == (node.kind == "aten::__is__"))
+
+
+# view ops whose result is always a new tensor object (`contiguous`, `to`, `flatten`, ...
+# may return their input itself)
+_NEW_VIEWS = {"aten::transpose", "aten::permute", "aten::view", "aten::select", "aten::slice",
+              "aten::unsqueeze", "aten::narrow", "aten::expand", "aten::unflatten"}  # fmt: skip
+
+
+_UNPACKS = {"prim::ListUnpack", "prim::TupleUnpack"}
+_PACKS = {"prim::ListConstruct", "prim::TupleConstruct"}
+
+
+def _packed_items(unpack: Any) -> list[Any] | None:
+    """The values a list / tuple unpacked by `unpack` holds: those it was built from and
+    appended, in its block before the unpack; None when anything else may change it."""
+    seq = unpack.inputs[0]
+    made = seq.node
+    if made.kind not in _PACKS:
+        return None
+    items = list(made.inputs)
+    for use in seq.uses:
+        user = use.user
+        if user is unpack:
+            continue
+        if (user.kind != "aten::append" or use.offset != 0 or user.owning_block is not unpack.owning_block
+                or not user.is_before(unpack)):  # fmt: skip
+            return None
+        items.append(user.inputs[1])
+    return items
+
+
+def _same_object(ctx: Any, a: Any, b: Any) -> bool | None:
+    """`a is b` for two different values of the program, where it is known: each is traced
+    back through the ops that may return their input; tensors made by two different ops are
+    two objects, a tensor made here is no argument, and two arguments are one object where
+    the call passed one (`ctx.same_input`: the export is specialized on it).  None when
+    unknown (a value that may or may not be returned as it is)."""
+    oa, ob = _origin(ctx, a), _origin(ctx, b)
+    if oa is ob:
+        return None  # `b = a.contiguous()`: a itself, or a copy
+    made = [o.node.kind.startswith("aten::") for o in (oa, ob)]
+    if any(made) and all(m or o.node.kind == "prim::Param" for m, o in zip(made, (oa, ob))):
+        return False
+    return ctx.same_input(oa, ob)
+
+
+def _origin(ctx: Any, v: Any) -> Any:
+    """The value `v` may be the very object of (through static `if`s, in-place ops and
+    `contiguous`/`to`-like ops); `v` itself where an op made it a new object."""
+    while True:
+        v = _through_static_ifs(ctx, v)
+        items = _packed_items(v.node) if v.node.kind in _UNPACKS else None
+        if items is not None and v.offset < len(items):
+            v = items[v.offset]  # `a, b = [x.t() for x in (q, k)]`: the element itself
+            continue
+        schema = v.node.schema if v.node.kind.startswith("aten::") else None
+        if schema is None or v.offset >= len(schema.returns):
+            return v
+        if schema.returns[v.offset].alias is None or schema.name in _NEW_VIEWS:
+            return v
+        v = v.node.inputs[0]
+
+
+def _through_static_ifs(ctx: Any, v: Any) -> Any:
+    """The value an `if` decided at export passes on as `v` (MHA's `value = key` in its
+    `if key is value:` branch), itself where `v` is not such an output."""
+    while v.node.kind == "prim::If" and ctx.is_static(v.node.inputs[0]):
+        v = v.node.blocks[0 if ctx.static(v.node.inputs[0]) else 1].outputs[v.offset]
+    return v
 
 
 def _known_property(value: bool) -> Callable[[Any, Any], None]:

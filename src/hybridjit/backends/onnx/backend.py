@@ -158,7 +158,7 @@ class OrtFunction:
         return vals[1:] if self._self is not None else vals
 
     def session_for(self, args: tuple[Any, ...]) -> _Session:
-        key = tuple(_key(a) for a in args)
+        key = (*(_key(a) for a in args), _one_object(args))
         exported = self._exported.get(key)
         if exported is None:
             exported = self._exported[key] = self._export(args)
@@ -214,6 +214,14 @@ def _few_rows(args: tuple[Any, ...]) -> bool:
 def _one_row(shape: torch.Size) -> bool:
     """Rank < 2, or a size-1 dim among the first two (batch-first or sequence-first)."""
     return len(shape) < 2 or shape[0] == 1 or shape[1] == 1
+
+
+def _one_object(args: tuple[Any, ...]) -> tuple[tuple[int, int], ...]:
+    """(j, i) for each tensor argument j that is argument i < j itself: the export gives
+    them one input (see `Exported.identity_sensitive`)."""
+    tensors = [(i, a) for i, a in enumerate(args) if isinstance(a, torch.Tensor)]
+    return tuple((j, next(i for i, b in tensors if b is a)) for j, a in tensors
+                 if any(b is a for i, b in tensors if i < j))  # fmt: skip
 
 
 def _key(a: Any) -> Any:
@@ -345,6 +353,9 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
         if kind == "none":
             checks.append(f"{a} is not None")
             continue
+        if kind == "same":  # exported for the call that passed argument `as` again here
+            checks.append(f"{a} is not a{spec['as']}")
+            continue
         name = spec["name"]
         if name not in in_meta:
             return None
@@ -370,6 +381,9 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
             body.append(f"B{i}[()] = {a}")
         else:
             return None
+    if s.exported.identity_sensitive:  # the others were distinct objects at export
+        distinct = [params[i] for i, spec in enumerate(s.in_spec) if spec["kind"] == "tensor"]
+        checks += [f"{a} is {b}" for k, a in enumerate(distinct) for b in distinct[k + 1:]]
     # outputs
     flat = []
     _flat_spec(s.out_spec, flat)

@@ -82,6 +82,7 @@ class ExportContext:
         self.node: Any = None  # the hybridjit node being lowered
         self._ids = itertools.count()
         self.top: ir.Graph | None = None
+        self.identity_sensitive = False  # see `Exported.identity_sensitive`
 
     # -- bindings ------------------------------------------------------------------------
     def bind(self, v: Any, x: Any) -> None:
@@ -131,6 +132,16 @@ class ExportContext:
             return e.values[e.keys.index(k)]
         self.raise_here("builtins.KeyError", repr(k))
         return None
+
+    def same_input(self, a: Any, b: Any) -> bool | None:
+        """`a is b` for two tensor arguments of the exported function (arguments that are
+        one object share one input: the export is specialized on it), else None."""
+        ba, bb = self.binding(a), self.binding(b)
+        if not all(isinstance(x, ir.Value) and x.is_graph_input() and x.graph is self.top
+                   for x in (ba, bb)):  # fmt: skip
+            return None
+        self.identity_sensitive = True
+        return ba is bb
 
     def entry_pairs(self, e: Entries) -> list[Items]:
         """`d.items()`: (key, value) tuples."""
@@ -989,6 +1000,24 @@ class ExportContext:
         return out
 
     def _emit_if_flat(self, cond: ir.Value, branches: list[Branch], n_outputs: int,
+                      replace_err: bool = False) -> list[Any]:  # fmt: skip
+        """The If of `emit_if` without tuples.  An output every branch that runs gives as
+        one Python constant (None: MHA's weights without need_weights) is that constant,
+        not an ONNX output."""
+        fixed = _same_constant_outputs(branches, n_outputs)
+        if not fixed:
+            return self._emit_onnx_if(cond, branches, n_outputs, replace_err)
+        keep = [i for i in range(n_outputs) if i not in fixed]
+        for b in branches:
+            if b.outputs is not None:
+                b.placeholders = sum(1 for i in keep if i < b.placeholders)
+                b.outputs = [b.outputs[i] for i in keep]
+        if not keep and all(b.scope.err is None for b in branches):
+            return [fixed[i] for i in range(n_outputs)]  # nothing left for an If to give
+        rest = iter(self._emit_onnx_if(cond, branches, len(keep), replace_err))
+        return [fixed[i] if i in fixed else next(rest) for i in range(n_outputs)]
+
+    def _emit_onnx_if(self, cond: ir.Value, branches: list[Branch], n_outputs: int,
                       replace_err: bool = False) -> list[ir.Value]:  # fmt: skip
         live = [b for b in branches if b.outputs is not None and not b.placeholders]
         with_err = any(b.scope.err is not None for b in branches)
@@ -1245,6 +1274,23 @@ def _regroup(st: Any, flat: list[Any], k: int) -> tuple[Any, int]:
         v, k = _regroup(e, flat, k)
         items.append(v)
     return Items(items, "tuple"), k
+
+
+def _same_constant_outputs(branches: list[Any], n: int) -> dict[int, Const]:
+    """Output index -> the constant (None, a Python number, bool or str) that every branch
+    giving that output gives."""
+    fixed: dict[int, Const] = {}
+    for i in range(n):
+        given = [b.outputs[i] for b in branches
+                 if b.outputs is not None and i >= b.placeholders and not isinstance(b.outputs[i], Unset)]  # fmt: skip
+        if not given or not all(isinstance(x, Const) for x in given):
+            continue
+        values = [x.value for x in given]
+        first = values[0]
+        if (first is None or type(first) in (bool, int, float, str)) and all(
+                type(v) is type(first) and v == first for v in values):  # fmt: skip
+            fixed[i] = given[0]
+    return fixed
 
 
 def _attr(name: str, value: Any) -> ir.Attr:

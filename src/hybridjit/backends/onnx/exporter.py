@@ -74,6 +74,9 @@ class Exported:
     # list inputs changed in place: `{"arg": i, "kind": "int_list", "index": k}`, output k
     # holds the list's final value (the runner writes it back into the caller's list)
     writeback: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # whether the program asks whether two tensor arguments are one object (`query is key`):
+    # the export holds for arguments that are one object exactly where these were
+    identity_sensitive: bool = False
 
     @functools.cached_property
     def large(self) -> bool:
@@ -390,7 +393,11 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
             ctx.bind(self_v, Const(self_obj))
         in_spec, given = [], []
         for v, x, nm in zip(params, example_inputs, names):
-            b, spec = _input_binding(ctx, v.type, x, nm, dynamic_shapes)
+            first = _same_object(example_inputs, x)
+            if first < len(given):  # f(x, x): one input, so `a is b` is known (MHA's `query is key`)
+                b, spec = given[first], {"name": nm, "kind": "same", "as": first}
+            else:
+                b, spec = _input_binding(ctx, v.type, x, nm, dynamic_shapes)
             in_spec.append(spec)
             given.append(b)
             ctx.bind(v, b)
@@ -426,7 +433,8 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
         if has_err:
             final.append(ctx.op("Identity", [ctx.err])[0])
         names_out = list(output_names) if output_names is not None else []
-        keyed = _names_from_keys(out_spec)
+        keyed = _names_from_keys(out_spec, {ERROR_OUTPUT, "output", *names_out,
+                                            *(f"output_{i}" for i in range(len(final)))})  # fmt: skip
         for i, v in enumerate(final):
             if has_err and i == len(final) - 1:
                 v.name = ERROR_OUTPUT
@@ -449,7 +457,7 @@ def export_graph(graph: Any, example_inputs: Sequence[Any], *, self_obj: Any = N
         model.metadata_props["hybridjit.writeback"] = json.dumps(writeback)
     _finish(model)
     proto = ir.serde.serialize_model(model)
-    exported = Exported(proto, in_spec, out_spec, ctx.errors, has_err, writeback)
+    exported = Exported(proto, in_spec, out_spec, ctx.errors, has_err, writeback, ctx.identity_sensitive)
     if not exported.large:  # a large one is checked where it is written (`write_model`)
         _check(proto)
     return exported
@@ -572,7 +580,7 @@ def feeds(in_spec: list[dict[str, Any]], args: Sequence[Any]) -> dict[str, Any]:
 
     def put(spec: dict[str, Any], a: Any) -> None:
         kind = spec["kind"]
-        if kind == "none":
+        if kind in ("none", "same"):
             return
         if kind == "tuple":
             for s, e in zip(spec["items"], a):
@@ -591,9 +599,18 @@ def feeds(in_spec: list[dict[str, Any]], args: Sequence[Any]) -> dict[str, Any]:
     return out
 
 
-def _names_from_keys(spec: dict[str, Any]) -> dict[int, str]:
+def _same_object(args: Sequence[Any], x: Any) -> int:
+    """The index of the first tensor argument that is `x` itself (len(args) for others)."""
+    if isinstance(x, torch.Tensor):
+        for i, a in enumerate(args):
+            if a is x:
+                return i
+    return len(args)
+
+
+def _names_from_keys(spec: dict[str, Any], reserved: set[str]) -> dict[int, str]:
     """Output index -> name for the values of returned dicts keyed by identifiers ("out",
-    "aux" of a segmentation model), where each such key names one output."""
+    "aux" of a segmentation model), where each such key names one output and no other."""
     found: dict[int, str] = {}
     counts: dict[str, int] = {}
 
@@ -607,8 +624,7 @@ def _names_from_keys(spec: dict[str, Any]) -> dict[int, str]:
             counts[key] = counts.get(key, 0) + 1
 
     walk(spec)
-    taken = {ERROR_OUTPUT, "output"} | {f"output_{i}" for i in range(len(found) + 64)}
-    return {i: k for i, k in found.items() if counts[k] == 1 and k not in taken}
+    return {i: k for i, k in found.items() if counts[k] == 1 and k not in reserved}
 
 
 def _graph_input(x: Any, name: str, dynamic: bool) -> tuple[ir.Value | None, dict[str, Any]]:
