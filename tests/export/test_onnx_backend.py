@@ -93,6 +93,19 @@ def test_inputs_rebound_when_changed() -> None:
     assert run(e, w).shape == (0, 5)
 
 
+def test_sparse_and_grad_inputs_run_in_python() -> None:
+    """ONNX tensors are dense and record no autograd: such calls take the codegen executor."""
+    run = _ort(affine)
+    w = torch.randn(4, 5)
+    run(torch.randn(3, 4), w)  # the dense signature is exported and its fast path is made
+    sparse = torch.randn(3, 4).to_sparse()
+    torch.testing.assert_close(run(sparse, w), affine(sparse, w))
+    x = torch.randn(3, 4, requires_grad=True)
+    run(x, w).sum().backward()
+    torch.testing.assert_close(x.grad, w.sum(1).expand(3, 4) * 0.5)
+    assert run.exports == 1
+
+
 def test_same_exception_as_eager() -> None:
     run = _ort(checked)
     with pytest.raises(ValueError, match="x must be 2-D") as got:

@@ -112,3 +112,24 @@ def test_where_with_a_number_promotes_like_eager() -> None:
         want, got = w_scalar(x), run(x)
         assert got.dtype == want.dtype, (x, want, got)
         torch.testing.assert_close(got, want)
+
+
+def n_variants(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    return x.norm(), x.norm(1), x.norm(2, -1, True), torch.nn.functional.normalize(x, dim=0)
+
+
+def n_functional(x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    return torch.norm(x, dim=-1, keepdim=True), torch.linalg.vector_norm(x, 3.0, dim=0)
+
+
+def n_inf(x: torch.Tensor) -> torch.Tensor:
+    return x.norm(float("inf"), dim=1) + x.norm(3.0, dim=[0, 1])
+
+
+@pytest.mark.parametrize("fn", [n_variants, n_inf, n_functional])
+def test_tensor_norms_match_eager(fn) -> None:
+    """x.norm(p, dim, keepdim), torch.norm (scripted from torch's source: its layout test is
+    static) and F.normalize (swin v2's attention): torch's vector norms."""
+    run = hybridjit.compile(hybridjit.script(fn), backend="onnxruntime", threads=1)
+    x = torch.randn(4, 5)
+    torch.testing.assert_close(run(x), fn(x))

@@ -1916,6 +1916,19 @@ def export_conv_transpose(ctx: Any, node: Any) -> None:
     ctx.torchlib(node, schema=conv, bindings=[args[a.name] for a in conv.arguments])
 
 
+def export_norm(ctx: Any, node: Any) -> None:
+    """`x.norm(p, dim, keepdim)` (F.normalize's, swin v2's): torchlib's
+    `linalg_vector_norm`, the same vector norm (p None: 2)."""
+    norm = registry.lookup("aten::linalg_vector_norm")
+    if norm is None:
+        raise ctx.error(f"{node.kind} has no ONNX translation")
+    got = {a.name: ctx.binding(v) for a, v in zip(node.schema.arguments, node.inputs)}
+    p = got.get("p")
+    args = {"self": got["self"], "ord": 2.0 if p is None or ctx.static_binding(p) == (None,) else p,
+            "dim": got.get("dim"), "keepdim": got.get("keepdim", False), "dtype": None}  # fmt: skip
+    ctx.torchlib(node, schema=norm, bindings=[args[a.name] for a in norm.arguments])
+
+
 def export_as_transpose(ctx: Any, node: Any) -> None:
     """`x.swapaxes(a, b)` / `x.swapdims(a, b)`: torch's other names of `transpose(a, b)`."""
     transpose = registry.lookup("aten::transpose.int")
@@ -2202,6 +2215,14 @@ def _gelu(ctx: Any, x: Any) -> Any:
     return ctx.op("Mul", [half, ctx.op("Add", [erf, ctx.const(1.0, dt)])[0]])[0]
 
 
+def export_zero(ctx: Any, node: Any) -> None:
+    """`x.zero_()`'s functional form: zeros of x's shape and dtype (not x * 0: inf, nan)."""
+    x = ctx.value(node.inputs[0])
+    out = ctx.op("Expand", [ctx.const(0, ctx.dtype(x)), ctx.op("Shape", [x])[0]])[0]
+    ctx.set_type(out, like=x)
+    ctx.bind(node.output, out)
+
+
 def export_copy(ctx: Any, node: Any) -> None:
     """`dst.copy_(src)`'s functional form: src broadcast to dst's shape, in dst's dtype
     (torchlib's aten::copy keeps src's shape)."""
@@ -2345,7 +2366,8 @@ ATEN_EXPORT.update({
     "aten::sum": export_sum_int, "aten::sum.dim_IntList": export_sum_int,
     "aten::prod": export_prod_int, "aten::prod.dim_int": export_prod_int,
     "aten::_native_multi_head_attention": export_native_mha,
-    "aten::copy": export_copy,
+    "aten::copy": export_copy, "aten::zero": export_zero,
+    "aten::norm.Scalar": export_norm, "aten::norm.ScalarOpt_dim": export_norm,
     "aten::_transformer_encoder_layer_fwd": export_encoder_layer,
     **{f"aten::_set_item.{k}": export_dict_set for k in ("str", "int", "float", "bool")},
     **{f"aten::get.{d}{k}": export_dict_get for k in ("str", "int", "float", "bool")

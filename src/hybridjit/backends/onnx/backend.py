@@ -291,8 +291,8 @@ class _Session:
 
         if self.writeback and _shares_a_list(args, self.writeback):
             return self.fallback(args)  # one list passed twice: ONNX values cannot alias
-        if _needs_grad(args):
-            return self.fallback(args)  # autograd: the codegen executor records it
+        if _needs_python(args):
+            return self.fallback(args)  # autograd (the codegen executor records it), sparse
         feeds = make_feeds(self.in_spec, args)
         try:
             outs = self._sess.run(self.output_names, feeds, self.run_options)
@@ -340,7 +340,8 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     out_meta = s._sess.outputs_meta
     dev = C.OrtDevice(C.OrtDevice.cpu(), C.OrtDevice.default_memory(), 0)
     b = C.SessionIOBinding(s._sess)
-    env: dict[str, Any] = {"Tensor": torch.Tensor, "MISS": _MISS, "dev": dev, "b": b,
+    env: dict[str, Any] = {"Tensor": torch.Tensor, "STRIDED": torch.strided, "MISS": _MISS,
+                           "dev": dev, "b": b,
                            "bind": b.bind_input, "bind_out": b.bind_output, "run": s._sess.run_with_iobinding, "ro": s.run_options,
                            "outs": b.get_outputs, "dl": getattr(torch._C, "_from_dlpack", torch.from_dlpack), "s": s,
                            "np_bind": _np_bind, "fnp": torch.from_numpy, "one_row": _one_row}  # fmt: skip
@@ -364,7 +365,8 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
             env[f"D{i}"], env[f"E{i}"] = dtype, int(torch_to_onnx_dtype(dtype))
             # each tensor attribute costs a C call: read each once (the rank from the shape)
             checks.append(f"not isinstance({a}, Tensor) or {a}.dtype is not D{i} "
-                          f"or not {a}.is_cpu or {a}.requires_grad")  # fmt: skip
+                          f"or not {a}.is_cpu or {a}.requires_grad "
+                          f"or {a}.layout is not STRIDED")  # fmt: skip
             state += [f"p{i}", f"s{i}"]
             body += [f"sh = {a}.shape",
                      f"if len(sh) != {spec['rank']}: return MISS",
@@ -439,12 +441,13 @@ def _compile_fast(s: _Session) -> Callable[[tuple[Any, ...]], Any] | None:
     return fast
 
 
-def _needs_grad(args: Any) -> bool:
+def _needs_python(args: Any) -> bool:
+    """Whether a tensor in `args` requires grad or is not dense (ONNX tensors are)."""
     for a in args:
         if isinstance(a, torch.Tensor):
-            if a.requires_grad:
+            if a.requires_grad or a.layout is not torch.strided:
                 return True
-        elif isinstance(a, (list, tuple)) and _needs_grad(a):
+        elif isinstance(a, (list, tuple)) and _needs_python(a):
             return True
     return False
 

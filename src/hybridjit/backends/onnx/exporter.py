@@ -352,6 +352,9 @@ def _never_runs(ctx: ExportContext, node: Any) -> bool:
 def _rebindable(ctx: ExportContext, value: Any, node: Any) -> bool:
     """Whether rebinding `value` while lowering `node` is seen by all later reads of it."""
     binding = ctx.binding(value)
+    if isinstance(binding, Const) and isinstance(binding.value, torch.Tensor):
+        # a tensor computed at export (`self.bias.clone()`): rebound where its block reads it
+        return value.node.owning_block is node.owning_block
     return isinstance(binding, ir.Value) and (value.node.owning_block is node.owning_block
                                               or _made_in_this_scope(ctx, binding))  # fmt: skip
 

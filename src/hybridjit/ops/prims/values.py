@@ -558,6 +558,10 @@ def _export_device(ctx: Any, node: Any) -> None:
     ctx.bind(node.output, torch.device("cpu"))  # exported models run where their inputs are
 
 
+def _export_layout(ctx: Any, node: Any) -> None:
+    ctx.bind(node.output, LAYOUT_NUMBER[torch.strided])  # ONNX tensors are dense
+
+
 def _export_dtype(ctx: Any, node: Any) -> None:
     dtype = ctx.torch_dtype(ctx.value(node.inputs[0]))
     ctx.bind(node.output, DTYPE_NUMBER[dtype])
@@ -632,6 +636,7 @@ for _prim in (
         "tensor.layout as an int",
         n_inputs=1,
         impl=OpImpl(lambda t: LAYOUT_NUMBER[t.layout], _emit_layout),
+        export=_export_layout,
     ),
     Prim(
         "prim::shape",
