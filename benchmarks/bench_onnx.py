@@ -1,8 +1,9 @@
 """onnxruntime backend vs hybridjit codegen vs eager: CPU time per call, interleaved.
 
-Run as `python benchmarks/bench_onnx.py [rounds] [--torchvision]` (`--torchvision`: three
-torchvision models instead of the programs below).  One process; 1 thread everywhere
-(`torch.set_num_threads(1)`, onnxruntime intra-op 1); contenders interleaved round by round;
+Run as `python benchmarks/bench_onnx.py [rounds] [--torchvision] [--only PROGRAM]`
+(`--torchvision`: three torchvision models instead of the programs below; `--only`, repeatable:
+just these programs).  One process; 1 thread everywhere (`torch.set_num_threads(1)`,
+onnxruntime intra-op 1); contenders interleaved round by round;
 median CPU time (`time.process_time`, all threads of the process) per call; ratios are
 eager / contender (higher is faster).  Also reports, per program and apart from the
 per-call times, the one-off cost of the first call's ONNX export and of creating the
@@ -19,6 +20,7 @@ of hybridjit's per-call work (argument checks, torch <-> onnxruntime tensors, er
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -210,9 +212,24 @@ def torchvision_programs() -> dict[str, tuple[Callable[..., Any], tuple[Any, ...
 
 
 def main(argv: list[str]) -> None:
-    programs = torchvision_programs() if "--torchvision" in argv else PROGRAMS
-    argv = [a for a in argv if a != "--torchvision"]
-    rounds = int(argv[0]) if argv else 15
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=15)
+    parser.add_argument(
+        "--torchvision",
+        action="store_true",
+        help="three torchvision models instead of the programs",
+    )
+    parser.add_argument(
+        "--only", action="append", metavar="PROGRAM", help="run only this program (repeatable)"
+    )
+    opts = parser.parse_args(argv)
+    programs = torchvision_programs() if opts.torchvision else PROGRAMS
+    if opts.only:
+        unknown = sorted(set(opts.only) - set(programs))
+        if unknown:
+            parser.error(f"unknown program(s) {unknown}; choose from {sorted(programs)}")
+        programs = {name: programs[name] for name in opts.only}
+    rounds = opts.rounds
     names = ["eager", "codegen", "onnxruntime", "bare ort"]
     print(f"{'program':16}" + "".join(f"{n:>22}" for n in names) + f"{'export':>10}{'session':>10}")
     for title, (fn, args) in programs.items():
